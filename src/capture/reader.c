@@ -1,0 +1,174 @@
+/* reader.c - libpcap frame reader, plus a tiny pcapng block walker that only
+ * recovers each packet's interface id (libpcap reads several interfaces of one
+ * link type but does not say which interface a packet came from). */
+#include "capture/reader.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <pcap/pcap.h>
+
+G_DEFINE_QUARK(mptcpa-error-quark, mptcpa_error)
+
+struct capture_reader {
+	pcap_t *pcap;
+	FILE *ng;           /* second handle on a pcapng file, for interface ids */
+	bool ng_swap;       /* section in the other byte order */
+	uint32_t number;
+	uint64_t size;
+	char *path;
+	char *warning;
+};
+
+static uint32_t ng_u32(const struct capture_reader *r, const uint8_t *p)
+{
+	uint32_t v;
+	memcpy(&v, p, 4);
+	return r->ng_swap ? GUINT32_SWAP_LE_BE(v) : v;
+}
+
+/* Advances the pcapng walker to the next packet block and returns its
+ * interface id (0 when unknown).  Blocks other than EPB/SPB/PB are skipped;
+ * a section header resets the byte order. */
+static uint16_t ng_next_iface(struct capture_reader *r)
+{
+	uint8_t hdr[12];
+	while (r->ng && fread(hdr, 1, 12, r->ng) == 12) {
+		uint32_t type_raw;
+		memcpy(&type_raw, hdr, 4);
+		if (type_raw == 0x0A0D0D0A) {
+			uint32_t magic;
+			memcpy(&magic, hdr + 8, 4);
+			r->ng_swap = magic != 0x1A2B3C4D;
+		}
+		uint32_t type = ng_u32(r, hdr), len = ng_u32(r, hdr + 4);
+		if (len < 12 || len % 4 != 0 || fseek(r->ng, (long)len - 12, SEEK_CUR) != 0)
+			break;
+		if (type == 6 || type == 2) /* EPB: interface id; obsolete PB: 16-bit id */
+			return type == 6 ? (uint16_t)ng_u32(r, hdr + 8) : (uint16_t)(ng_u32(r, hdr + 8) & 0xffff);
+		if (type == 3) /* SPB: always interface 0 */
+			return 0;
+	}
+	if (r->ng) {
+		fclose(r->ng);
+		r->ng = NULL;
+	}
+	return 0;
+}
+
+static bool file_is_pcapng(FILE *f)
+{
+	uint8_t magic[4];
+	bool ng = fread(magic, 1, 4, f) == 4 && memcmp(magic, "\x0a\x0d\x0d\x0a", 4) == 0;
+	rewind(f);
+	return ng;
+}
+
+struct capture_reader *reader_open(const char *path, GError **err)
+{
+	struct stat st;
+	if (stat(path, &st) != 0) {
+		g_set_error(err, MPTCPA_ERROR, MPTCPA_ERR_OPEN, "%s: %s", path, g_strerror(errno));
+		return NULL;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		g_set_error(err, MPTCPA_ERROR, MPTCPA_ERR_OPEN, "%s: is a directory, not a capture", path);
+		return NULL;
+	}
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		g_set_error(err, MPTCPA_ERROR, MPTCPA_ERR_OPEN, "%s: %s", path, g_strerror(errno));
+		return NULL;
+	}
+	if (st.st_size == 0) {
+		fclose(f);
+		g_set_error(err, MPTCPA_ERROR, MPTCPA_ERR_EMPTY, "%s: empty file, not a capture", path);
+		return NULL;
+	}
+	bool ng = file_is_pcapng(f);
+	char errbuf[PCAP_ERRBUF_SIZE] = "";
+	pcap_t *p = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+	if (!p) {
+		fclose(f);
+		g_set_error(err, MPTCPA_ERROR, MPTCPA_ERR_FORMAT,
+		            "%s: not a pcap or pcapng capture (%s)", path, errbuf);
+		return NULL;
+	}
+	struct capture_reader *r = g_new0(struct capture_reader, 1);
+	r->pcap = p;
+	r->size = (uint64_t)st.st_size;
+	r->path = g_strdup(path);
+	if (ng)
+		r->ng = fopen(path, "rb");
+	return r;
+}
+
+void reader_close(struct capture_reader *r)
+{
+	if (!r)
+		return;
+	pcap_close(r->pcap);
+	if (r->ng)
+		fclose(r->ng);
+	g_free(r->path);
+	g_free(r->warning);
+	g_free(r);
+}
+
+int reader_datalink(const struct capture_reader *r)
+{
+	return pcap_datalink(r->pcap);
+}
+
+const char *reader_datalink_name(const struct capture_reader *r)
+{
+	const char *n = pcap_datalink_val_to_name(pcap_datalink(r->pcap));
+	return n ? n : "unknown";
+}
+
+int reader_next(struct capture_reader *r, struct frame *f, GError **err)
+{
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	int rc = pcap_next_ex(r->pcap, &h, &data);
+	if (rc == 1) {
+		f->number = ++r->number;
+		/* with nanosecond precision libpcap stores ns in tv_usec */
+		f->ts_ns = (int64_t)h->ts.tv_sec * 1000000000 + h->ts.tv_usec;
+		f->caplen = h->caplen;
+		f->wirelen = h->len;
+		f->data = data;
+		f->iface = r->ng ? ng_next_iface(r) : 0;
+		return 1;
+	}
+	if (rc == PCAP_ERROR_BREAK)
+		return 0;
+	const char *msg = pcap_geterr(r->pcap);
+	if (r->number > 0 || strstr(msg, "truncated")) {
+		/* a record cut short: keep what was read, say so */
+		g_free(r->warning);
+		r->warning = g_strdup_printf("%s: file ends in the middle of a record after frame %u (%s)",
+		                             r->path, r->number, msg);
+		return 0;
+	}
+	g_set_error(err, MPTCPA_ERROR, MPTCPA_ERR_READ, "%s: %s", r->path, msg);
+	return -1;
+}
+
+const char *reader_warning(const struct capture_reader *r)
+{
+	return r->warning;
+}
+
+uint64_t reader_offset(const struct capture_reader *r)
+{
+	FILE *f = pcap_file(r->pcap);
+	long off = f ? ftell(f) : -1;
+	return off < 0 ? 0 : (uint64_t)off;
+}
+
+uint64_t reader_size(const struct capture_reader *r)
+{
+	return r->size;
+}

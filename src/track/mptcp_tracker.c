@@ -1,0 +1,738 @@
+/* mptcp_tracker.c - MPTCP connection tracking (see mptcp_tracker.h).
+ *
+ * State kept while loading, freed at the end: per stream the DSS mappings of
+ * each direction (to find the mapping covering a packet) and the join
+ * handshake; per connection the DSN ranges already sent (to find
+ * reinjections), the union of sent ranges (application bytes) and the last
+ * 64-bit DSN and data ACK of each direction (to widen 32-bit values). */
+#include "track/mptcp_tracker.h"
+
+#include <string.h>
+#include "track/mptcp_crypto.h"
+#include "track/tcp_tracker.h"
+
+struct mapping {
+	uint32_t ssn;      /* relative subflow sequence number of its first byte */
+	uint32_t len;      /* data-level length; 0: infinite mapping */
+	uint64_t dsn;      /* 64-bit DSN of its first byte */
+	uint32_t row;      /* packet that carried it (the last one, when repeated) */
+};
+
+/* a DSN range sent by one packet */
+struct sent {
+	uint64_t lo, hi;
+	uint32_t row;
+	uint32_t stream;
+};
+
+struct range {
+	uint64_t lo, hi;
+};
+
+struct sf_state {
+	GArray *maps[2];   /* struct mapping per TCP direction, sorted by ssn */
+	uint32_t token;    /* MP_JOIN SYN: the token it asked for */
+	uint32_t nonce[2]; /* per TCP endpoint */
+	uint64_t synack_hmac;
+	uint8_t join_stage;/* 1 SYN, 2 SYN/ACK, 3 ACK seen */
+	bool mpc_synack;   /* MP_CAPABLE seen on the SYN/ACK */
+	bool mpc_seen;     /* MP_CAPABLE seen on any non-SYN packet */
+	bool has_mpc_option;/* any MPTCP option at all */
+};
+
+struct conn_state {
+	GArray *sent[2];   /* struct sent per MPTCP direction, sorted by lo */
+	uint64_t max_len[2];
+	GArray *uni[2];    /* struct range: union of sent DSN ranges */
+	uint64_t last_dsn[2], last_ack[2];
+	bool has_last_dsn[2], has_last_ack[2];
+};
+
+struct mptcp_tracker {
+	struct tables *t;
+	GArray *sf;        /* struct sf_state per TCP stream */
+	GArray *cs;        /* struct conn_state per MPTCP connection */
+	GHashTable *tokens;/* token -> connection id + 1 */
+};
+
+uint64_t mptcp_widen32(uint32_t v, uint64_t ref)
+{
+	uint64_t cand = (ref & ~(uint64_t)0xffffffff) | v;
+	if (cand + 0x80000000ull < ref)
+		cand += 0x100000000ull;
+	else if (cand > ref + 0x80000000ull && cand >= 0x100000000ull)
+		cand -= 0x100000000ull;
+	return cand;
+}
+
+struct mptcp_tracker *mptcp_tracker_new(struct tables *t)
+{
+	struct mptcp_tracker *mt = g_new0(struct mptcp_tracker, 1);
+	mt->t = t;
+	mt->sf = g_array_new(FALSE, TRUE, sizeof(struct sf_state));
+	mt->cs = g_array_new(FALSE, TRUE, sizeof(struct conn_state));
+	mt->tokens = g_hash_table_new(g_direct_hash, g_direct_equal);
+	return mt;
+}
+
+static struct sf_state *sf_get(struct mptcp_tracker *mt, uint32_t stream)
+{
+	if (stream >= mt->sf->len)
+		g_array_set_size(mt->sf, stream + 1);
+	return &g_array_index(mt->sf, struct sf_state, stream);
+}
+
+static struct conn_state *cs_get(struct mptcp_tracker *mt, uint32_t conn)
+{
+	return &g_array_index(mt->cs, struct conn_state, conn);
+}
+
+int mptcp_pkt_dir(const struct tables *t, const struct pkt *p)
+{
+	const struct tcp_conn *c = tables_tcp(t, p->stream);
+	return pkt_dir(p) == c->mptcp_client ? 0 : 1;
+}
+
+static void add_event(struct mptcp_tracker *mt, uint32_t row, uint32_t conn, enum event_type type,
+                      struct event *ev)
+{
+	const struct pkt *p = tables_pkt(mt->t, row);
+	ev->ts_ns = p->ts_ns;
+	ev->pkt = row;
+	ev->mptcp = conn;
+	ev->stream = p->stream;
+	ev->type = (uint8_t)type;
+	g_array_append_val(mt->t->events, *ev);
+}
+
+static void add_simple_event(struct mptcp_tracker *mt, uint32_t row, uint32_t conn,
+                             enum event_type type, uint64_t value)
+{
+	struct event ev;
+	memset(&ev, 0, sizeof ev);
+	ev.value = value;
+	add_event(mt, row, conn, type, &ev);
+}
+
+/* ---------------------------------------------------------------- connections */
+
+static uint32_t conn_new(struct mptcp_tracker *mt, uint32_t stream, uint8_t version)
+{
+	struct mptcp_conn m;
+	memset(&m, 0, sizeof m);
+	m.id = mt->t->mptcp->len;
+	m.version = version;
+	m.first_stream = stream;
+	m.subflows = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+	g_array_append_val(m.subflows, stream);
+	m.first_ns = tables_pkt(mt->t, tables_tcp(mt->t, stream)->first_pkt)->ts_ns;
+	g_array_append_val(mt->t->mptcp, m);
+	g_array_set_size(mt->cs, m.id + 1);
+	struct conn_state *cs = cs_get(mt, m.id);
+	for (int i = 0; i < 2; i++) {
+		cs->sent[i] = g_array_new(FALSE, FALSE, sizeof(struct sent));
+		cs->uni[i] = g_array_new(FALSE, FALSE, sizeof(struct range));
+	}
+	tables_tcp(mt->t, stream)->mptcp = m.id;
+	return m.id;
+}
+
+/* records the key of endpoint `who` (0 client, 1 server) */
+static void conn_set_key(struct mptcp_tracker *mt, uint32_t conn, int who, uint64_t key)
+{
+	struct mptcp_conn *m = tables_mptcp(mt->t, conn);
+	if (m->has_key[who])
+		return;
+	m->has_key[who] = true;
+	m->key[who] = key;
+	mptcp_key_derive(key, m->version, &m->token[who], &m->idsn[who]);
+	g_hash_table_insert(mt->tokens, GUINT_TO_POINTER(m->token[who]), GUINT_TO_POINTER(conn + 1));
+}
+
+static void conn_add_subflow(struct mptcp_tracker *mt, uint32_t conn, uint32_t stream)
+{
+	struct mptcp_conn *m = tables_mptcp(mt->t, conn);
+	g_array_append_val(m->subflows, stream);
+	tables_tcp(mt->t, stream)->mptcp = conn;
+}
+
+/* endpoint index (0/1 in tcp_conn) that sent the packet */
+static int sender(const struct pkt *p)
+{
+	return pkt_dir(p);
+}
+
+/* ---------------------------------------------------------------- MP_CAPABLE */
+
+static void on_capable(struct mptcp_tracker *mt, uint32_t row, const struct mptcp_capable *o)
+{
+	struct tables *t = mt->t;
+	struct pkt *p = tables_pkt(t, row);
+	struct tcp_conn *c = tables_tcp(t, p->stream);
+	struct sf_state *sf = sf_get(mt, p->stream);
+	bool syn = p->flags & TCPF_SYN, ack = p->flags & TCPF_ACK;
+
+	if (c->is_join)
+		return;
+	if (syn && !ack) {
+		c->mp_capable_syn = true;
+		c->mptcp_client = (uint8_t)sender(p);
+	} else {
+		sf->mpc_seen = true;
+		if (syn)
+			sf->mpc_synack = true;
+		if (!c->mp_capable_syn && syn) /* SYN not captured: the SYN/ACK's receiver is the client */
+			c->mptcp_client = (uint8_t)!sender(p);
+	}
+	if (c->mptcp == NO_ROW)
+		conn_new(mt, p->stream, o->version);
+	uint32_t conn = c->mptcp;
+	struct mptcp_conn *m = tables_mptcp(t, conn);
+	if (o->flags & MPC_FLAG_CHECKSUM)
+		m->checksum = true;
+	int from = sender(p) == c->mptcp_client ? 0 : 1;
+	if (o->has_sender_key)
+		conn_set_key(mt, conn, from, o->sender_key);
+	if (o->has_receiver_key)
+		conn_set_key(mt, conn, !from, o->receiver_key);
+
+	/* v1: the first data may ride on the third ACK with a data-level length */
+	if (o->has_data_len && p->tcplen > 0 && m->has_key[from]) {
+		struct sf_state *s = sf_get(mt, p->stream);
+		int d = pkt_dir(p);
+		if (!s->maps[d])
+			s->maps[d] = g_array_new(FALSE, FALSE, sizeof(struct mapping));
+		struct mapping mp = { tcp_rel_seq(t, p), o->data_len, m->idsn[from] + 1, row };
+		g_array_append_val(s->maps[d], mp);
+		p->marks |= PF_OWN_MAPPING;
+	}
+}
+
+/* ---------------------------------------------------------------- MP_JOIN */
+
+static void join_check_hmac(struct mptcp_tracker *mt, uint32_t row, const struct mptcp_join *o)
+{
+	struct tables *t = mt->t;
+	struct pkt *p = tables_pkt(t, row);
+	struct tcp_conn *c = tables_tcp(t, p->stream);
+	struct sf_state *sf = sf_get(mt, p->stream);
+	struct mptcp_conn *m = tables_mptcp(t, c->mptcp);
+	if (!m->has_key[0] || !m->has_key[1])
+		return;
+	/* A: the subflow's initiator (SYN sender); B: the responder */
+	int a = c->client, b = !c->client;
+	int ka = a == c->mptcp_client ? 0 : 1;
+	uint8_t h[20];
+	bool bad;
+	if (o->stage == MPJ_SYNACK) {
+		mptcp_join_hmac(m->version, m->key[!ka], m->key[ka], sf->nonce[b], sf->nonce[a], h);
+		uint64_t trunc = 0;
+		for (int i = 0; i < 8; i++)
+			trunc = trunc << 8 | h[i];
+		bad = trunc != o->trunc_hmac;
+	} else {
+		if (sf->join_stage < 2)
+			return; /* SYN/ACK nonce unknown */
+		mptcp_join_hmac(m->version, m->key[ka], m->key[!ka], sf->nonce[a], sf->nonce[b], h);
+		bad = memcmp(h, o->hmac, 20) != 0;
+	}
+	if (bad && !c->join_hmac_bad) {
+		c->join_hmac_bad = true;
+		add_simple_event(mt, row, c->mptcp, EV_HMAC_MISMATCH, 0);
+	}
+}
+
+static void on_join(struct mptcp_tracker *mt, uint32_t row, const struct mptcp_join *o)
+{
+	struct tables *t = mt->t;
+	struct pkt *p = tables_pkt(t, row);
+	struct tcp_conn *c = tables_tcp(t, p->stream);
+	struct sf_state *sf = sf_get(mt, p->stream);
+	int s = sender(p);
+
+	if (o->stage == MPJ_SYN) {
+		c->is_join = true;
+		c->backup = o->backup;
+		c->addr_id[s] = o->addr_id;
+		sf->nonce[s] = o->nonce;
+		sf->token = o->token;
+		if (sf->join_stage < 1)
+			sf->join_stage = 1;
+		if (c->mptcp != NO_ROW)
+			return; /* retransmitted SYN */
+		gpointer v = g_hash_table_lookup(mt->tokens, GUINT_TO_POINTER(o->token));
+		if (!v) {
+			c->unlinked_reason = "MP_JOIN token matches no MP_CAPABLE handshake in the capture";
+			return;
+		}
+		uint32_t conn = GPOINTER_TO_UINT(v) - 1;
+		struct mptcp_conn *m = tables_mptcp(t, conn);
+		/* the SYN carries the receiver's token */
+		c->mptcp_client = (uint8_t)(o->token == m->token[1] ? s : !s);
+		c->unlinked_reason = NULL;
+		conn_add_subflow(mt, conn, p->stream);
+		return;
+	}
+	if (o->stage == MPJ_SYNACK) {
+		c->addr_id[s] = o->addr_id;
+		sf->nonce[s] = o->nonce;
+		sf->synack_hmac = o->trunc_hmac;
+		if (o->backup)
+			c->backup = true;
+		if (sf->join_stage < 2)
+			sf->join_stage = 2;
+	} else if (sf->join_stage < 3) {
+		sf->join_stage = 3;
+	}
+	if (c->mptcp != NO_ROW)
+		join_check_hmac(mt, row, o);
+}
+
+/* ---------------------------------------------------------------- DSS */
+
+static void map_insert(GArray *a, const struct mapping *mp)
+{
+	/* mappings arrive in ssn order but for retransmissions: insert sorted */
+	guint i = a->len;
+	while (i > 0) {
+		const struct mapping *prev = &g_array_index(a, struct mapping, i - 1);
+		if (prev->ssn == mp->ssn && prev->len == mp->len && prev->dsn == mp->dsn) {
+			g_array_index(a, struct mapping, i - 1).row = mp->row; /* repeated: newest wins */
+			return;
+		}
+		if ((int32_t)(prev->ssn - mp->ssn) <= 0)
+			break;
+		i--;
+	}
+	g_array_insert_val(a, i, *mp);
+}
+
+/* the mapping covering relative sequence `rel`, the newest such */
+static const struct mapping *map_find(const GArray *a, uint32_t rel)
+{
+	if (!a)
+		return NULL;
+	for (guint i = a->len; i > 0; i--) {
+		const struct mapping *mp = &g_array_index(a, struct mapping, i - 1);
+		uint32_t off = rel - mp->ssn;
+		if (mp->len == 0 ? (int32_t)off >= 0 : off < mp->len)
+			return mp;
+		if ((int32_t)(rel - mp->ssn) > 0 && a->len - i > 64)
+			break; /* far behind: older mappings cannot cover it */
+	}
+	return NULL;
+}
+
+static void on_dss(struct mptcp_tracker *mt, uint32_t row, const struct mptcp_dss *o)
+{
+	struct tables *t = mt->t;
+	struct pkt *p = tables_pkt(t, row);
+	struct tcp_conn *c = tables_tcp(t, p->stream);
+	uint32_t conn = c->mptcp;
+	struct mptcp_conn *m = tables_mptcp(t, conn);
+	struct conn_state *cs = cs_get(mt, conn);
+	int md = mptcp_pkt_dir(t, p);
+
+	if (o->has_ack) {
+		uint64_t ref = cs->has_last_ack[md] ? cs->last_ack[md] : m->idsn[!md] + 1;
+		uint64_t ack = o->ack64 ? o->data_ack : mptcp_widen32((uint32_t)o->data_ack, ref);
+		p->dack = ack;
+		p->marks |= PF_HAS_DACK;
+		cs->last_ack[md] = ack;
+		cs->has_last_ack[md] = true;
+	}
+	if (o->has_checksum)
+		m->checksum = true;
+	if (o->data_fin) {
+		p->marks |= PF_DATA_FIN;
+		if (!m->dir[md].data_fin) {
+			m->dir[md].data_fin = true;
+			add_simple_event(mt, row, conn, EV_DATA_FIN, (uint64_t)md);
+		}
+	}
+	if (!o->has_map)
+		return;
+	uint64_t ref = cs->has_last_dsn[md] ? cs->last_dsn[md] : m->idsn[md] + 1;
+	uint64_t dsn = o->dsn64 ? o->dsn : mptcp_widen32((uint32_t)o->dsn, ref);
+	if (o->data_len == 0 && !m->infinite_mapping) {
+		m->infinite_mapping = true;
+		add_simple_event(mt, row, conn, EV_INFINITE_MAPPING, dsn);
+	}
+	struct sf_state *sf = sf_get(mt, p->stream);
+	int d = pkt_dir(p);
+	if (!sf->maps[d])
+		sf->maps[d] = g_array_new(FALSE, FALSE, sizeof(struct mapping));
+	struct mapping mp = { o->ssn, o->data_len, dsn, row };
+	map_insert(sf->maps[d], &mp);
+	p->marks |= PF_OWN_MAPPING;
+	if (!o->dsn64 || !cs->has_last_dsn[md] || dsn > cs->last_dsn[md]) {
+		cs->last_dsn[md] = dsn;
+		cs->has_last_dsn[md] = true;
+	}
+}
+
+/* ---------------------------------------------------------------- reinjections */
+
+/* index of the first entry whose lo is >= v */
+static guint sent_lower_bound(const GArray *a, uint64_t v)
+{
+	guint lo = 0, hi = a->len;
+	while (lo < hi) {
+		guint mid = lo + (hi - lo) / 2;
+		if (g_array_index(a, struct sent, mid).lo < v)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static void link_add(struct mptcp_tracker *mt, uint32_t row, uint32_t orig)
+{
+	struct link l = { row, orig };
+	g_array_append_val(mt->t->links, l);
+	tables_pkt(mt->t, row)->marks |= PF_REINJECTION;
+	tables_pkt(mt->t, orig)->marks |= PF_REINJECTED;
+}
+
+/* Finds earlier packets of other subflows that sent part of [lo, hi), links
+ * them, and records this packet's range.  Returns true for a reinjection. */
+static bool sent_record(struct mptcp_tracker *mt, struct conn_state *cs, int md, uint32_t row,
+                        uint32_t stream, uint64_t lo, uint64_t hi)
+{
+	GArray *a = cs->sent[md];
+	guint end = sent_lower_bound(a, hi);
+	bool reinj = false, dup_same = false;
+	for (guint i = end; i > 0; i--) {
+		const struct sent *s = &g_array_index(a, struct sent, i - 1);
+		if (s->lo + cs->max_len[md] <= lo)
+			break;
+		if (s->hi <= lo)
+			continue;
+		if (s->stream == stream) {
+			if (s->lo <= lo && s->hi >= hi)
+				dup_same = true;
+			continue;
+		}
+		link_add(mt, row, s->row);
+		reinj = true;
+	}
+	if (!dup_same) {
+		struct sent ns = { lo, hi, row, stream };
+		g_array_insert_val(a, end, ns);
+		if (hi - lo > cs->max_len[md])
+			cs->max_len[md] = hi - lo;
+	}
+	return reinj;
+}
+
+/* adds [lo, hi) to a union of disjoint ranges; returns the bytes it added */
+static uint64_t union_add(GArray *u, uint64_t lo, uint64_t hi)
+{
+	/* fast path: extends or follows the last range */
+	if (u->len) {
+		struct range *last = &g_array_index(u, struct range, u->len - 1);
+		if (lo >= last->lo && lo <= last->hi) {
+			uint64_t added = hi > last->hi ? hi - last->hi : 0;
+			if (hi > last->hi)
+				last->hi = hi;
+			return added;
+		}
+	}
+	uint64_t covered = 0;
+	guint i = 0;
+	while (i < u->len && g_array_index(u, struct range, i).hi < lo)
+		i++;
+	uint64_t nlo = lo, nhi = hi;
+	guint j = i;
+	while (j < u->len && g_array_index(u, struct range, j).lo <= hi) {
+		struct range *r = &g_array_index(u, struct range, j);
+		uint64_t olo = MAX(r->lo, lo), ohi = MIN(r->hi, hi);
+		if (ohi > olo)
+			covered += ohi - olo;
+		nlo = MIN(nlo, r->lo);
+		nhi = MAX(nhi, r->hi);
+		j++;
+	}
+	if (j > i)
+		g_array_remove_range(u, i, j - i);
+	struct range nr = { nlo, nhi };
+	g_array_insert_val(u, i, nr);
+	return (hi - lo) - covered;
+}
+
+/* DSN of a data packet from the mapping that covers it */
+static void assign_dsn(struct mptcp_tracker *mt, uint32_t row)
+{
+	struct tables *t = mt->t;
+	struct pkt *p = tables_pkt(t, row);
+	struct tcp_conn *c = tables_tcp(t, p->stream);
+	struct sf_state *sf = sf_get(mt, p->stream);
+	int d = pkt_dir(p);
+	uint32_t rel = tcp_rel_seq(t, p);
+	const struct mapping *mp = map_find(sf->maps[d], rel);
+	if (!mp)
+		return;
+	p->dsn = mp->dsn + (uint32_t)(rel - mp->ssn);
+	p->mapping = mp->row;
+	p->marks |= PF_HAS_DSN;
+
+	uint32_t conn = c->mptcp;
+	struct mptcp_conn *m = tables_mptcp(t, conn);
+	struct conn_state *cs = cs_get(mt, conn);
+	int md = mptcp_pkt_dir(t, p);
+	struct mptcp_dir *dir = &m->dir[md];
+	uint64_t lo = p->dsn, hi = p->dsn + p->tcplen;
+	if (dir->bytes == 0 && dir->first_ns == 0)
+		dir->first_ns = p->ts_ns;
+	dir->last_ns = p->ts_ns;
+	dir->bytes += p->tcplen;
+	if (dir->dsn_lo == 0 || lo < dir->dsn_lo)
+		dir->dsn_lo = lo;
+	if (hi > dir->dsn_hi)
+		dir->dsn_hi = hi;
+	dir->unique_bytes += union_add(cs->uni[md], lo, hi);
+	if (sent_record(mt, cs, md, row, p->stream, lo, hi)) {
+		dir->reinjections++;
+		dir->reinjected_bytes += p->tcplen;
+	}
+}
+
+/* ---------------------------------------------------------------- other options */
+
+static void on_add_addr(struct mptcp_tracker *mt, uint32_t row, uint32_t conn, const struct mptcp_add_addr *o)
+{
+	struct event ev;
+	memset(&ev, 0, sizeof ev);
+	ev.addr_id = o->addr_id;
+	ev.flag = o->echo;
+	ev.family = o->family;
+	memcpy(ev.addr, o->addr, sizeof ev.addr);
+	ev.port = o->has_port ? o->port : 0;
+	add_event(mt, row, conn, EV_ADD_ADDR, &ev);
+}
+
+static void on_remove_addr(struct mptcp_tracker *mt, uint32_t row, uint32_t conn,
+                           const struct mptcp_remove_addr *o)
+{
+	for (unsigned i = 0; i < o->count; i++) {
+		struct event ev;
+		memset(&ev, 0, sizeof ev);
+		ev.addr_id = o->ids[i];
+		add_event(mt, row, conn, EV_REMOVE_ADDR, &ev);
+	}
+}
+
+static void on_prio(struct mptcp_tracker *mt, uint32_t row, uint32_t conn, const struct mptcp_prio *o)
+{
+	struct tables *t = mt->t;
+	struct pkt *p = tables_pkt(t, row);
+	struct event ev;
+	memset(&ev, 0, sizeof ev);
+	ev.flag = o->backup;
+	ev.addr_id = o->has_addr_id ? o->addr_id : tables_tcp(t, p->stream)->addr_id[sender(p)];
+	add_event(mt, row, conn, EV_MP_PRIO, &ev);
+	if (!o->has_addr_id) {
+		tables_tcp(t, p->stream)->backup = o->backup;
+		return;
+	}
+	/* v0 with an address id: every subflow using that address of the sender */
+	struct mptcp_conn *m = tables_mptcp(t, conn);
+	for (guint i = 0; i < m->subflows->len; i++) {
+		struct tcp_conn *sc = tables_tcp(t, g_array_index(m->subflows, uint32_t, i));
+		if (sc->addr_id[0] == o->addr_id || sc->addr_id[1] == o->addr_id)
+			sc->backup = o->backup;
+	}
+}
+
+/* options that only make sense inside a known connection */
+static void on_conn_option(struct mptcp_tracker *mt, uint32_t row, const struct mptcp_option *o)
+{
+	struct tables *t = mt->t;
+	uint32_t conn = tables_tcp(t, tables_pkt(t, row)->stream)->mptcp;
+	struct mptcp_conn *m = tables_mptcp(t, conn);
+	switch (o->subtype) {
+	case MPTCP_SUB_DSS:
+		on_dss(mt, row, &o->u.dss);
+		break;
+	case MPTCP_SUB_ADD_ADDR:
+		on_add_addr(mt, row, conn, &o->u.add_addr);
+		break;
+	case MPTCP_SUB_REMOVE_ADDR:
+		on_remove_addr(mt, row, conn, &o->u.remove_addr);
+		break;
+	case MPTCP_SUB_PRIO:
+		on_prio(mt, row, conn, &o->u.prio);
+		break;
+	case MPTCP_SUB_FAIL:
+		m->mp_fail = true;
+		add_simple_event(mt, row, conn, EV_MP_FAIL, o->u.fail.dsn);
+		break;
+	case MPTCP_SUB_FASTCLOSE:
+		m->fastclose = true;
+		add_simple_event(mt, row, conn, EV_MP_FASTCLOSE, o->u.fastclose.receiver_key);
+		break;
+	case MPTCP_SUB_TCPRST: {
+		struct event ev;
+		memset(&ev, 0, sizeof ev);
+		ev.value = o->u.tcprst.reason;
+		ev.flag = o->u.tcprst.flags & 1;
+		add_event(mt, row, conn, EV_MP_TCPRST, &ev);
+		break;
+	}
+	default:
+		break;
+	}
+}
+
+void mptcp_tracker_add(struct mptcp_tracker *mt, uint32_t row, const struct decoded *d)
+{
+	struct tables *t = mt->t;
+	struct pkt *p = tables_pkt(t, row);
+	struct tcp_conn *c = tables_tcp(t, p->stream);
+	struct sf_state *sf = sf_get(mt, p->stream);
+	bool has_mpc = false;
+
+	for (unsigned i = 0; i < d->n_mptcp; i++) {
+		const struct mptcp_option *o = &d->mptcp[i];
+		sf->has_mpc_option = true;
+		if (o->malformed)
+			continue;
+		if (o->subtype == MPTCP_SUB_CAPABLE) {
+			has_mpc = true;
+			on_capable(mt, row, &o->u.mpc);
+		} else if (o->subtype == MPTCP_SUB_JOIN) {
+			on_join(mt, row, &o->u.join);
+		}
+	}
+	/* MP_CAPABLE in the SYN but not in the SYN/ACK: fallback to TCP */
+	if ((p->flags & (TCPF_SYN | TCPF_ACK)) == (TCPF_SYN | TCPF_ACK) && c->mp_capable_syn &&
+	    !has_mpc && !c->is_join && !sf->mpc_synack)
+		c->fallback = true;
+	if (c->mptcp == NO_ROW)
+		return;
+	for (unsigned i = 0; i < d->n_mptcp; i++) {
+		const struct mptcp_option *o = &d->mptcp[i];
+		if (!o->malformed && o->subtype != MPTCP_SUB_CAPABLE && o->subtype != MPTCP_SUB_JOIN)
+			on_conn_option(mt, row, o);
+	}
+	struct mptcp_conn *m = tables_mptcp(t, c->mptcp);
+	if (m->last_ns < p->ts_ns)
+		m->last_ns = p->ts_ns;
+	if (p->tcplen > 0)
+		assign_dsn(mt, row);
+}
+
+/* ---------------------------------------------------------------- end of capture */
+
+static void settle_subflow_states(struct mptcp_tracker *mt)
+{
+	struct tables *t = mt->t;
+	for (guint i = 0; i < t->tcp->len; i++) {
+		struct tcp_conn *c = tables_tcp(t, i);
+		struct sf_state *sf = sf_get(mt, i);
+		bool rst = c->dir[0].rst || c->dir[1].rst;
+		if (c->is_join && sf->join_stage < 3 && (rst || sf->join_stage < 2)) {
+			c->sf_state = SF_FAILED_JOIN;
+			if (c->mptcp != NO_ROW)
+				add_simple_event(mt, c->last_pkt, c->mptcp, EV_JOIN_FAILED, 0);
+		} else if (rst) {
+			c->sf_state = SF_RESET;
+		} else if (c->dir[0].fin && c->dir[1].fin) {
+			c->sf_state = SF_CLOSED;
+		} else {
+			c->sf_state = SF_OPEN;
+		}
+	}
+}
+
+/* A connection whose MP_CAPABLE was never answered is plain TCP (fallback):
+ * drop it and renumber the others in order of appearance, as tshark does. */
+static void drop_fallbacks(struct mptcp_tracker *mt)
+{
+	struct tables *t = mt->t;
+	guint n = t->mptcp->len;
+	uint32_t *newid = g_new(uint32_t, n ? n : 1);
+	guint kept = 0;
+	for (guint i = 0; i < n; i++) {
+		struct mptcp_conn *m = tables_mptcp(t, i);
+		struct sf_state *sf = sf_get(mt, m->first_stream);
+		struct tcp_conn *first = tables_tcp(t, m->first_stream);
+		if (!sf->mpc_seen) {
+			first->mptcp = NO_ROW;
+			first->fallback = first->fallback || first->mp_capable_syn;
+			g_array_free(m->subflows, TRUE);
+			newid[i] = NO_ROW;
+			continue;
+		}
+		newid[i] = kept;
+		m->id = kept;
+		if (kept != i)
+			g_array_index(t->mptcp, struct mptcp_conn, kept) = *m;
+		kept++;
+	}
+	g_array_set_size(t->mptcp, kept);
+	for (guint i = 0; i < t->tcp->len; i++) {
+		struct tcp_conn *c = tables_tcp(t, i);
+		if (c->mptcp != NO_ROW)
+			c->mptcp = newid[c->mptcp];
+	}
+	for (guint i = 0; i < t->events->len; i++) {
+		struct event *e = &g_array_index(t->events, struct event, i);
+		if (e->mptcp != NO_ROW)
+			e->mptcp = newid[e->mptcp];
+	}
+	g_free(newid);
+}
+
+static int link_cmp(gconstpointer a, gconstpointer b)
+{
+	const struct link *x = a, *y = b;
+	if (x->pkt != y->pkt)
+		return x->pkt < y->pkt ? -1 : 1;
+	return x->orig < y->orig ? -1 : x->orig > y->orig;
+}
+
+void mptcp_tracker_finish(struct mptcp_tracker *mt)
+{
+	struct tables *t = mt->t;
+	settle_subflow_states(mt);
+	for (guint i = 0; i < t->tcp->len; i++) {
+		struct tcp_conn *c = tables_tcp(t, i);
+		if (c->fallback && c->mptcp != NO_ROW) {
+			tables_mptcp(t, c->mptcp)->fallback = true;
+		}
+	}
+	drop_fallbacks(mt);
+	g_array_sort(t->links, link_cmp);
+	for (guint i = 0; i < t->mptcp->len; i++) {
+		struct mptcp_conn *m = tables_mptcp(t, i);
+		if (m->infinite_mapping || m->mp_fail)
+			m->fallback = m->fallback || m->infinite_mapping;
+	}
+}
+
+void mptcp_tracker_free(struct mptcp_tracker *mt)
+{
+	if (!mt)
+		return;
+	for (guint i = 0; i < mt->sf->len; i++) {
+		struct sf_state *sf = &g_array_index(mt->sf, struct sf_state, i);
+		for (int d = 0; d < 2; d++)
+			if (sf->maps[d])
+				g_array_free(sf->maps[d], TRUE);
+	}
+	for (guint i = 0; i < mt->cs->len; i++) {
+		struct conn_state *cs = cs_get(mt, i);
+		for (int d = 0; d < 2; d++) {
+			if (cs->sent[d])
+				g_array_free(cs->sent[d], TRUE);
+			if (cs->uni[d])
+				g_array_free(cs->uni[d], TRUE);
+		}
+	}
+	g_array_free(mt->sf, TRUE);
+	g_array_free(mt->cs, TRUE);
+	g_hash_table_destroy(mt->tokens);
+	g_free(mt);
+}

@@ -1,0 +1,32 @@
+/* mptcp_tracker.h - links TCP streams into MPTCP connections and gives each
+ * packet its data-level numbers.
+ *
+ * Fed one packet at a time after the TCP tracker.  It creates a connection
+ * from an MP_CAPABLE handshake (numbered like tshark's mptcp.stream), attaches
+ * MP_JOIN subflows by token (checking their HMACs), widens 32-bit DSNs and
+ * data ACKs to 64 bits, gives every data packet its DSN and related mapping,
+ * finds reinjections (data already sent on another subflow), and records the
+ * connection's events.  mptcp_tracker_finish() settles what only the end of the
+ * capture can tell (fallbacks, failed joins, subflow states). */
+#ifndef MPTCPA_MPTCP_TRACKER_H
+#define MPTCPA_MPTCP_TRACKER_H
+
+#include "decode/packet.h"
+#include "table/tables.h"
+
+struct mptcp_tracker;
+
+struct mptcp_tracker *mptcp_tracker_new(struct tables *t);
+void mptcp_tracker_add(struct mptcp_tracker *mt, uint32_t row, const struct decoded *d);
+void mptcp_tracker_finish(struct mptcp_tracker *mt);
+void mptcp_tracker_free(struct mptcp_tracker *mt);
+
+/* MPTCP direction of a packet: 0 when sent by the MPTCP client (towards the
+ * server), 1 otherwise.  Only meaningful for packets of a subflow. */
+int mptcp_pkt_dir(const struct tables *t, const struct pkt *p);
+
+/* Widens a 32-bit sequence number to 64 bits, picking the value closest to
+ * `ref` (the last 64-bit value seen in that space). */
+uint64_t mptcp_widen32(uint32_t v, uint64_t ref);
+
+#endif

@@ -1,0 +1,238 @@
+/* tcp_tracker.c - TCP stream tracking (see tcp_tracker.h). */
+#include "track/tcp_tracker.h"
+
+#include <string.h>
+
+/* The 4-tuple, stored with the lower endpoint first so both directions hash
+ * to the same key. */
+struct flow_key {
+	uint8_t family;
+	uint8_t addr[2][16];
+	uint16_t port[2];
+};
+
+struct tcp_tracker {
+	struct tables *t;
+	GHashTable *flows; /* struct flow_key* -> stream id + 1 */
+};
+
+static guint flow_hash(gconstpointer p)
+{
+	const struct flow_key *k = p;
+	/* FNV-1a over the key bytes: cheap and spreads ports well */
+	const uint8_t *b = (const uint8_t *)k;
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < sizeof *k; i++)
+		h = (h ^ b[i]) * 16777619u;
+	return h;
+}
+
+static gboolean flow_equal(gconstpointer a, gconstpointer b)
+{
+	return memcmp(a, b, sizeof(struct flow_key)) == 0;
+}
+
+/* Fills `k` from the packet; returns true when the packet's source is the
+ * key's second endpoint. */
+static bool flow_key_of(const struct decoded *d, struct flow_key *k)
+{
+	memset(k, 0, sizeof *k);
+	size_t alen = d->family == 4 ? 4 : 16;
+	int c = memcmp(d->src, d->dst, alen);
+	bool swap = c > 0 || (c == 0 && d->sport > d->dport);
+	k->family = d->family;
+	memcpy(k->addr[swap ? 1 : 0], d->src, alen);
+	memcpy(k->addr[swap ? 0 : 1], d->dst, alen);
+	k->port[swap ? 1 : 0] = d->sport;
+	k->port[swap ? 0 : 1] = d->dport;
+	return swap;
+}
+
+struct tcp_tracker *tcp_tracker_new(struct tables *t)
+{
+	struct tcp_tracker *tt = g_new0(struct tcp_tracker, 1);
+	tt->t = t;
+	tt->flows = g_hash_table_new_full(flow_hash, flow_equal, g_free, NULL);
+	return tt;
+}
+
+void tcp_tracker_free(struct tcp_tracker *tt)
+{
+	if (!tt)
+		return;
+	g_hash_table_destroy(tt->flows);
+	g_free(tt);
+}
+
+static uint32_t stream_new(struct tcp_tracker *tt, const struct decoded *d, const struct flow_key *k)
+{
+	struct tcp_conn c;
+	memset(&c, 0, sizeof c);
+	c.id = tt->t->tcp->len;
+	c.family = d->family;
+	memcpy(c.addr[0], d->src, 16);
+	memcpy(c.addr[1], d->dst, 16);
+	c.port[0] = d->sport;
+	c.port[1] = d->dport;
+	c.first_pkt = c.last_pkt = NO_ROW;
+	c.mptcp = NO_ROW;
+	/* the SYN/ACK's sender is the server; otherwise the first sender is the client */
+	c.client = ((d->flags & (TCPF_SYN | TCPF_ACK)) == (TCPF_SYN | TCPF_ACK)) ? 1 : 0;
+	c.mptcp_client = c.client;
+	for (int i = 0; i < 2; i++)
+		c.dir[i].wscale = -1;
+	g_array_append_val(tt->t->tcp, c);
+	struct flow_key *kk = g_memdup2(k, sizeof *k);
+	g_hash_table_replace(tt->flows, kk, GUINT_TO_POINTER(c.id + 1));
+	return c.id;
+}
+
+/* tshark starts a new conversation on a SYN whose ISN differs from the one
+ * the same direction used before (port reuse). */
+static bool starts_new_stream(const struct tcp_conn *c, int dir, const struct decoded *d)
+{
+	if ((d->flags & (TCPF_SYN | TCPF_ACK)) != TCPF_SYN)
+		return false;
+	const struct tcp_dir *td = &c->dir[dir];
+	return td->has_base && d->seq != td->base_seq;
+}
+
+static int packet_dir(const struct tcp_conn *c, const struct decoded *d)
+{
+	size_t alen = d->family == 4 ? 4 : 16;
+	return (d->sport == c->port[0] && memcmp(d->src, c->addr[0], alen) == 0) ? 0 : 1;
+}
+
+static void dir_set_base(struct tcp_dir *td, uint32_t seq, bool syn)
+{
+	td->base_seq = syn ? seq : seq - 1;
+	td->next_seq = syn ? seq + 1 : seq;
+	td->has_base = true;
+}
+
+/* sequence bookkeeping: unique bytes and retransmissions */
+static bool dir_account(struct tcp_dir *td, const struct decoded *d)
+{
+	uint32_t len = d->tcplen;
+	bool syn = d->flags & TCPF_SYN, fin = d->flags & TCPF_FIN;
+	if (!td->has_base)
+		dir_set_base(td, d->seq, syn);
+	uint32_t seglen = len + (syn ? 1 : 0) + (fin ? 1 : 0);
+	bool rtx = false;
+	if (seglen > 0) {
+		uint32_t end = d->seq + seglen;
+		int32_t ahead = (int32_t)(end - td->next_seq);
+		int32_t behind = (int32_t)(td->next_seq - d->seq);
+		if (behind > 0 && !(syn && td->packets == 0)) {
+			/* starts before what was already sent: (partly) retransmitted */
+			rtx = true;
+			td->rtx_packets++;
+			td->rtx_bytes += len;
+		}
+		if (ahead > 0) {
+			uint32_t fresh = (uint32_t)ahead;
+			if (syn && fresh > 0)
+				fresh--;
+			if (fin && fresh > 0)
+				fresh--;
+			td->unique_bytes += fresh < len ? fresh : len;
+			td->next_seq = end;
+		}
+	}
+	return rtx;
+}
+
+uint32_t tcp_tracker_add(struct tcp_tracker *tt, const struct decoded *d)
+{
+	struct tables *t = tt->t;
+	struct flow_key k;
+	flow_key_of(d, &k);
+	gpointer v = g_hash_table_lookup(tt->flows, &k);
+	uint32_t sid = v ? GPOINTER_TO_UINT(v) - 1 : stream_new(tt, d, &k);
+	struct tcp_conn *c = tables_tcp(t, sid);
+	int dir = packet_dir(c, d);
+	if (v && starts_new_stream(c, dir, d)) {
+		sid = stream_new(tt, d, &k);
+		c = tables_tcp(t, sid);
+		dir = packet_dir(c, d);
+	}
+
+	struct tcp_dir *td = &c->dir[dir];
+	if (td->packets == 0)
+		td->first_ns = d->ts_ns;
+	td->last_ns = d->ts_ns;
+	td->packets++;
+	td->bytes += d->tcplen;
+	if (d->flags & TCPF_SYN) {
+		td->syn = true;
+		if (!td->seen_wscale) {
+			td->seen_wscale = true;
+			td->wscale = (d->marks & PKT_HAS_WSCALE) ? (int8_t)(d->wscale > 14 ? 14 : d->wscale) : -2;
+		}
+	}
+	if (d->flags & TCPF_FIN)
+		td->fin = true;
+	if (d->flags & TCPF_RST)
+		td->rst = true;
+	bool rtx = dir_account(td, d);
+	if ((c->dir[0].fin && c->dir[1].fin) || td->rst)
+		c->closed = true;
+
+	struct pkt p;
+	memset(&p, 0, sizeof p);
+	p.ts_ns = d->ts_ns;
+	p.frame = d->frame;
+	p.stream = sid;
+	p.seq = d->seq;
+	p.ack = d->ack;
+	p.tcplen = d->tcplen;
+	p.tsval = d->tsval;
+	p.tsecr = d->tsecr;
+	p.win = d->win;
+	p.flags = d->flags;
+	p.marks = (uint16_t)((d->marks & 0xff) | (dir ? PF_DIR_REV : 0) | (rtx ? PF_RETRANS : 0));
+	p.ip_id = d->ip_id;
+	p.iface = d->iface;
+	p.mapping = NO_ROW;
+	p.dsn = p.dack = NO_VALUE;
+	p.opt = NO_ROW;
+	if (d->n_mptcp) {
+		p.opt = t->mptcp_opts->len;
+		p.n_opt = d->n_mptcp;
+		g_array_append_vals(t->mptcp_opts, d->mptcp, d->n_mptcp);
+	}
+	uint32_t row = t->packets->len;
+	g_array_append_val(t->packets, p);
+	if (c->first_pkt == NO_ROW)
+		c->first_pkt = row;
+	c->last_pkt = row;
+	c->n_pkts++;
+	return row;
+}
+
+uint32_t tcp_window_scaled(const struct tables *t, const struct pkt *p)
+{
+	const struct tcp_conn *c = tables_tcp(t, p->stream);
+	int d = pkt_dir(p);
+	if (p->flags & TCPF_SYN)
+		return p->win;
+	int8_t mine = c->dir[d].wscale, theirs = c->dir[!d].wscale;
+	if (mine >= 0 && theirs >= 0)
+		return (uint32_t)p->win << mine;
+	return p->win;
+}
+
+uint32_t tcp_rel_seq(const struct tables *t, const struct pkt *p)
+{
+	const struct tcp_conn *c = tables_tcp(t, p->stream);
+	return p->seq - c->dir[pkt_dir(p)].base_seq;
+}
+
+uint32_t tcp_rel_ack(const struct tables *t, const struct pkt *p)
+{
+	const struct tcp_conn *c = tables_tcp(t, p->stream);
+	const struct tcp_dir *o = &c->dir[!pkt_dir(p)];
+	if (!(p->flags & TCPF_ACK))
+		return 0;
+	return o->has_base ? p->ack - o->base_seq : 1;
+}

@@ -1,0 +1,27 @@
+/* tcp_tracker.h - assigns each TCP packet to a stream (tshark's tcp.stream
+ * numbering: order of first appearance; a SYN with a new ISN on a known
+ * 4-tuple starts a new stream) and keeps per-direction statistics.
+ * Flows are found by hash; nothing is allocated per packet. */
+#ifndef MPTCPA_TCP_TRACKER_H
+#define MPTCPA_TCP_TRACKER_H
+
+#include "decode/packet.h"
+#include "table/tables.h"
+
+struct tcp_tracker;
+
+struct tcp_tracker *tcp_tracker_new(struct tables *t);
+void tcp_tracker_free(struct tcp_tracker *tt);
+
+/* Appends the packet to t->packets (its MPTCP options to t->mptcp_opts) and
+ * updates its stream; returns the new packet row. */
+uint32_t tcp_tracker_add(struct tcp_tracker *tt, const struct decoded *d);
+
+/* Window scaled by the negotiated factor (raw when unknown or on a SYN). */
+uint32_t tcp_window_scaled(const struct tables *t, const struct pkt *p);
+
+/* Sequence and ack numbers relative to each direction's base. */
+uint32_t tcp_rel_seq(const struct tables *t, const struct pkt *p);
+uint32_t tcp_rel_ack(const struct tables *t, const struct pkt *p);
+
+#endif
