@@ -365,7 +365,7 @@ Both sockets use cubic congestion control (set per socket).
 | file | scenario |
 | --- | --- |
 | basic-client.pcap, basic-server.pcap | one MPTCP connection, 2 subflows (c1 and c2), upload 1500000 bytes, reply 1000 bytes, clean close |
-| lossy-client.pcap, lossy-server.pcap | one MPTCP connection, 3 subflows: c1 and c2 as in basic, plus one from c1 to 198.19.1.2 after the server's ADD_ADDR (\`signal\` endpoint); on path 2 the router drops, in each direction, 2 packets in a row out of every 100 (nftables \`numgen inc\` counters, not random) and everything for 0.4 s from 0.5 s after the client starts (an outage), hence TCP retransmissions and MPTCP reinjections; upload 1200000 bytes, reply (download) 400000 bytes |
+| lossy-client.pcap, lossy-server.pcap | one MPTCP connection, 3 subflows: c1 and c2 as in basic, plus one from c1 to 198.19.1.2 after the server's ADD_ADDR (\`signal\` endpoint); on path 2 the router drops, in each direction, 2 packets in a row out of every 100 (nftables \`numgen inc\` counters, not random) and everything for 0.5 s from 0.2 s after the client starts (an outage), hence TCP retransmissions and MPTCP reinjections; upload 1200000 bytes, reply (download) 400000 bytes |
 | logs/NAME.log | what the peers reported (bytes sent/received, MPTCP_INFO), the MPTCP limits/endpoints, router qdisc and nft drop counters, tcpdump counters |
 
 Application bytes each way are exact and fixed (the peers' tx/rx below and in
@@ -401,7 +401,7 @@ EOF
 mkdir -p "$OUT/logs"
 OUT=$(cd "$OUT" && pwd)
 scenario basic 1500000 1000 20 10 0 0 "2 subflows, upload 1500000 B, reply 1000 B"
-scenario lossy 1200000 400000 20 10 100:2:0.5:0.4 1 \
-    "3 subflows (ADD_ADDR), path 2: 2 % loss + 0.4 s outage at 0.5 s, upload 1200000 B, download 400000 B"
+scenario lossy 1200000 400000 20 10 100:2:0.2:0.5 1 \
+    "3 subflows (ADD_ADDR), path 2: 2 % loss + 0.5 s outage at 0.2 s, upload 1200000 B, download 400000 B"
 readme
 ls -l "$OUT" "$OUT/logs" >&2

@@ -117,6 +117,8 @@ static bool dir_account(struct tcp_dir *td, const struct decoded *d)
 	bool syn = d->flags & TCPF_SYN, fin = d->flags & TCPF_FIN;
 	if (!td->has_base)
 		dir_set_base(td, d->seq, syn);
+	else if (syn && !td->syn)
+		td->base_seq = d->seq; /* a late SYN/ACK still defines the base, as in tshark */
 	uint32_t seglen = len + (syn ? 1 : 0) + (fin ? 1 : 0);
 	bool rtx = false;
 	if (seglen > 0) {
@@ -163,6 +165,7 @@ uint32_t tcp_tracker_add(struct tcp_tracker *tt, const struct decoded *d)
 	td->last_ns = d->ts_ns;
 	td->packets++;
 	td->bytes += d->tcplen;
+	bool rtx = dir_account(td, d);
 	if (d->flags & TCPF_SYN) {
 		td->syn = true;
 		if (!td->seen_wscale) {
@@ -174,7 +177,6 @@ uint32_t tcp_tracker_add(struct tcp_tracker *tt, const struct decoded *d)
 		td->fin = true;
 	if (d->flags & TCPF_RST)
 		td->rst = true;
-	bool rtx = dir_account(td, d);
 	if ((c->dir[0].fin && c->dir[1].fin) || td->rst)
 		c->closed = true;
 

@@ -47,16 +47,25 @@ def norm(field, v):
     return v
 
 
-def load_ours(exporter, capture):
+def is_icmp_quote(r):
+    """tshark's `-R tcp` also matches ICMP errors quoting a TCP header (two
+    ip.src values); they are not packets of the stream and we skip them."""
+    return ',' in (r['ip.src'] or r['ipv6.src'])
+
+
+def load_ours(exporter, capture, ref_rows):
     out = subprocess.run([exporter, '--tshark-names', '--format', 'tsv',
                           '--fields', ','.join(OUR_FIELDS), capture, '-o', '-'],
                          check=True, capture_output=True, text=True).stdout
     rows = list(csv.DictReader(out.splitlines(), delimiter='\t'))
     # The reference was made with `tshark -2 -R tcp`: a read filter in two-pass
     # mode drops the other frames before numbering, so its frame.number is the
-    # packet's rank among TCP packets.  We number every frame of the capture
-    # (as tshark does without -R); translate ours to ranks before comparing.
-    rank = {r['frame.number']: str(i + 1) for i, r in enumerate(rows)}
+    # packet's rank among the matching packets.  We number every frame of the
+    # capture (as tshark does without -R): pair our rows with the reference's
+    # TCP rows in order and translate our frame numbers to theirs.
+    tcp_ref = [r['frame.number'] for r in ref_rows if not is_icmp_quote(r)]
+    rank = {r['frame.number']: (tcp_ref[i] if i < len(tcp_ref) else 'x' + r['frame.number'])
+            for i, r in enumerate(rows)}
     for r in rows:
         r['frame.number'] = rank[r['frame.number']]
         for f in ('mptcp.related_mapping', 'mptcp.reinjection_of', 'mptcp.reinjected_in'):
@@ -67,13 +76,15 @@ def load_ours(exporter, capture):
 
 def load_ref(tsv):
     with open(tsv, newline='') as f:
-        rows = list(csv.DictReader(f, delimiter='\t'))
-    return {r['frame.number']: r for r in rows}
+        return list(csv.DictReader(f, delimiter='\t'))
 
 
 def compare(exporter, tsv, fields, show):
     capture = tsv[:-len('.tshark.tsv')]
-    ours, ref = load_ours(exporter, capture), load_ref(tsv)
+    ref_rows = load_ref(tsv)
+    ours = load_ours(exporter, capture, ref_rows)
+    icmp = [r['frame.number'] for r in ref_rows if is_icmp_quote(r)]
+    ref = {r['frame.number']: r for r in ref_rows if not is_icmp_quote(r)}
     name = os.path.relpath(capture, os.path.dirname(os.path.dirname(capture)))
     stats = defaultdict(Counter)   # field -> Counter(agree, known:<kind>, fail)
     fails = []
@@ -100,7 +111,7 @@ def compare(exporter, tsv, fields, show):
                 stats[field]['fail'] += 1
                 fails.append((field, frame, want, got))
     total_fail = sum(c['fail'] for c in stats.values()) + len(missing) + len(extra)
-    print(f'{name}: {len(ref)} rows, {len(missing)} missing, {len(extra)} extra, '
+    print(f'{name}: {len(ref)} rows, {len(icmp)} ICMP-quoted (skipped), {len(missing)} missing, {len(extra)} extra, '
           f'{total_fail} unexplained disagreements')
     for field in fields:
         c = stats[field]
