@@ -205,9 +205,9 @@ capture() {  # capture NS IF FILE
 
 # scenario NAME UPLOAD REPLY RATE1 RATE2 LOSS SIGNAL(0/1) DESCRIPTION
 #   LOSS: 0, or PERIOD:BURST:AT:LEN = on path 2, in each direction, drop BURST
-#   packets in a row out of every PERIOD, and drop everything from AT s after the
-#   client starts for LEN s (an outage: the subflow times out, MPTCP reinjects
-#   its data on the other subflows)
+#   packets in a row out of every PERIOD, and drop everything for LEN seconds
+#   once AT packets went up path 2 (an outage: the subflow times out, MPTCP
+#   reinjects its data on the other subflows)
 scenario() {
     local name=$1 up=$2 reply=$3 r1=$4 r2=$5 loss=$6 signal=$7 desc=$8 log pid t outage= at len
     log=$OUT/logs/$name.log
@@ -221,8 +221,10 @@ scenario() {
         a=$((SEED * 37 % (per - bu))) b=$(((SEED * 37 + per / 2) % (per - bu)))
         ip netns exec $R nft -f - <<EOF
 table ip mpex {
+    counter r2up {}
     chain drops {
         type filter hook forward priority 0; policy accept;
+        iifname "r2" counter name "r2up"
         iifname "r2" numgen inc mod $per $a-$((a + bu - 1)) counter drop
         oifname "r2" numgen inc mod $per $b-$((b + bu - 1)) counter drop
     }
@@ -247,7 +249,10 @@ EOF
     [[ -e $TMP/ready ]] || { cat "$TMP/server.out" >&2; die "server did not start"; }
     if [[ $loss != 0 ]]; then
         (   # the outage, in the background
-            sleep "$at"
+            for _ in $(seq 3000); do
+                (($(ip netns exec $R nft list counter ip mpex r2up | awk '$1 == "packets" {print $2}') >= at)) && break
+                sleep 0.01
+            done
             ip netns exec $R nft add rule ip mpex outage iifname r2 counter drop
             ip netns exec $R nft add rule ip mpex outage oifname r2 counter drop
             sleep "$len"
@@ -365,7 +370,7 @@ Both sockets use cubic congestion control (set per socket).
 | file | scenario |
 | --- | --- |
 | basic-client.pcap, basic-server.pcap | one MPTCP connection, 2 subflows (c1 and c2), upload 1500000 bytes, reply 1000 bytes, clean close |
-| lossy-client.pcap, lossy-server.pcap | one MPTCP connection, 3 subflows: c1 and c2 as in basic, plus one from c1 to 198.19.1.2 after the server's ADD_ADDR (\`signal\` endpoint); on path 2 the router drops, in each direction, 2 packets in a row out of every 100 (nftables \`numgen inc\` counters, not random) and everything for 0.5 s from 0.2 s after the client starts (an outage), hence TCP retransmissions and MPTCP reinjections; upload 1200000 bytes, reply (download) 400000 bytes |
+| lossy-client.pcap, lossy-server.pcap | one MPTCP connection, 3 subflows: c1 and c2 as in basic, plus one from c1 to 198.19.1.2 after the server's ADD_ADDR (\`signal\` endpoint); on path 2 the router drops, in each direction, 2 packets in a row out of every 100 (nftables \`numgen inc\` counters, not random) and, once 100 packets went up path 2, everything for 0.3 s (an outage), hence TCP retransmissions and MPTCP reinjections; upload 1200000 bytes, reply (download) 400000 bytes |
 | logs/NAME.log | what the peers reported (bytes sent/received, MPTCP_INFO), the MPTCP limits/endpoints, router qdisc and nft drop counters, tcpdump counters |
 
 Application bytes each way are exact and fixed (the peers' tx/rx below and in
@@ -401,7 +406,7 @@ EOF
 mkdir -p "$OUT/logs"
 OUT=$(cd "$OUT" && pwd)
 scenario basic 1500000 1000 20 10 0 0 "2 subflows, upload 1500000 B, reply 1000 B"
-scenario lossy 1200000 400000 20 10 100:2:0.2:0.5 1 \
-    "3 subflows (ADD_ADDR), path 2: 2 % loss + 0.5 s outage at 0.2 s, upload 1200000 B, download 400000 B"
+scenario lossy 1200000 400000 20 10 100:2:100:0.3 1 \
+    "3 subflows (ADD_ADDR), path 2: 2 % loss + 0.3 s outage after 100 packets, upload 1200000 B, download 400000 B"
 readme
 ls -l "$OUT" "$OUT/logs" >&2

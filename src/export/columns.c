@@ -213,6 +213,9 @@ static void f_recvkey(const struct tables *t, uint32_t row, GString *o)
 		if (op->subtype == MPTCP_SUB_CAPABLE && op->u.mpc.has_receiver_key) {
 			list_sep(o, start);
 			fmt_u64(o, op->u.mpc.receiver_key);
+		} else if (op->subtype == MPTCP_SUB_FASTCLOSE) {
+			list_sep(o, start);
+			fmt_u64(o, op->u.fastclose.receiver_key);
 		}
 	}
 }

@@ -109,6 +109,7 @@ struct mptcp_conn {
 	uint32_t first_stream;    /* the initial subflow */
 	bool checksum;            /* DSS checksums in use */
 	bool fallback, fastclose, mp_fail, infinite_mapping;
+	bool partial;             /* handshake not captured: keys unknown */
 	GArray *subflows;         /* uint32_t stream ids, order of appearance */
 	struct mptcp_dir dir[2];  /* [0] towards the server, [1] towards the client */
 	int64_t first_ns, last_ns;

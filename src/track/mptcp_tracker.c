@@ -288,6 +288,29 @@ static void on_join(struct mptcp_tracker *mt, uint32_t row, const struct mptcp_j
 		join_check_hmac(mt, row, o);
 }
 
+/* A subflow whose connection's handshake is not in the capture (capture
+ * started late, or the initial subflow was lost): it becomes a connection of
+ * its own with unknown keys, numbered in order of appearance (as tshark does),
+ * unless it is an MP_JOIN whose token names a known connection. */
+static void open_partial(struct mptcp_tracker *mt, uint32_t row, const struct decoded *d)
+{
+	struct tables *t = mt->t;
+	struct pkt *p = tables_pkt(t, row);
+	struct tcp_conn *c = tables_tcp(t, p->stream);
+	struct sf_state *sf = sf_get(mt, p->stream);
+	uint32_t conn = conn_new(mt, p->stream, 0);
+	struct mptcp_conn *m = tables_mptcp(t, conn);
+	m->partial = true;
+	if (c->is_join && sf->token) {
+		/* later joins asking for the same token belong to the same connection */
+		m->token[1] = sf->token;
+		g_hash_table_insert(mt->tokens, GUINT_TO_POINTER(sf->token), GUINT_TO_POINTER(conn + 1));
+	}
+	if (!c->unlinked_reason)
+		c->unlinked_reason = "no MP_CAPABLE or MP_JOIN handshake in the capture";
+	(void)d;
+}
+
 /* ---------------------------------------------------------------- DSS */
 
 static void map_insert(GArray *a, const struct mapping *mp)
@@ -605,6 +628,8 @@ void mptcp_tracker_add(struct mptcp_tracker *mt, uint32_t row, const struct deco
 			on_join(mt, row, &o->u.join);
 		}
 	}
+	if (c->mptcp == NO_ROW && sf->has_mpc_option && !c->mp_capable_syn)
+		open_partial(mt, row, d);
 	/* MP_CAPABLE in the SYN but not in the SYN/ACK: fallback to TCP */
 	if ((p->flags & (TCPF_SYN | TCPF_ACK)) == (TCPF_SYN | TCPF_ACK) && c->mp_capable_syn &&
 	    !has_mpc && !c->is_join && !sf->mpc_synack)
@@ -658,7 +683,7 @@ static void drop_fallbacks(struct mptcp_tracker *mt)
 		struct mptcp_conn *m = tables_mptcp(t, i);
 		struct sf_state *sf = sf_get(mt, m->first_stream);
 		struct tcp_conn *first = tables_tcp(t, m->first_stream);
-		if (!sf->mpc_seen) {
+		if (!sf->mpc_seen && !m->partial) {
 			first->mptcp = NO_ROW;
 			first->fallback = first->fallback || first->mp_capable_syn;
 			g_array_free(m->subflows, TRUE);

@@ -12,7 +12,16 @@ class Context:
         self.ours = ours
 
 
+def no_mptcp_option(ctx, field, frame, r, o, want, got):
+    """tshark runs its MPTCP analysis only on packets that carry an MPTCP
+    option, so a subflow's plain packets (RSTs answering data in flight, ...)
+    get no mptcp.stream.  They belong to the subflow's connection all the same;
+    we tag every packet of a subflow."""
+    return field == 'mptcp.stream' and want == '' and got != '' and not r['tcp.options.mptcp.subtype']
+
+
 KINDS = [
+    ('no-mptcp-option', no_mptcp_option),
 ]
 
 
