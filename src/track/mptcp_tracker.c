@@ -15,7 +15,7 @@ struct mapping {
 	uint32_t ssn;      /* relative subflow sequence number of its first byte */
 	uint32_t len;      /* data-level length; 0: infinite mapping */
 	uint64_t dsn;      /* 64-bit DSN of its first byte */
-	uint32_t row;      /* packet that carried it (the last one, when repeated) */
+	uint32_t id;       /* index in mptcp_tracker.map_rows */
 };
 
 /* a DSN range sent by one packet */
@@ -53,6 +53,11 @@ struct mptcp_tracker {
 	GArray *sf;        /* struct sf_state per TCP stream */
 	GArray *cs;        /* struct conn_state per MPTCP connection */
 	GHashTable *tokens;/* token -> connection id + 1 */
+	/* packet carrying each mapping: the last one when a mapping is repeated
+	 * (segments split by GSO all carry it).  Packets point at a mapping id
+	 * while loading and at the final carrier once loading ends, as tshark's
+	 * two passes do. */
+	GArray *map_rows;  /* uint32_t */
 };
 
 uint64_t mptcp_widen32(uint32_t v, uint64_t ref)
@@ -72,6 +77,7 @@ struct mptcp_tracker *mptcp_tracker_new(struct tables *t)
 	mt->sf = g_array_new(FALSE, TRUE, sizeof(struct sf_state));
 	mt->cs = g_array_new(FALSE, TRUE, sizeof(struct conn_state));
 	mt->tokens = g_hash_table_new(g_direct_hash, g_direct_equal);
+	mt->map_rows = g_array_new(FALSE, FALSE, sizeof(uint32_t));
 	return mt;
 }
 
@@ -162,6 +168,30 @@ static int sender(const struct pkt *p)
 	return pkt_dir(p);
 }
 
+/* Records a mapping carried by packet `row` in a subflow direction's list */
+static void map_insert(struct mptcp_tracker *mt, GArray **ap, uint32_t ssn, uint32_t len,
+                       uint64_t dsn, uint32_t row)
+{
+	if (!*ap)
+		*ap = g_array_new(FALSE, FALSE, sizeof(struct mapping));
+	GArray *a = *ap;
+	/* mappings arrive in ssn order but for retransmissions: insert sorted */
+	guint i = a->len;
+	while (i > 0) {
+		const struct mapping *prev = &g_array_index(a, struct mapping, i - 1);
+		if (prev->ssn == ssn && prev->len == len && prev->dsn == dsn) {
+			g_array_index(mt->map_rows, uint32_t, prev->id) = row; /* repeated: newest wins */
+			return;
+		}
+		if ((int32_t)(prev->ssn - ssn) <= 0)
+			break;
+		i--;
+	}
+	struct mapping mp = { ssn, len, dsn, mt->map_rows->len };
+	g_array_append_val(mt->map_rows, row);
+	g_array_insert_val(a, i, mp);
+}
+
 /* ---------------------------------------------------------------- MP_CAPABLE */
 
 static void on_capable(struct mptcp_tracker *mt, uint32_t row, const struct mptcp_capable *o)
@@ -198,12 +228,8 @@ static void on_capable(struct mptcp_tracker *mt, uint32_t row, const struct mptc
 
 	/* v1: the first data may ride on the third ACK with a data-level length */
 	if (o->has_data_len && p->tcplen > 0 && m->has_key[from]) {
-		struct sf_state *s = sf_get(mt, p->stream);
-		int d = pkt_dir(p);
-		if (!s->maps[d])
-			s->maps[d] = g_array_new(FALSE, FALSE, sizeof(struct mapping));
-		struct mapping mp = { tcp_rel_seq(t, p), o->data_len, m->idsn[from] + 1, row };
-		g_array_append_val(s->maps[d], mp);
+		map_insert(mt, &sf_get(mt, p->stream)->maps[pkt_dir(p)], tcp_rel_seq(t, p), o->data_len,
+		           m->idsn[from] + 1, row);
 		p->marks |= PF_OWN_MAPPING;
 	}
 }
@@ -313,23 +339,6 @@ static void open_partial(struct mptcp_tracker *mt, uint32_t row, const struct de
 
 /* ---------------------------------------------------------------- DSS */
 
-static void map_insert(GArray *a, const struct mapping *mp)
-{
-	/* mappings arrive in ssn order but for retransmissions: insert sorted */
-	guint i = a->len;
-	while (i > 0) {
-		const struct mapping *prev = &g_array_index(a, struct mapping, i - 1);
-		if (prev->ssn == mp->ssn && prev->len == mp->len && prev->dsn == mp->dsn) {
-			g_array_index(a, struct mapping, i - 1).row = mp->row; /* repeated: newest wins */
-			return;
-		}
-		if ((int32_t)(prev->ssn - mp->ssn) <= 0)
-			break;
-		i--;
-	}
-	g_array_insert_val(a, i, *mp);
-}
-
 /* the mapping covering relative sequence `rel`, the newest such */
 static const struct mapping *map_find(const GArray *a, uint32_t rel)
 {
@@ -381,12 +390,7 @@ static void on_dss(struct mptcp_tracker *mt, uint32_t row, const struct mptcp_ds
 		m->infinite_mapping = true;
 		add_simple_event(mt, row, conn, EV_INFINITE_MAPPING, dsn);
 	}
-	struct sf_state *sf = sf_get(mt, p->stream);
-	int d = pkt_dir(p);
-	if (!sf->maps[d])
-		sf->maps[d] = g_array_new(FALSE, FALSE, sizeof(struct mapping));
-	struct mapping mp = { o->ssn, o->data_len, dsn, row };
-	map_insert(sf->maps[d], &mp);
+	map_insert(mt, &sf_get(mt, p->stream)->maps[pkt_dir(p)], o->ssn, o->data_len, dsn, row);
 	p->marks |= PF_OWN_MAPPING;
 	if (!o->dsn64 || !cs->has_last_dsn[md] || dsn > cs->last_dsn[md]) {
 		cs->last_dsn[md] = dsn;
@@ -497,8 +501,10 @@ static void assign_dsn(struct mptcp_tracker *mt, uint32_t row)
 	if (!mp)
 		return;
 	p->dsn = mp->dsn + (uint32_t)(rel - mp->ssn);
-	p->mapping = mp->row;
 	p->marks |= PF_HAS_DSN;
+	if (p->tcplen == 0)
+		return; /* the DSN its sequence number maps to: no data, nothing to count */
+	p->mapping = mp->id;
 
 	uint32_t conn = c->mptcp;
 	struct mptcp_conn *m = tables_mptcp(t, conn);
@@ -644,8 +650,6 @@ void mptcp_tracker_add(struct mptcp_tracker *mt, uint32_t row, const struct deco
 	struct mptcp_conn *m = tables_mptcp(t, c->mptcp);
 	if (m->last_ns < p->ts_ns)
 		m->last_ns = p->ts_ns;
-	if (p->tcplen > 0)
-		assign_dsn(mt, row);
 }
 
 /* ---------------------------------------------------------------- end of capture */
@@ -718,9 +722,39 @@ static int link_cmp(gconstpointer a, gconstpointer b)
 	return x->orig < y->orig ? -1 : x->orig > y->orig;
 }
 
+/* Second pass over the packets, once every mapping of the capture is known
+ * (a mapping may arrive after the data it covers): each data packet gets
+ * its DSN and related mapping, is counted, and is checked for reinjection.
+ * Packets with MPTCP options but no data get the DSN their sequence number
+ * falls on (the IDSN for a SYN, IDSN + 1 right after it), as tshark shows. */
+static void settle_dsns(struct mptcp_tracker *mt)
+{
+	struct tables *t = mt->t;
+	for (guint row = 0; row < t->packets->len; row++) {
+		struct pkt *p = tables_pkt(t, row);
+		const struct tcp_conn *c = tables_tcp(t, p->stream);
+		if (c->mptcp == NO_ROW || (p->tcplen == 0 && !p->n_opt))
+			continue;
+		const struct mptcp_conn *m = tables_mptcp(t, c->mptcp);
+		int md = mptcp_pkt_dir(t, p);
+		bool syn = p->flags & TCPF_SYN;
+		if (p->tcplen == 0 && (syn || tcp_rel_seq(t, p) == 1)) {
+			if (m->has_key[md]) {
+				p->dsn = m->idsn[md] + (syn ? 0 : 1);
+				p->marks |= PF_HAS_DSN;
+			}
+			continue;
+		}
+		assign_dsn(mt, row);
+		if (p->mapping != NO_ROW)
+			p->mapping = g_array_index(mt->map_rows, uint32_t, p->mapping);
+	}
+}
+
 void mptcp_tracker_finish(struct mptcp_tracker *mt)
 {
 	struct tables *t = mt->t;
+	settle_dsns(mt);
 	settle_subflow_states(mt);
 	for (guint i = 0; i < t->tcp->len; i++) {
 		struct tcp_conn *c = tables_tcp(t, i);
@@ -758,6 +792,7 @@ void mptcp_tracker_free(struct mptcp_tracker *mt)
 	}
 	g_array_free(mt->sf, TRUE);
 	g_array_free(mt->cs, TRUE);
+	g_array_free(mt->map_rows, TRUE);
 	g_hash_table_destroy(mt->tokens);
 	g_free(mt);
 }

@@ -1,0 +1,38 @@
+/* cache.h - saves the tables of a capture to a binary file and loads them back.
+ *
+ * Loading a big capture means decoding every frame; the cache keeps the
+ * result so that the next load of the same, unchanged capture is a single
+ * read.  A cache file records which capture it was made from (real path, size,
+ * modification time) and the layout of the tables (format version, struct
+ * sizes), and ends with a checksum: a cache that is stale, truncated, corrupted
+ * or made by another build is refused, never trusted.  Cache files are only
+ * meant for the machine and build that wrote them. */
+#ifndef MPTCPA_CACHE_H
+#define MPTCPA_CACHE_H
+
+#include <stdbool.h>
+#include <glib.h>
+#include "table/tables.h"
+
+/* Bump whenever the file layout, a table struct or the meaning of a table
+ * field changes (tracker fixes included): older cache files are then refused. */
+#define CACHE_FORMAT_VERSION 1
+
+/* The cache file of `capture` inside `cachedir` (named after the SHA-1 of the
+ * capture's real path, ".mpac"); creates `cachedir` when missing.  NULL with
+ * *err when the capture does not exist or the folder cannot be made. */
+char *cache_path_for(const char *cachedir, const char *capture, GError **err);
+
+/* Writes every table to `cache_file` (atomically: a temporary file renamed
+ * into place).  The capture named by t->path must exist: its identity is
+ * recorded. */
+bool cache_save(const struct tables *t, const char *cache_file, GError **err);
+
+/* The tables saved in `cache_file` for `capture`; t->path is `capture`.
+ * NULL with *err when the cache cannot be trusted: error code MPTCPA_ERR_OPEN
+ * when the cache file (or the capture) is missing, MPTCPA_ERR_CACHE when it is
+ * stale (capture changed or another file), of another format version or
+ * build, truncated or corrupted. */
+struct tables *cache_load(const char *cache_file, const char *capture, GError **err);
+
+#endif
