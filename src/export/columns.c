@@ -363,6 +363,26 @@ static void f_reinjected_in(const struct tables *t, uint32_t row, GString *o)
 	}
 }
 
+static void f_tcpwin_raw(const struct tables *t, uint32_t row, GString *o)
+{
+	fmt_u64(o, P(t, row)->win);
+}
+
+static void f_wscale(const struct tables *t, uint32_t row, GString *o)
+{
+	const struct pkt *p = P(t, row);
+	int8_t ws = C(t, row)->dir[pkt_dir(p)].wscale;
+	if ((p->marks & PKT_HAS_WSCALE) && ws >= 0)
+		fmt_u64(o, (uint64_t)ws);
+}
+
+static void f_dss_flags(const struct tables *t, uint32_t row, GString *o)
+{
+	const struct mptcp_dss *d = dss_of(t, row);
+	if (d)
+		fmt_hex16(o, d->flags);
+}
+
 /* ------------------------------------------------------------------ the table */
 
 static const struct column all_columns[] = {
@@ -405,6 +425,9 @@ static const struct column all_columns[] = {
 	{ "mptcpdest", "mptcpdest", COL_TEXT, false, f_mptcpdest, "MPTCP end the packet goes to (Client or Server)" },
 	{ "tcpseq_raw", "tcp.seq_raw", COL_INT, false, f_tcpseq_raw, "sequence number as on the wire" },
 	{ "tcpack_raw", "tcp.ack_raw", COL_INT, false, f_tcpack_raw, "acknowledgement number as on the wire" },
+	{ "tcpwin_raw", "tcp.window_size_value", COL_INT, false, f_tcpwin_raw, "window field as on the wire" },
+	{ "wscale", "tcp.options.wscale.shift", COL_INT, false, f_wscale, "window scale shift (SYN)" },
+	{ "dss_flags", "tcp.options.mptcp.dss.flags", COL_TEXT, false, f_dss_flags, "DSS flags byte (F m M a A)" },
 };
 
 /* the original tool's columns; the raw seq/ack are opt-in */

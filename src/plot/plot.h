@@ -20,11 +20,18 @@ struct plot_series {
 	enum plot_style style;
 	GArray *x, *y;          /* double; for PS_SEGMENTS also x2, y2 */
 	GArray *x2, *y2;
+	/* what the series is about (set by the plot type; tests read them) */
+	uint32_t stream;        /* tcp.stream it comes from, NO_ROW for totals */
+	int dir;                /* MPTCP direction 0/1 (or TCP direction index), -1: n/a */
+	const char *role;       /* static string: "data", "reinjection", "dack", "total", a field, ... */
+	int point_type;         /* gnuplot point type; 0: the style's default */
+	int dash_type;          /* gnuplot dash type; 0: solid */
 };
 
 struct plot_spec {
 	char *title, *xlabel, *ylabel;
 	bool logscale_y;
+	bool si_y;              /* y tick labels with SI prefixes (10 k, 2 M) */
 	GPtrArray *series;      /* struct plot_series*, owned */
 };
 
@@ -52,12 +59,13 @@ struct plot_type {
 	              GError **err);
 };
 
-/* registry shared by built-in and plugin plot types; false when the name is taken */
+/* registry shared by built-in and plugin plot types; false when the name is
+ * taken.  The type must outlive the registry (static storage). */
 bool plot_type_register(const struct plot_type *pt);
 const struct plot_type *plot_type_find(const char *name);
 /* NULL-terminated, in registration order */
 const struct plot_type **plot_types(size_t *n);
-void plot_builtin_register(void);
+void plot_builtin_register(void); /* idempotent */
 
 struct render_opts {
 	const char *output;        /* file name; its extension chooses png, svg or pdf */
@@ -65,8 +73,22 @@ struct render_opts {
 	const char *gnuplot;       /* gnuplot binary (default "gnuplot") */
 	const char *script_path;   /* also save the gnuplot script (and data beside it) */
 	bool display;              /* open it after rendering */
+	int width, height;         /* pixels (PDF: 128 per inch); 0: 1024x640 */
 };
 
+/* The complete gnuplot script for `s` (terminal and output from `o`, the data
+ * inline as datablocks $s0, $s1, ... one per non-empty series, in order). */
+char *plot_script_text(const struct plot_spec *s, const struct render_opts *o);
+/* "png", "svg" or "pdf" for o->format or the output's extension; NULL otherwise */
+const char *plot_output_format(const struct render_opts *o);
+/* default output file in the current folder: "CAPTURE-TYPE-STREAM.FMT", the
+ * capture's folders and extension dropped (fmt NULL: png) */
+char *plot_default_output(const char *capture, const char *type, const char *stream, const char *fmt);
+
+/* Writes o->output (atomically) with gnuplot fed on a pipe; a missing gnuplot
+ * is one error naming the Debian package gnuplot-nox.  With o->display, opens
+ * the result (gnuplot's interactive terminal when DISPLAY is set and gnuplot
+ * has one, else xdg-open); failing to open it only prints a warning. */
 bool plot_render(const struct plot_spec *s, const struct render_opts *o, GError **err);
 /* the gnuplot version string, or NULL when gnuplot cannot be run */
 char *plot_gnuplot_version(const char *gnuplot);

@@ -355,6 +355,20 @@ static const struct mapping *map_find(const GArray *a, uint32_t rel)
 	return NULL;
 }
 
+/* After a fallback to TCP (an infinite mapping on either side), data goes on
+ * without mappings: the DSN space continues from the last mapping seen. */
+static const struct mapping *map_last_before(const GArray *a, uint32_t rel)
+{
+	if (!a)
+		return NULL;
+	for (guint i = a->len; i > 0; i--) {
+		const struct mapping *mp = &g_array_index(a, struct mapping, i - 1);
+		if ((int32_t)(rel - mp->ssn) >= 0)
+			return mp;
+	}
+	return NULL;
+}
+
 static void on_dss(struct mptcp_tracker *mt, uint32_t row, const struct mptcp_dss *o)
 {
 	struct tables *t = mt->t;
@@ -498,6 +512,8 @@ static void assign_dsn(struct mptcp_tracker *mt, uint32_t row)
 	int d = pkt_dir(p);
 	uint32_t rel = tcp_rel_seq(t, p);
 	const struct mapping *mp = map_find(sf->maps[d], rel);
+	if (!mp && tables_mptcp(t, c->mptcp)->infinite_mapping)
+		mp = map_last_before(sf->maps[d], rel);
 	if (!mp)
 		return;
 	p->dsn = mp->dsn + (uint32_t)(rel - mp->ssn);

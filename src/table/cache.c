@@ -1,0 +1,680 @@
+/* cache.c - binary cache of the tables (see cache.h).
+ *
+ * File layout, native byte order (the cache never leaves the machine):
+ *   header   magic, format version, byte-order mark, sizes of the table
+ *            structs, total file size, program version, the capture's real
+ *            path, size and modification time (ns)
+ *   tables   dlt, first_ns, stats, link name, warning; then each table as a
+ *            64-bit row count followed by its rows as raw structs.  Pointers
+ *            are written apart: tcp_conn.unlinked_reason as one string per
+ *            stream, mptcp_conn.subflows as a count and stream ids per
+ *            connection (the pointer fields themselves are written as NULL)
+ *   trailer  64-bit checksum of everything before it
+ * Strings are a 32-bit length (NO_STRING: NULL) and the bytes, no NUL.
+ *
+ * Loading maps the file, checks header and checksum, then copies each table
+ * with one memcpy.  Every read is bounds-checked against the file, every
+ * count is checked against the bytes left before anything is allocated, and
+ * the loaded rows are checked to refer to rows that exist, so that even a
+ * crafted file with a valid checksum cannot make later code read out of
+ * bounds. */
+#include "table/cache.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "config.h"
+#include "capture/reader.h"
+#include "export/export.h"
+
+#define CACHE_MAGIC "MPTCPAC\x1a"
+#define MAGIC_LEN 8
+#define BYTE_ORDER_MARK 0x01020304u
+#define NO_STRING UINT32_MAX
+#define TRAILER_LEN 8
+
+/* sizes of the structs written raw: a different build layout is refused */
+static const uint32_t struct_sizes[] = {
+	sizeof(struct pkt), sizeof(struct mptcp_option), sizeof(struct tcp_conn),
+	sizeof(struct mptcp_conn), sizeof(struct event), sizeof(struct link),
+	sizeof(struct capture_stats),
+};
+#define N_SIZES ((uint32_t)G_N_ELEMENTS(struct_sizes))
+
+/* ------------------------------------------------------------------ checksum */
+
+/* Four independent lanes over 32-byte blocks (fast: no byte loop).  Each
+ * step is a bijection of the lane for a fixed input word, so a change
+ * confined to one 8-byte word always changes the result. */
+struct hash64 {
+	uint64_t lane[4];
+	uint8_t buf[32];
+	size_t nbuf;
+	uint64_t total;
+};
+
+#define HASH_K1 0x9e3779b97f4a7c15ull
+#define HASH_K2 0xc2b2ae3d27d4eb4full
+
+static inline uint64_t rotl64(uint64_t x, int r)
+{
+	return x << r | x >> (64 - r);
+}
+
+static uint64_t fmix64(uint64_t k)
+{
+	k ^= k >> 33;
+	k *= 0xff51afd7ed558ccdull;
+	k ^= k >> 33;
+	k *= 0xc4ceb9fe1a85ec53ull;
+	k ^= k >> 33;
+	return k;
+}
+
+static void hash_init(struct hash64 *h)
+{
+	memset(h, 0, sizeof *h);
+	for (int i = 0; i < 4; i++)
+		h->lane[i] = HASH_K2 * (uint64_t)(i + 1);
+}
+
+static void hash_block(struct hash64 *h, const uint8_t *p)
+{
+	for (int i = 0; i < 4; i++) {
+		uint64_t w;
+		memcpy(&w, p + 8 * i, 8);
+		h->lane[i] = rotl64((h->lane[i] ^ w) * HASH_K1, 31);
+	}
+}
+
+static void hash_update(struct hash64 *h, const void *data, size_t n)
+{
+	const uint8_t *p = data;
+	h->total += n;
+	if (h->nbuf) {
+		size_t take = MIN(sizeof h->buf - h->nbuf, n);
+		memcpy(h->buf + h->nbuf, p, take);
+		h->nbuf += take;
+		p += take;
+		n -= take;
+		if (h->nbuf < sizeof h->buf)
+			return;
+		hash_block(h, h->buf);
+		h->nbuf = 0;
+	}
+	for (; n >= 32; p += 32, n -= 32)
+		hash_block(h, p);
+	if (n) {
+		memcpy(h->buf, p, n);
+		h->nbuf = n;
+	}
+}
+
+static uint64_t hash_final(struct hash64 *h)
+{
+	if (h->nbuf) {
+		memset(h->buf + h->nbuf, 0, sizeof h->buf - h->nbuf);
+		hash_block(h, h->buf);
+	}
+	uint64_t r = h->total * HASH_K2;
+	for (int i = 0; i < 4; i++)
+		r ^= rotl64(fmix64(h->lane[i]), 16 * i + 1);
+	return fmix64(r);
+}
+
+/* ------------------------------------------------------------------ the capture */
+
+struct capture_id {
+	char *real;        /* realpath */
+	uint64_t size;
+	int64_t mtime_ns;
+};
+
+static bool capture_identify(const char *capture, struct capture_id *id, GError **err)
+{
+	memset(id, 0, sizeof *id);
+	char *real = realpath(capture, NULL);
+	struct stat st;
+	if (!real || stat(real, &st) != 0) {
+		int e = errno;
+		g_set_error(err, MPTCPA_ERROR, MPTCPA_ERR_OPEN, "%s: %s", capture, g_strerror(e));
+		free(real);
+		return false;
+	}
+	id->real = g_strdup(real);
+	free(real);
+	id->size = (uint64_t)st.st_size;
+	id->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+	return true;
+}
+
+char *cache_path_for(const char *cachedir, const char *capture, GError **err)
+{
+	struct capture_id id;
+	if (!capture_identify(capture, &id, err))
+		return NULL;
+	if (g_mkdir_with_parents(cachedir, 0700) != 0) {
+		int e = errno;
+		g_set_error(err, MPTCPA_ERROR, MPTCPA_ERR_OPEN, "%s: cannot create the cache folder: %s",
+		            cachedir, g_strerror(e));
+		g_free(id.real);
+		return NULL;
+	}
+	char *sum = g_compute_checksum_for_string(G_CHECKSUM_SHA1, id.real, -1);
+	char *name = g_strconcat(sum, ".mpac", NULL);
+	char *path = g_build_filename(cachedir, name, NULL);
+	g_free(sum);
+	g_free(name);
+	g_free(id.real);
+	return path;
+}
+
+/* ------------------------------------------------------------------ writing */
+
+/* With fp NULL the writer only counts bytes (to know the file size first). */
+struct writer {
+	FILE *fp;
+	uint64_t size;
+	struct hash64 h;
+};
+
+static void put(struct writer *w, const void *p, size_t n)
+{
+	if (w->fp && n) {
+		fwrite(p, 1, n, w->fp);
+		hash_update(&w->h, p, n);
+	}
+	w->size += n;
+}
+
+static void put_u32(struct writer *w, uint32_t v)
+{
+	put(w, &v, sizeof v);
+}
+
+static void put_u64(struct writer *w, uint64_t v)
+{
+	put(w, &v, sizeof v);
+}
+
+static void put_str(struct writer *w, const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+	if (!s || n >= NO_STRING) {
+		put_u32(w, NO_STRING);
+		return;
+	}
+	put_u32(w, (uint32_t)n);
+	put(w, s, n);
+}
+
+static void put_array(struct writer *w, const GArray *a, size_t elsize)
+{
+	put_u64(w, a->len);
+	put(w, a->data, (size_t)a->len * elsize);
+}
+
+static void put_header(struct writer *w, const struct capture_id *id, uint64_t file_size)
+{
+	put(w, CACHE_MAGIC, MAGIC_LEN);
+	put_u32(w, CACHE_FORMAT_VERSION);
+	put_u32(w, BYTE_ORDER_MARK);
+	put_u32(w, N_SIZES);
+	for (uint32_t i = 0; i < N_SIZES; i++)
+		put_u32(w, struct_sizes[i]);
+	put_u64(w, file_size);
+	put_str(w, MPTCPA_VERSION);
+	put_str(w, id->real);
+	put_u64(w, id->size);
+	put_u64(w, (uint64_t)id->mtime_ns);
+}
+
+static void put_tcp(struct writer *w, const GArray *tcp)
+{
+	put_u64(w, tcp->len);
+	for (guint i = 0; i < tcp->len; i++) {
+		struct tcp_conn c = g_array_index(tcp, struct tcp_conn, i);
+		c.unlinked_reason = NULL;
+		put(w, &c, sizeof c);
+	}
+	for (guint i = 0; i < tcp->len; i++)
+		put_str(w, g_array_index(tcp, struct tcp_conn, i).unlinked_reason);
+}
+
+static void put_mptcp(struct writer *w, const GArray *mptcp)
+{
+	put_u64(w, mptcp->len);
+	for (guint i = 0; i < mptcp->len; i++) {
+		struct mptcp_conn m = g_array_index(mptcp, struct mptcp_conn, i);
+		m.subflows = NULL;
+		put(w, &m, sizeof m);
+	}
+	for (guint i = 0; i < mptcp->len; i++) {
+		const GArray *sf = g_array_index(mptcp, struct mptcp_conn, i).subflows;
+		put_u32(w, sf ? sf->len : 0);
+		if (sf)
+			put(w, sf->data, (size_t)sf->len * sizeof(uint32_t));
+	}
+}
+
+static void put_body(struct writer *w, const struct tables *t, const struct capture_id *id,
+                     uint64_t file_size)
+{
+	put_header(w, id, file_size);
+	put_u32(w, (uint32_t)t->dlt);
+	put_u64(w, (uint64_t)t->first_ns);
+	put(w, &t->stats, sizeof t->stats);
+	put_str(w, t->link_name);
+	put_str(w, t->warning);
+	put_array(w, t->packets, sizeof(struct pkt));
+	put_array(w, t->mptcp_opts, sizeof(struct mptcp_option));
+	put_tcp(w, t->tcp);
+	put_mptcp(w, t->mptcp);
+	put_array(w, t->events, sizeof(struct event));
+	put_array(w, t->links, sizeof(struct link));
+}
+
+bool cache_save(const struct tables *t, const char *cache_file, GError **err)
+{
+	if (!t->path) {
+		g_set_error(err, MPTCPA_ERROR, MPTCPA_ERR_USAGE, "%s: the tables name no capture", cache_file);
+		return false;
+	}
+	struct capture_id id;
+	if (!capture_identify(t->path, &id, err))
+		return false;
+	struct writer w;
+	memset(&w, 0, sizeof w);
+	put_body(&w, t, &id, 0);
+	uint64_t file_size = w.size + TRAILER_LEN;
+
+	struct atomic_file af;
+	if (!atomic_open(&af, cache_file, err)) {
+		g_free(id.real);
+		return false;
+	}
+	memset(&w, 0, sizeof w);
+	w.fp = af.fp;
+	hash_init(&w.h);
+	put_body(&w, t, &id, file_size);
+	uint64_t sum = hash_final(&w.h);
+	fwrite(&sum, 1, sizeof sum, af.fp);
+	g_free(id.real);
+	return atomic_commit(&af, err);
+}
+
+/* ------------------------------------------------------------------ reading */
+
+struct reader {
+	const uint8_t *p;
+	size_t len, off;
+};
+
+/* the next n bytes, or NULL when fewer are left */
+static const uint8_t *take(struct reader *r, size_t n)
+{
+	if (n > r->len - r->off)
+		return NULL;
+	const uint8_t *q = r->p + r->off;
+	r->off += n;
+	return q;
+}
+
+static bool get(struct reader *r, void *out, size_t n)
+{
+	const uint8_t *q = take(r, n);
+	if (!q)
+		return false;
+	if (n)
+		memcpy(out, q, n);
+	return true;
+}
+
+static bool get_u32(struct reader *r, uint32_t *v)
+{
+	return get(r, v, sizeof *v);
+}
+
+static bool get_u64(struct reader *r, uint64_t *v)
+{
+	return get(r, v, sizeof *v);
+}
+
+/* a string without NUL bytes; *out NULL for a NULL string */
+static bool get_str(struct reader *r, char **out)
+{
+	uint32_t n;
+	*out = NULL;
+	if (!get_u32(r, &n))
+		return false;
+	if (n == NO_STRING)
+		return true;
+	const uint8_t *q = take(r, n);
+	if (!q || memchr(q, 0, n))
+		return false;
+	*out = g_strndup((const char *)q, n);
+	return true;
+}
+
+/* a row count that fits in the bytes left, at elsize bytes per row */
+static bool get_count(struct reader *r, size_t elsize, guint *n)
+{
+	uint64_t v;
+	if (!get_u64(r, &v) || v >= NO_ROW || v > (r->len - r->off) / elsize)
+		return false;
+	*n = (guint)v;
+	return true;
+}
+
+static bool get_array(struct reader *r, GArray *a, size_t elsize)
+{
+	guint n;
+	if (!get_count(r, elsize, &n))
+		return false;
+	g_array_set_size(a, n);
+	return get(r, a->data, (size_t)n * elsize);
+}
+
+static void refuse(GError **err, const char *file, const char *why)
+{
+	g_set_error(err, MPTCPA_ERROR, MPTCPA_ERR_CACHE, "%s: cache refused: %s", file, why);
+}
+
+/* magic, version, layout, size and checksum; the reader is left after the layout */
+static bool check_frame(struct reader *r, const char *file, GError **err)
+{
+	const uint8_t *magic = take(r, MAGIC_LEN);
+	uint32_t version, bom, nsizes, size;
+	uint64_t file_size;
+	if (!magic) {
+		refuse(err, file, "truncated (no header)");
+		return false;
+	}
+	if (memcmp(magic, CACHE_MAGIC, MAGIC_LEN) != 0) {
+		refuse(err, file, "not a cache file");
+		return false;
+	}
+	if (!get_u32(r, &version) || !get_u32(r, &bom) || !get_u32(r, &nsizes)) {
+		refuse(err, file, "truncated (header)");
+		return false;
+	}
+	if (version != CACHE_FORMAT_VERSION) {
+		char *why = g_strdup_printf("format version %u, this program reads %u", version,
+		                            CACHE_FORMAT_VERSION);
+		refuse(err, file, why);
+		g_free(why);
+		return false;
+	}
+	if (bom != BYTE_ORDER_MARK) {
+		refuse(err, file, "written on a machine of another byte order");
+		return false;
+	}
+	bool same = nsizes == N_SIZES;
+	for (uint32_t i = 0; same && i < N_SIZES; i++)
+		same = get_u32(r, &size) && size == struct_sizes[i];
+	if (!same) {
+		refuse(err, file, "written by another build (table layout differs)");
+		return false;
+	}
+	if (!get_u64(r, &file_size)) {
+		refuse(err, file, "truncated (header)");
+		return false;
+	}
+	if (file_size != r->len) {
+		char *why = g_strdup_printf("%s (%zu bytes, %" G_GUINT64_FORMAT " expected)",
+		                            r->len < file_size ? "truncated" : "corrupted: trailing bytes",
+		                            r->len, file_size);
+		refuse(err, file, why);
+		g_free(why);
+		return false;
+	}
+	if (r->len < r->off + TRAILER_LEN) {
+		refuse(err, file, "truncated");
+		return false;
+	}
+	struct hash64 h;
+	uint64_t stored;
+	hash_init(&h);
+	hash_update(&h, r->p, r->len - TRAILER_LEN);
+	memcpy(&stored, r->p + r->len - TRAILER_LEN, sizeof stored);
+	if (hash_final(&h) != stored) {
+		refuse(err, file, "corrupted (checksum mismatch)");
+		return false;
+	}
+	r->len -= TRAILER_LEN; /* the tables end at the trailer */
+	return true;
+}
+
+/* program version and capture identity; false with *err when stale */
+static bool check_identity(struct reader *r, const char *file, const struct capture_id *id, GError **err)
+{
+	char *prog = NULL, *real = NULL;
+	uint64_t size, mtime;
+	bool ok = false;
+	if (!get_str(r, &prog) || !get_str(r, &real) || !get_u64(r, &size) || !get_u64(r, &mtime) ||
+	    !prog || !real) {
+		refuse(err, file, "corrupted (header)");
+	} else if (strcmp(prog, MPTCPA_VERSION) != 0) {
+		char *why = g_strdup_printf("written by mptcpanalyzer %s", prog);
+		refuse(err, file, why);
+		g_free(why);
+	} else if (strcmp(real, id->real) != 0) {
+		char *why = g_strdup_printf("stale: made for %s", real);
+		refuse(err, file, why);
+		g_free(why);
+	} else if (size != id->size || (int64_t)mtime != id->mtime_ns) {
+		refuse(err, file, "stale: the capture changed since the cache was made (size or time)");
+	} else {
+		ok = true;
+	}
+	g_free(prog);
+	g_free(real);
+	return ok;
+}
+
+static bool get_tcp(struct reader *r, GArray *tcp)
+{
+	if (!get_array(r, tcp, sizeof(struct tcp_conn)))
+		return false;
+	for (guint i = 0; i < tcp->len; i++)
+		g_array_index(tcp, struct tcp_conn, i).unlinked_reason = NULL;
+	for (guint i = 0; i < tcp->len; i++) {
+		char *s;
+		if (!get_str(r, &s))
+			return false;
+		if (s) {
+			/* the tracker's reasons are static strings: interned ones live as long */
+			g_array_index(tcp, struct tcp_conn, i).unlinked_reason = g_intern_string(s);
+			g_free(s);
+		}
+	}
+	return true;
+}
+
+static bool get_mptcp(struct reader *r, GArray *mptcp)
+{
+	if (!get_array(r, mptcp, sizeof(struct mptcp_conn)))
+		return false;
+	/* no pointer from the file survives, even when a later read fails */
+	for (guint i = 0; i < mptcp->len; i++)
+		g_array_index(mptcp, struct mptcp_conn, i).subflows = NULL;
+	for (guint i = 0; i < mptcp->len; i++) {
+		uint32_t n;
+		if (!get_u32(r, &n) || n > (r->len - r->off) / sizeof(uint32_t))
+			return false;
+		GArray *sf = g_array_sized_new(FALSE, FALSE, sizeof(uint32_t), n);
+		g_array_set_size(sf, n);
+		g_array_index(mptcp, struct mptcp_conn, i).subflows = sf;
+		if (!get(r, sf->data, (size_t)n * sizeof(uint32_t)))
+			return false;
+	}
+	return true;
+}
+
+static bool get_tables(struct reader *r, struct tables *t)
+{
+	uint32_t dlt;
+	uint64_t first_ns;
+	if (!get_u32(r, &dlt) || !get_u64(r, &first_ns) || !get(r, &t->stats, sizeof t->stats) ||
+	    !get_str(r, &t->link_name) || !get_str(r, &t->warning))
+		return false;
+	t->dlt = (int)dlt;
+	t->first_ns = (int64_t)first_ns;
+	return get_array(r, t->packets, sizeof(struct pkt)) &&
+	       get_array(r, t->mptcp_opts, sizeof(struct mptcp_option)) &&
+	       get_tcp(r, t->tcp) && get_mptcp(r, t->mptcp) &&
+	       get_array(r, t->events, sizeof(struct event)) &&
+	       get_array(r, t->links, sizeof(struct link)) &&
+	       r->off == r->len;
+}
+
+/* ------------------------------------------------------------------ validation */
+
+/* a bool read from the file holds 0 or 1 (anything else is undefined) */
+#define BOOL_OK(field) (*(const unsigned char *)&(field) <= 1)
+
+static bool row_or_none(uint32_t v, guint n)
+{
+	return v == NO_ROW || v < n;
+}
+
+static bool option_ok(const struct mptcp_option *o)
+{
+	if (!BOOL_OK(o->malformed))
+		return false;
+	if (o->malformed)
+		return true;
+	switch (o->subtype) {
+	case MPTCP_SUB_CAPABLE:
+		return BOOL_OK(o->u.mpc.has_sender_key) && BOOL_OK(o->u.mpc.has_receiver_key) &&
+		       BOOL_OK(o->u.mpc.has_data_len) && BOOL_OK(o->u.mpc.has_checksum);
+	case MPTCP_SUB_JOIN:
+		return BOOL_OK(o->u.join.backup);
+	case MPTCP_SUB_DSS:
+		return BOOL_OK(o->u.dss.has_ack) && BOOL_OK(o->u.dss.ack64) && BOOL_OK(o->u.dss.has_map) &&
+		       BOOL_OK(o->u.dss.dsn64) && BOOL_OK(o->u.dss.data_fin) && BOOL_OK(o->u.dss.has_checksum);
+	case MPTCP_SUB_ADD_ADDR:
+		return BOOL_OK(o->u.add_addr.echo) && BOOL_OK(o->u.add_addr.has_port) &&
+		       BOOL_OK(o->u.add_addr.has_hmac);
+	case MPTCP_SUB_REMOVE_ADDR:
+		return o->u.remove_addr.count <= MPTCP_MAX_REMOVE_IDS;
+	case MPTCP_SUB_PRIO:
+		return BOOL_OK(o->u.prio.backup) && BOOL_OK(o->u.prio.has_addr_id);
+	default:
+		return true;
+	}
+}
+
+static bool packets_ok(const struct tables *t)
+{
+	guint np = t->packets->len, no = t->mptcp_opts->len, nt = t->tcp->len;
+	for (guint i = 0; i < np; i++) {
+		const struct pkt *p = tables_pkt(t, i);
+		if (p->stream >= nt || !row_or_none(p->mapping, np))
+			return false;
+		if (p->n_opt && (p->opt >= no || p->n_opt > no - p->opt))
+			return false;
+	}
+	for (guint i = 0; i < no; i++)
+		if (!option_ok(tables_opt(t, i)))
+			return false;
+	return true;
+}
+
+static bool tcp_dir_ok(const struct tcp_dir *d)
+{
+	/* the window is shifted by wscale: keep it a valid shift */
+	return d->wscale >= -2 && d->wscale <= 14 && BOOL_OK(d->has_base) && BOOL_OK(d->syn) &&
+	       BOOL_OK(d->fin) && BOOL_OK(d->rst) && BOOL_OK(d->seen_wscale);
+}
+
+static bool tcp_ok(const struct tables *t)
+{
+	guint np = t->packets->len, nm = t->mptcp->len;
+	for (guint i = 0; i < t->tcp->len; i++) {
+		const struct tcp_conn *c = tables_tcp(t, i);
+		if (c->id != i || (c->family != 4 && c->family != 6) || c->client > 1 ||
+		    c->mptcp_client > 1 || c->sf_state > SF_FAILED_JOIN || !row_or_none(c->mptcp, nm) ||
+		    !row_or_none(c->first_pkt, np) || !row_or_none(c->last_pkt, np))
+			return false;
+		if (!tcp_dir_ok(&c->dir[0]) || !tcp_dir_ok(&c->dir[1]) || !BOOL_OK(c->closed) ||
+		    !BOOL_OK(c->mp_capable_syn) || !BOOL_OK(c->fallback) || !BOOL_OK(c->is_join) ||
+		    !BOOL_OK(c->backup) || !BOOL_OK(c->join_hmac_bad))
+			return false;
+	}
+	return true;
+}
+
+static bool mptcp_ok(const struct tables *t)
+{
+	guint nt = t->tcp->len;
+	for (guint i = 0; i < t->mptcp->len; i++) {
+		const struct mptcp_conn *m = tables_mptcp(t, i);
+		if (m->id != i || m->first_stream >= nt)
+			return false;
+		for (guint k = 0; k < m->subflows->len; k++)
+			if (g_array_index(m->subflows, uint32_t, k) >= nt)
+				return false;
+		if (!BOOL_OK(m->has_key[0]) || !BOOL_OK(m->has_key[1]) || !BOOL_OK(m->checksum) ||
+		    !BOOL_OK(m->fallback) || !BOOL_OK(m->fastclose) || !BOOL_OK(m->mp_fail) ||
+		    !BOOL_OK(m->infinite_mapping) || !BOOL_OK(m->dir[0].data_fin) || !BOOL_OK(m->dir[1].data_fin))
+			return false;
+	}
+	return true;
+}
+
+static bool events_links_ok(const struct tables *t)
+{
+	guint np = t->packets->len;
+	for (guint i = 0; i < t->events->len; i++) {
+		const struct event *e = &g_array_index(t->events, struct event, i);
+		if (e->pkt >= np || !row_or_none(e->mptcp, t->mptcp->len) || e->stream >= t->tcp->len ||
+		    e->type > EV_HMAC_MISMATCH || !BOOL_OK(e->flag))
+			return false;
+	}
+	for (guint i = 0; i < t->links->len; i++) {
+		const struct link *l = &g_array_index(t->links, struct link, i);
+		if (l->pkt >= np || l->orig >= np)
+			return false;
+		if (i && l->pkt < g_array_index(t->links, struct link, i - 1).pkt)
+			return false; /* tables_links_first() needs them sorted */
+	}
+	return true;
+}
+
+/* ------------------------------------------------------------------ loading */
+
+struct tables *cache_load(const char *cache_file, const char *capture, GError **err)
+{
+	struct capture_id id;
+	if (!capture_identify(capture, &id, err))
+		return NULL;
+	GError *e = NULL;
+	GMappedFile *mf = g_mapped_file_new(cache_file, FALSE, &e);
+	if (!mf) {
+		g_set_error(err, MPTCPA_ERROR, MPTCPA_ERR_OPEN, "%s: no cache: %s", cache_file, e->message);
+		g_error_free(e);
+		g_free(id.real);
+		return NULL;
+	}
+	struct reader r = { (const uint8_t *)g_mapped_file_get_contents(mf), g_mapped_file_get_length(mf), 0 };
+	struct tables *t = NULL;
+	if (check_frame(&r, cache_file, err) && check_identity(&r, cache_file, &id, err)) {
+		t = tables_new();
+		if (!get_tables(&r, t)) {
+			refuse(err, cache_file, "corrupted (tables)");
+		} else if (!packets_ok(t) || !tcp_ok(t) || !mptcp_ok(t) || !events_links_ok(t)) {
+			refuse(err, cache_file, "corrupted (rows refer to rows that do not exist)");
+		} else {
+			t->path = g_strdup(capture);
+			goto out;
+		}
+		tables_free(t);
+		t = NULL;
+	}
+out:
+	g_mapped_file_unref(mf);
+	g_free(id.real);
+	return t;
+}
