@@ -73,9 +73,22 @@ struct plot_spec *plot_spec_new(const char *title, const char *xlabel, const cha
 	return s;
 }
 
+void plot_spec_set_text(struct plot_spec *s, const char *title, const char *xlabel, const char *ylabel)
+{
+	char *a = g_strdup(title), *b = g_strdup(xlabel), *c = g_strdup(ylabel);
+	g_free(s->title);
+	g_free(s->xlabel);
+	g_free(s->ylabel);
+	s->title = a;
+	s->xlabel = b;
+	s->ylabel = c;
+}
+
 struct plot_series *plot_spec_add_series(struct plot_spec *s, const char *title, int color,
                                          enum plot_style style)
 {
+	if (!s->series)
+		s->series = g_ptr_array_new();
 	struct plot_series *se = g_new0(struct plot_series, 1);
 	se->title = g_strdup(title);
 	se->color = color;
@@ -125,9 +138,10 @@ void plot_spec_free(struct plot_spec *s)
 {
 	if (!s)
 		return;
-	for (guint i = 0; i < s->series->len; i++)
+	for (guint i = 0; s->series && i < s->series->len; i++)
 		series_free(g_ptr_array_index(s->series, i));
-	g_ptr_array_unref(s->series);
+	if (s->series)
+		g_ptr_array_unref(s->series);
 	g_free(s->title);
 	g_free(s->xlabel);
 	g_free(s->ylabel);
@@ -352,7 +366,7 @@ void plot_add_subflow_series(struct plot_spec *s, const struct tables *t, const 
 		uint32_t stream = g_array_index(m->subflows, uint32_t, i);
 		const struct tcp_conn *c = tables_tcp(t, stream);
 		char *label = plot_flow_label(t, stream, plot_tcp_dir_of(c, mdir));
-		char *title = suffix ? g_strdup_printf("%s %s", label, suffix) : g_strdup(label);
+		char *title = suffix ? g_strdup_printf("sf%u %s", i, suffix) : g_strdup_printf("sf%u: %s", i, label);
 		struct plot_series *se = plot_spec_add_series(s, title, (int)i, style);
 		se->stream = stream;
 		se->dir = mdir;

@@ -36,6 +36,8 @@ struct plot_spec {
 };
 
 struct plot_spec *plot_spec_new(const char *title, const char *xlabel, const char *ylabel);
+/* replaces the title and axis labels (copies) */
+void plot_spec_set_text(struct plot_spec *s, const char *title, const char *xlabel, const char *ylabel);
 struct plot_series *plot_spec_add_series(struct plot_spec *s, const char *title, int color,
                                          enum plot_style style);
 void plot_series_add(struct plot_series *se, double x, double y);
@@ -54,7 +56,8 @@ struct plot_type {
 	const char *usage;         /* "dsn STREAM [--dest Client|Server] [--dack]" */
 	int n_captures;            /* 1, or 2 for owd / mptcp_gput */
 	/* parses its own arguments (argv[0] is the first argument after the type
-	 * name) and fills `out`; false with *err on bad arguments */
+	 * name) and fills `out` (from plot_spec_new(NULL, NULL, NULL)): title,
+	 * labels, series; false with *err on bad arguments.  Needs no gnuplot. */
 	bool (*build)(const struct plot_input *in, int argc, char **argv, struct plot_spec *out,
 	              GError **err);
 };

@@ -73,9 +73,9 @@ static inline int plot_tcp_dir_of(const struct tcp_conn *c, int mdir)
 	return c->mptcp_client ^ mdir;
 }
 
-/* Adds one series per subflow of the connection (in rank order, so series i is
- * subflow i), titled with the subflow's flow label towards `mdir` followed by
- * `suffix` (may be NULL), with the subflow's colour and stream set. */
+/* Adds one series per subflow of the connection to `out` (in rank order, so
+ * out[i] is subflow i) with the subflow's colour, stream, mdir and role, titled
+ * "sfI: FLOW LABEL towards mdir" (suffix NULL) or "sfI SUFFIX". */
 void plot_add_subflow_series(struct plot_spec *s, const struct tables *t, const struct mptcp_conn *m,
                              int mdir, const char *role, const char *suffix, enum plot_style style,
                              GPtrArray *out);

@@ -3,6 +3,7 @@
  * or PDF atomically; optionally saves the script and opens the result. */
 #include "plot/plot.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
