@@ -12,10 +12,10 @@
 #           c2 198.18.2.2 ---- r2 198.18.2.1                              198.19.0.2
 #                                                                      (+198.19.1.2)
 # Router: upload rate per path (htb on rs, classified by client source address),
-# the same rate towards the client (tbf on r1/r2); queues hold ~50 ms.
-# (No added delay: the queues make the RTT.) tcpdump (snaplen 128) runs on c1, c2 (merged into
-# NAME-client.pcap) and s0 (NAME-server.pcap). Static neighbour entries and
-# IPv6 off: the captures hold only the test's TCP packets.
+# the same rate towards the client (tbf on r1/r2); queues hold ~50 ms (no added
+# delay: the queues make the RTT). tcpdump (snaplen 128) runs on c1 and c2
+# (merged into NAME-client.pcap) and on s0 (NAME-server.pcap). Static neighbour
+# entries and IPv6 off: the captures hold only the test's TCP packets.
 # --seed N picks the payload bytes and where the periodic losses fall.
 set -euo pipefail
 
@@ -132,13 +132,15 @@ else:
     upload, seed = int(sys.argv[4]), int(sys.argv[5])
     s = mptcp_socket()
     s.settimeout(60)
+    t0 = time.time()
     s.connect((addr, port))
     local = s.getsockname()
     tx = pump(s, upload, seed)
     s.shutdown(socket.SHUT_WR)
     rx = drain(s)
+    dt = time.time() - t0
     time.sleep(0.5)   # let late duplicates (reinjections) arrive before the subflows close
-    line = 'client local=%s:%d tx=%d rx=%d %s' % (local[0], local[1], tx, rx, info(s))
+    line = 'client local=%s:%d tx=%d rx=%d time=%.2fs %s' % (local[0], local[1], tx, rx, dt, info(s))
     s.close()
 print(line, flush=True)
 EOF
@@ -209,7 +211,7 @@ capture() {  # capture NS IF FILE
 #   once AT packets went up path 2 (an outage: the subflow times out, MPTCP
 #   reinjects its data on the other subflows)
 scenario() {
-    local name=$1 up=$2 reply=$3 r1=$4 r2=$5 loss=$6 signal=$7 desc=$8 log pid t outage= at len
+    local name=$1 up=$2 reply=$3 r1=$4 r2=$5 loss=$6 signal=$7 desc=$8 log pid outage= at len
     log=$OUT/logs/$name.log
     say "scenario $name: $desc"
     topology "$r1" "$r2"
@@ -262,14 +264,13 @@ EOF
         outage=$!
         BG+=($outage)
     fi
-    t=$SECONDS
     ip netns exec $C python3 "$TMP/peer.py" client 198.19.0.2 5201 "$up" "$SEED" \
         >"$TMP/client.out" 2>&1 || { cat "$TMP/client.out" >&2; die "client failed"; }
     wait "$pid" || { cat "$TMP/server.out" >&2; die "server failed"; }
     [[ -z $outage ]] || wait "$outage" || true
     sleep 1    # last ACKs
     {
-        echo "## peers (transfer took ~$((SECONDS - t)) s)"
+        echo "## peers"
         cat "$TMP/client.out" "$TMP/server.out"
         [[ $loss == 0 ]] || { echo "## nft drops"; ip netns exec $R nft list chain ip mpex drops | grep counter
                               cat "$TMP/outage"; }
@@ -281,7 +282,7 @@ EOF
     for f in "$TMP/$name"/*.pcap; do
         echo "$(basename "$f"): $(grep -h captured "$f.err")" >>"$log"
     done
-    mergecap -F pcap -w "$OUT/$name-client.pcap" "$TMP/$name/c1.pcap" "$TMP/$name/c2.pcap"
+    mergecap -F pcap -s 128 -w "$OUT/$name-client.pcap" "$TMP/$name/c1.pcap" "$TMP/$name/c2.pcap"
     cp "$TMP/$name/s0.pcap" "$OUT/$name-server.pcap"
     chmod 644 "$OUT/$name-client.pcap" "$OUT/$name-server.pcap"
     sed -n '/^## peers/,/^## nft\|^## tc/p' "$log" | sed '1d;$d' >&2
@@ -373,16 +374,20 @@ Both sockets use cubic congestion control (set per socket).
 | lossy-client.pcap, lossy-server.pcap | one MPTCP connection, 3 subflows: c1 and c2 as in basic, plus one from c1 to 198.19.1.2 after the server's ADD_ADDR (\`signal\` endpoint); on path 2 the router drops, in each direction, 2 packets in a row out of every 100 (nftables \`numgen inc\` counters, not random) and, once 100 packets went up path 2, everything for 0.3 s (an outage), hence TCP retransmissions and MPTCP reinjections; upload 1200000 bytes, reply (download) 400000 bytes |
 | logs/NAME.log | what the peers reported (bytes sent/received, MPTCP_INFO), the MPTCP limits/endpoints, router qdisc and nft drop counters, tcpdump counters |
 
-Application bytes each way are exact and fixed (the peers' tx/rx below and in
-logs/). \`token\` in the peer lines is MPTCP_INFO's mptcpi_token, the socket's
-own token (the first 32 bits of SHA-256 of its own key; the client's MP_JOIN
-SYNs carry the server's token). Keys, timings, packet counts and
-retransmissions differ from run to run; the numbers below are those of the
-committed files. TCP "payload" counts are seen on the wire (including
-retransmissions), tcp.stream / mptcp.stream are tshark's numbering.
+Application bytes each way are exact and fixed: the peers' tx/rx below and in
+logs/ (time: from connect to the server's EOF). The other numbers in the peer
+lines are MPTCP_INFO counters as the kernel reported them; \`token\` is
+mptcpi_token, the socket's own token (the first 32 bits of SHA-256 of its own
+key; the client's MP_JOIN SYNs carry the server's token). Keys, timings,
+packet counts and retransmissions differ from run to run; the numbers below
+are those of the committed files. TCP "payload" counts are seen on the wire
+(including retransmissions); tcp.stream / mptcp.stream are tshark's
+numbering; ADD_ADDR counts the announcement and its echo.
 
 Checks used: \`tcpdump -r FILE\`, \`tshark -r FILE -Y mptcp\`,
-\`tshark -r FILE -q -z conv,tcp\`, and the tshark fields shown below.
+\`tshark -r FILE -q -z conv,tcp\`; the facts below were computed with
+$(tshark --version 2>/dev/null | head -1 | cut -d' ' -f1-3) (mptcp.analyze_mappings and
+mptcp.intersubflows_retransmission on, for the reinjections).
 
 EOF
     local s
@@ -396,7 +401,8 @@ EOF
             sed -n '/^## peers/,/^## nft\|^## tc/p' "$OUT/logs/$s.log" | sed '1d;$d' | sed 's/^/    /'
             echo
             python3 "$TMP/facts.py" "$OUT/$s-client.pcap" "$OUT/$s-server.pcap" | sed 's/^\(.\)/    \1/'
-            echo "Sizes: $(cd "$OUT" && ls -l $s-*.pcap | awk '{printf "%s %d bytes; ", $9, $5}')"
+            echo "Sizes: $(cd "$OUT" && stat -c '%n %s bytes' $s-client.pcap $s-server.pcap | paste -sd ';' | sed 's/;/, /')."
+
             echo
         } >>"$r"
     done
