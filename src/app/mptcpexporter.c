@@ -22,6 +22,7 @@ int main(int argc, char **argv)
 {
 	gchar *out = NULL, *fields = NULL, *delimiter = NULL, *format = NULL;
 	gboolean tshark_names = FALSE, version = FALSE, show_fields = FALSE;
+	gint window = 0;
 	GOptionEntry entries[] = {
 		{ "output", 'o', 0, G_OPTION_ARG_FILENAME, &out, "Output file (- for stdout)", "OUT" },
 		{ "fields", 'f', 0, G_OPTION_ARG_STRING, &fields, "Comma-separated columns (default: all)", "a,b,c" },
@@ -29,6 +30,7 @@ int main(int argc, char **argv)
 		{ "tshark-names", 0, 0, G_OPTION_ARG_NONE, &tshark_names, "Use tshark's field names in the header", NULL },
 		{ "format", 'F', 0, G_OPTION_ARG_STRING, &format, "csv, tsv, jsonl or sqlite (default: from OUT's extension)", "FMT" },
 		{ "list-fields", 0, 0, G_OPTION_ARG_NONE, &show_fields, "List the columns and exit", NULL },
+		{ "window", 'w', 0, G_OPTION_ARG_INT, &window, "Packets held between reading and writing (default 65536; a mapping arriving later than this is not applied)", "N" },
 		{ "version", 'V', 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
 		{ NULL, 0, 0, 0, NULL, NULL, NULL },
 	};
@@ -40,7 +42,7 @@ int main(int argc, char **argv)
 	GError *err = NULL;
 	int rc = 1;
 	struct tables *t = NULL;
-	struct export_opts o = { EXP_CSV, ',', false, NULL };
+	struct export_opts o = { EXP_CSV, ',', false, NULL, 0 };
 	if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
 		fprintf(stderr, "mptcpexporter: %s (try --help)\n", err->message);
 		goto out;
@@ -73,6 +75,11 @@ int main(int argc, char **argv)
 		o.delimiter = delimiter[0];
 	}
 	o.tshark_names = tshark_names;
+	if (window < 0 || window == 1) {
+		fprintf(stderr, "mptcpexporter: --window must be at least 2\n");
+		goto out;
+	}
+	o.window = (uint32_t)window;
 	if (fields && !(o.columns = columns_parse(fields, &err))) {
 		fprintf(stderr, "mptcpexporter: %s\n", err->message);
 		goto out;
@@ -81,14 +88,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "mptcpexporter: SQLite output needs a file name (-o FILE)\n");
 		goto out;
 	}
-	t = capture_load(argv[1], NULL, NULL, &err);
-	if (!t) {
-		fprintf(stderr, "mptcpexporter: %s\n", err->message);
-		goto out;
-	}
-	if (t->warning)
-		fprintf(stderr, "mptcpexporter: warning: %s\n", t->warning);
-	if (!export_tables(t, out, &o, &err)) {
+	if (!export_capture(argv[1], out, &o, NULL, NULL, &err)) {
 		fprintf(stderr, "mptcpexporter: %s\n", err->message);
 		goto out;
 	}

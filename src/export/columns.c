@@ -331,7 +331,7 @@ static void f_related_mappings(const struct tables *t, uint32_t row, GString *o)
 {
 	const struct pkt *p = P(t, row);
 	if (p->mapping != NO_ROW)
-		fmt_u64(o, P(t, p->mapping)->frame);
+		fmt_u64(o, p->mapping);
 }
 
 static void f_reinjection_of(const struct tables *t, uint32_t row, GString *o)
@@ -344,21 +344,30 @@ static void f_reinjection_of(const struct tables *t, uint32_t row, GString *o)
 		if (l->pkt != row)
 			break;
 		list_sep(o, start);
-		fmt_u64(o, P(t, l->orig)->frame);
+		fmt_u64(o, l->orig_frame);
 	}
 }
 
 static void f_reinjected_in(const struct tables *t, uint32_t row, GString *o)
 {
-	if (!(P(t, row)->marks & PF_REINJECTED))
+	if (!t->reinjected_in && !(P(t, row)->marks & PF_REINJECTED))
 		return;
 	size_t start = o->len;
+	uint32_t frame = P(t, row)->frame;
+	if (t->reinjected_in) { /* streaming export: known from a first pass */
+		GArray *later = g_hash_table_lookup(t->reinjected_in, GUINT_TO_POINTER(frame));
+		for (guint i = 0; later && i < later->len; i++) {
+			list_sep(o, start);
+			fmt_u64(o, g_array_index(later, uint32_t, i));
+		}
+		return;
+	}
 	/* links are sorted by reinjection; originals are found by a scan */
 	for (guint i = 0; i < t->links->len; i++) {
 		const struct link *l = &g_array_index(t->links, struct link, i);
-		if (l->orig == row) {
+		if (l->orig_frame == frame) {
 			list_sep(o, start);
-			fmt_u64(o, P(t, l->pkt)->frame);
+			fmt_u64(o, l->pkt_frame);
 		}
 	}
 }

@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include "capture/reader.h"
 #include "export/columns.h"
+#include "table/load.h"
 
 bool atomic_open(struct atomic_file *af, const char *path, GError **err)
 {
@@ -130,60 +131,157 @@ static void write_header(FILE *fp, GPtrArray *cols, const struct export_opts *o)
 	fputc('\n', fp);
 }
 
-static void write_rows(FILE *fp, const struct tables *t, GPtrArray *cols, const struct export_opts *o)
+/* A text writer: output file, columns, and reused line buffers. */
+struct text_writer {
+	FILE *fp;
+	GPtrArray *cols;
+	const struct export_opts *o;
+	GString *line, *v;
+	struct atomic_file af;
+	bool to_stdout;
+};
+
+static bool writer_open(struct text_writer *w, const char *path, const struct export_opts *o, GError **err)
 {
-	GString *line = g_string_sized_new(512), *v = g_string_sized_new(64);
-	char sep = o->format == EXP_TSV ? '\t' : o->delimiter;
-	for (uint32_t row = 0; row < t->packets->len; row++) {
-		g_string_truncate(line, 0);
-		if (o->format == EXP_JSONL)
-			g_string_append_c(line, '{');
-		for (guint i = 0; i < cols->len; i++) {
-			const struct column *c = cols->pdata[i];
-			g_string_truncate(v, 0);
-			c->format(t, row, v);
-			if (o->format == EXP_JSONL) {
-				if (i)
-					g_string_append_c(line, ',');
-				g_string_append_c(line, '"');
-				g_string_append(line, o->tshark_names ? c->tshark : c->name);
-				g_string_append(line, "\":");
-				json_value(line, c, v->str, v->len);
-				continue;
-			}
-			if (i)
-				g_string_append_c(line, sep);
-			if (o->format == EXP_CSV)
-				csv_value(line, v->str, v->len, sep);
-			else
-				g_string_append_len(line, v->str, (gssize)v->len);
-		}
-		g_string_append(line, o->format == EXP_JSONL ? "}\n" : "\n");
-		fwrite(line->str, 1, line->len, fp);
+	memset(w, 0, sizeof *w);
+	w->o = o;
+	w->to_stdout = strcmp(path, "-") == 0;
+	w->fp = stdout;
+	if (!w->to_stdout) {
+		if (!atomic_open(&w->af, path, err))
+			return false;
+		w->fp = w->af.fp;
 	}
-	g_string_free(line, TRUE);
-	g_string_free(v, TRUE);
+	w->cols = o->columns ? g_ptr_array_ref(o->columns) : columns_default();
+	w->line = g_string_sized_new(512);
+	w->v = g_string_sized_new(64);
+	write_header(w->fp, w->cols, o);
+	return true;
+}
+
+/* commit (ok) or abort the output; true when it was written completely */
+static bool writer_close(struct text_writer *w, bool ok, GError **err)
+{
+	g_ptr_array_unref(w->cols);
+	g_string_free(w->line, TRUE);
+	g_string_free(w->v, TRUE);
+	if (w->to_stdout)
+		return ok && fflush(stdout) == 0;
+	if (!ok) {
+		atomic_abort(&w->af);
+		return false;
+	}
+	return atomic_commit(&w->af, err);
+}
+
+static void write_row(struct text_writer *w, const struct tables *t, uint32_t row)
+{
+	const struct export_opts *o = w->o;
+	GString *line = w->line, *v = w->v;
+	char sep = o->format == EXP_TSV ? '\t' : o->delimiter;
+	g_string_truncate(line, 0);
+	if (o->format == EXP_JSONL)
+		g_string_append_c(line, '{');
+	for (guint i = 0; i < w->cols->len; i++) {
+		const struct column *c = w->cols->pdata[i];
+		g_string_truncate(v, 0);
+		c->format(t, row, v);
+		if (o->format == EXP_JSONL) {
+			if (i)
+				g_string_append_c(line, ',');
+			g_string_append_c(line, '"');
+			g_string_append(line, o->tshark_names ? c->tshark : c->name);
+			g_string_append(line, "\":");
+			json_value(line, c, v->str, v->len);
+			continue;
+		}
+		if (i)
+			g_string_append_c(line, sep);
+		if (o->format == EXP_CSV)
+			csv_value(line, v->str, v->len, sep);
+		else
+			g_string_append_len(line, v->str, (gssize)v->len);
+	}
+	g_string_append(line, o->format == EXP_JSONL ? "}\n" : "\n");
+	fwrite(line->str, 1, line->len, w->fp);
 }
 
 bool export_tables(const struct tables *t, const char *path, const struct export_opts *o, GError **err)
 {
 	if (o->format == EXP_SQLITE)
 		return export_sqlite(t, path, err);
-	GPtrArray *cols = o->columns ? g_ptr_array_ref(o->columns) : columns_default();
-	bool to_stdout = strcmp(path, "-") == 0;
-	struct atomic_file af;
-	FILE *fp = stdout;
-	if (!to_stdout) {
-		if (!atomic_open(&af, path, err)) {
-			g_ptr_array_unref(cols);
-			return false;
+	struct text_writer w;
+	if (!writer_open(&w, path, o, err))
+		return false;
+	for (uint32_t row = t->pkt_base; row < tables_n_pkts(t); row++)
+		write_row(&w, t, row);
+	return writer_close(&w, true, err);
+}
+
+/* ------------------------------------------------------------------ streaming */
+
+static void discard_rows(struct tables *t, uint32_t from, uint32_t to, void *user)
+{
+	(void)t, (void)from, (void)to, (void)user;
+}
+
+static void write_rows_sink(struct tables *t, uint32_t from, uint32_t to, void *user)
+{
+	struct text_writer *w = user;
+	for (uint32_t row = from; row < to; row++)
+		write_row(w, t, row);
+}
+
+/* frame -> frames of the later packets that repeat it, from the links */
+static GHashTable *reinjected_in_map(const struct tables *t)
+{
+	GHashTable *h = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
+	                                      (GDestroyNotify)g_array_unref);
+	for (guint i = 0; i < t->links->len; i++) {
+		const struct link *l = &g_array_index(t->links, struct link, i);
+		GArray *a = g_hash_table_lookup(h, GUINT_TO_POINTER(l->orig_frame));
+		if (!a) {
+			a = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+			g_hash_table_insert(h, GUINT_TO_POINTER(l->orig_frame), a);
 		}
-		fp = af.fp;
+		g_array_append_val(a, l->pkt_frame);
 	}
-	write_header(fp, cols, o);
-	write_rows(fp, t, cols, o);
-	g_ptr_array_unref(cols);
-	if (to_stdout)
-		return fflush(stdout) == 0;
-	return atomic_commit(&af, err);
+	return h;
+}
+
+bool export_capture(const char *capture, const char *path, const struct export_opts *o,
+                    load_progress_fn progress, void *user, GError **err)
+{
+	if (o->format == EXP_SQLITE) {
+		struct tables *t = capture_load(capture, progress, user, err);
+		bool ok = t && export_sqlite(t, path, err);
+		if (t && t->warning)
+			g_printerr("warning: %s\n", t->warning);
+		tables_free(t);
+		return ok;
+	}
+	/* pass 1: connections and reinjections (a packet's later copies) */
+	struct load_sink sink = { discard_rows, NULL, NULL, o->window };
+	struct tables *first = capture_load_stream(capture, &sink, NULL, NULL, err);
+	if (!first)
+		return false;
+	sink.reinjected_in = reinjected_in_map(first);
+	tables_free(first);
+
+	/* pass 2: every row, written as soon as it is final */
+	struct text_writer w;
+	if (!writer_open(&w, path, o, err)) {
+		g_hash_table_destroy(sink.reinjected_in);
+		return false;
+	}
+	sink.rows = write_rows_sink;
+	sink.user = &w;
+	struct tables *t = capture_load_stream(capture, &sink, progress, user, err);
+	if (sink.reinjected_in)
+		g_hash_table_destroy(sink.reinjected_in);
+	if (t && t->warning)
+		g_printerr("warning: %s\n", t->warning);
+	bool ok = writer_close(&w, t != NULL, err);
+	tables_free(t);
+	return ok;
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <glib.h>
 #include "table/tables.h"
+#include "table/load.h"
 
 enum export_format { EXP_CSV, EXP_TSV, EXP_JSONL, EXP_SQLITE };
 
@@ -15,6 +16,7 @@ struct export_opts {
 	char delimiter;          /* CSV only */
 	bool tshark_names;       /* header uses tshark's field names */
 	GPtrArray *columns;      /* const struct column *; NULL: the default set */
+	uint32_t window;         /* export_capture: packets between reading and writing (0: default) */
 };
 
 /* "csv", "tsv", "jsonl", "sqlite"; false for anything else */
@@ -24,6 +26,13 @@ enum export_format export_format_guess(const char *path);
 
 /* path "-" writes to stdout (not for SQLite) */
 bool export_tables(const struct tables *t, const char *path, const struct export_opts *o, GError **err);
+
+/* Exports a capture without loading all of it: two passes over the file
+ * (the first finds which packets are repeated later), rows written as they
+ * become final.  Memory follows connections and data in flight, not packets.
+ * SQLite output loads the capture whole. */
+bool export_capture(const char *capture, const char *path, const struct export_opts *o,
+                    load_progress_fn progress, void *user, GError **err);
 
 /* Opens `path` for writing through a temporary file beside it; commit renames
  * it into place, abort removes it.  Used by every writer of the project. */

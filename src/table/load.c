@@ -27,7 +27,20 @@ static void count_result(struct capture_stats *st, enum decode_result r, const s
 	}
 }
 
-struct tables *capture_load(const char *path, load_progress_fn progress, void *user, GError **err)
+/* settled rows handed to a streaming sink at a time */
+#define SINK_CHUNK 16384
+
+static void sink_flush(struct tables *t, struct load_sink *sink, uint32_t upto)
+{
+	uint32_t from = t->pkt_base;
+	if (!sink || upto <= from)
+		return;
+	sink->rows(t, from, upto, sink->user);
+	tables_evict(t, upto);
+}
+
+static struct tables *load_impl(const char *path, struct load_sink *sink, load_progress_fn progress,
+                                void *user, GError **err)
 {
 	struct capture_reader *r = reader_open(path, err);
 	if (!r)
@@ -40,12 +53,21 @@ struct tables *capture_load(const char *path, load_progress_fn progress, void *u
 		return NULL;
 	}
 	struct tables *t = tables_new();
+	if (sink) {
+		t->reinjected_in = sink->reinjected_in;
+		sink->reinjected_in = NULL;
+	}
 	t->path = g_strdup(path);
 	t->dlt = dlt;
 	t->link_name = g_strdup(reader_datalink_name(r));
 	t->stats.bytes = reader_size(r);
 	struct tcp_tracker *tt = tcp_tracker_new(t);
 	struct mptcp_tracker *mt = mptcp_tracker_new(t);
+	uint32_t chunk = SINK_CHUNK;
+	if (sink && sink->lag) {
+		mptcp_tracker_set_lag(mt, sink->lag);
+		chunk = MAX(1, MIN(SINK_CHUNK, sink->lag / 2));
+	}
 	struct decoded d;
 	struct frame f;
 	int rc;
@@ -64,6 +86,9 @@ struct tables *capture_load(const char *path, load_progress_fn progress, void *u
 		if (res == DEC_TCP) {
 			uint32_t row = tcp_tracker_add(tt, &d);
 			mptcp_tracker_add(mt, row, &d);
+			uint32_t settled = mptcp_tracker_settled(mt);
+			if (sink && settled - t->pkt_base >= chunk)
+				sink_flush(t, sink, settled);
 		}
 		if (progress && (f.number & 0xffff) == 0)
 			progress(reader_offset(r), reader_size(r), user);
@@ -75,6 +100,8 @@ struct tables *capture_load(const char *path, load_progress_fn progress, void *u
 	if (reader_warning(r))
 		t->warning = g_strdup(reader_warning(r));
 	mptcp_tracker_finish(mt);
+	if (rc >= 0)
+		sink_flush(t, sink, tables_n_pkts(t));
 	mptcp_tracker_free(mt);
 	tcp_tracker_free(tt);
 	reader_close(r);
@@ -83,4 +110,15 @@ struct tables *capture_load(const char *path, load_progress_fn progress, void *u
 		return NULL;
 	}
 	return t;
+}
+
+struct tables *capture_load(const char *path, load_progress_fn progress, void *user, GError **err)
+{
+	return load_impl(path, NULL, progress, user, err);
+}
+
+struct tables *capture_load_stream(const char *path, struct load_sink *sink, load_progress_fn progress,
+                                   void *user, GError **err)
+{
+	return load_impl(path, sink, progress, user, err);
 }

@@ -13,4 +13,17 @@ typedef void (*load_progress_fn)(uint64_t done, uint64_t total, void *user);
  * in the middle of a record loads what came before; t->warning says so. */
 struct tables *capture_load(const char *path, load_progress_fn progress, void *user, GError **err);
 
+/* Streaming: rows are handed to `rows` once final (in order, in chunks) and
+ * then dropped, so memory follows the connections and the data in flight, not
+ * the number of packets.  The returned tables hold every connection, event
+ * and reinjection link but no packet. */
+struct load_sink {
+	void (*rows)(struct tables *t, uint32_t from, uint32_t to, void *user);
+	void *user;
+	GHashTable *reinjected_in;   /* handed to t->reinjected_in (owned by the tables) */
+	uint32_t lag;                /* rows between loading and settling (0: default) */
+};
+struct tables *capture_load_stream(const char *path, struct load_sink *sink, load_progress_fn progress,
+                                   void *user, GError **err);
+
 #endif

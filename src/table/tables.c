@@ -31,5 +31,27 @@ void tables_free(struct tables *t)
 	g_free(t->path);
 	g_free(t->link_name);
 	g_free(t->warning);
+	if (t->reinjected_in)
+		g_hash_table_destroy(t->reinjected_in);
 	g_free(t);
+}
+
+void tables_evict(struct tables *t, uint32_t row)
+{
+	if (row <= t->pkt_base)
+		return;
+	if (row > tables_n_pkts(t))
+		row = tables_n_pkts(t);
+	uint32_t opt_end = t->opt_base + t->mptcp_opts->len;
+	for (uint32_t r = row; r < tables_n_pkts(t); r++) {
+		const struct pkt *p = tables_pkt(t, r);
+		if (p->opt != NO_ROW) {
+			opt_end = p->opt;
+			break;
+		}
+	}
+	g_array_remove_range(t->packets, 0, row - t->pkt_base);
+	t->pkt_base = row;
+	g_array_remove_range(t->mptcp_opts, 0, opt_end - t->opt_base);
+	t->opt_base = opt_end;
 }

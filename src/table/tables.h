@@ -41,7 +41,7 @@ struct pkt {
 	uint32_t tcplen;          /* payload length from the IP header */
 	uint32_t tsval, tsecr;    /* valid when marks & PKT_HAS_TS */
 	uint32_t opt;             /* first row in mptcp_opts (NO_ROW: none) */
-	uint32_t mapping;         /* packet row of the related DSS mapping, NO_ROW */
+	uint32_t mapping;         /* frame of the packet carrying its DSS mapping, NO_ROW */
 	uint64_t dsn;             /* absolute 64-bit DSN of the first payload byte */
 	uint64_t dack;            /* absolute 64-bit data ACK */
 	uint16_t win;             /* window field as on the wire */
@@ -136,8 +136,10 @@ struct event {
 };
 
 struct link {
-	uint32_t pkt;             /* the reinjection */
-	uint32_t orig;            /* a packet it repeats */
+	uint32_t pkt;             /* row of the reinjection */
+	uint32_t orig;            /* row of a packet it repeats */
+	uint32_t pkt_frame;       /* their frame numbers (rows may be gone */
+	uint32_t orig_frame;      /* when exporting a capture in a window) */
 };
 
 struct capture_stats {
@@ -159,14 +161,26 @@ struct tables {
 	GArray *links;            /* struct link, sorted by pkt */
 	struct capture_stats stats;
 	int64_t first_ns;         /* time of the first frame (reltime 0) */
+	/* Exporting a capture larger than memory keeps only a window of packets:
+	 * rows keep their absolute numbers, the arrays start at these bases. */
+	uint32_t pkt_base, opt_base;
+	GHashTable *reinjected_in;/* frame -> GArray of frames; streaming export only */
 };
 
 struct tables *tables_new(void);
 void tables_free(struct tables *t);
+/* drops the packets before `row` (and their options) from a window */
+void tables_evict(struct tables *t, uint32_t row);
 
 static inline struct pkt *tables_pkt(const struct tables *t, uint32_t row)
 {
-	return &g_array_index(t->packets, struct pkt, row);
+	return &g_array_index(t->packets, struct pkt, row - t->pkt_base);
+}
+
+/* rows loaded so far (absolute: pkt_base + what the window holds) */
+static inline uint32_t tables_n_pkts(const struct tables *t)
+{
+	return t->pkt_base + t->packets->len;
 }
 static inline struct tcp_conn *tables_tcp(const struct tables *t, uint32_t id)
 {
@@ -178,7 +192,7 @@ static inline struct mptcp_conn *tables_mptcp(const struct tables *t, uint32_t i
 }
 static inline const struct mptcp_option *tables_opt(const struct tables *t, uint32_t row)
 {
-	return &g_array_index(t->mptcp_opts, struct mptcp_option, row);
+	return &g_array_index(t->mptcp_opts, struct mptcp_option, row - t->opt_base);
 }
 
 /* first index in t->links of the links of reinjection `row` (sorted by pkt) */

@@ -15,14 +15,16 @@ struct mapping {
 	uint32_t ssn;      /* relative subflow sequence number of its first byte */
 	uint32_t len;      /* data-level length; 0: infinite mapping */
 	uint64_t dsn;      /* 64-bit DSN of its first byte */
-	uint32_t id;       /* index in mptcp_tracker.map_rows */
+	uint32_t frame;    /* frame that carried it: the last one when repeated */
+	int64_t ts_ns;     /* when it was last carried */
 };
 
 /* a DSN range sent by one packet */
 struct sent {
 	uint64_t lo, hi;
-	uint32_t row;
+	uint32_t row, frame;
 	uint32_t stream;
+	int64_t ts_ns;
 };
 
 struct range {
@@ -38,6 +40,7 @@ struct sf_state {
 	bool mpc_synack;   /* MP_CAPABLE seen on the SYN/ACK */
 	bool mpc_seen;     /* MP_CAPABLE seen on any non-SYN packet */
 	bool has_mpc_option;/* any MPTCP option at all */
+	uint8_t mpc_flags; /* MP_CAPABLE flags seen on the handshake */
 };
 
 struct conn_state {
@@ -53,11 +56,8 @@ struct mptcp_tracker {
 	GArray *sf;        /* struct sf_state per TCP stream */
 	GArray *cs;        /* struct conn_state per MPTCP connection */
 	GHashTable *tokens;/* token -> connection id + 1 */
-	/* packet carrying each mapping: the last one when a mapping is repeated
-	 * (segments split by GSO all carry it).  Packets point at a mapping id
-	 * while loading and at the final carrier once loading ends, as tshark's
-	 * two passes do. */
-	GArray *map_rows;  /* uint32_t */
+	uint32_t settled;  /* rows before this one have their DSNs */
+	uint32_t lag;      /* rows kept between loading and settling */
 };
 
 uint64_t mptcp_widen32(uint32_t v, uint64_t ref)
@@ -77,7 +77,7 @@ struct mptcp_tracker *mptcp_tracker_new(struct tables *t)
 	mt->sf = g_array_new(FALSE, TRUE, sizeof(struct sf_state));
 	mt->cs = g_array_new(FALSE, TRUE, sizeof(struct conn_state));
 	mt->tokens = g_hash_table_new(g_direct_hash, g_direct_equal);
-	mt->map_rows = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+	mt->lag = MPTCP_SETTLE_LAG;
 	return mt;
 }
 
@@ -131,7 +131,9 @@ static uint32_t conn_new(struct mptcp_tracker *mt, uint32_t stream, uint8_t vers
 	m.first_stream = stream;
 	m.subflows = g_array_new(FALSE, FALSE, sizeof(uint32_t));
 	g_array_append_val(m.subflows, stream);
-	m.first_ns = tables_pkt(mt->t, tables_tcp(mt->t, stream)->first_pkt)->ts_ns;
+	const struct tcp_conn *c = tables_tcp(mt->t, stream);
+	m.first_ns = c->dir[1].packets && c->dir[1].first_ns < c->dir[0].first_ns ? c->dir[1].first_ns
+	                                                                         : c->dir[0].first_ns;
 	g_array_append_val(mt->t->mptcp, m);
 	g_array_set_size(mt->cs, m.id + 1);
 	struct conn_state *cs = cs_get(mt, m.id);
@@ -175,20 +177,24 @@ static void map_insert(struct mptcp_tracker *mt, GArray **ap, uint32_t ssn, uint
 	if (!*ap)
 		*ap = g_array_new(FALSE, FALSE, sizeof(struct mapping));
 	GArray *a = *ap;
+	uint32_t frame = tables_pkt(mt->t, row)->frame;
 	/* mappings arrive in ssn order but for retransmissions: insert sorted */
 	guint i = a->len;
 	while (i > 0) {
 		const struct mapping *prev = &g_array_index(a, struct mapping, i - 1);
 		if (prev->ssn == ssn && prev->len == len && prev->dsn == dsn) {
-			g_array_index(mt->map_rows, uint32_t, prev->id) = row; /* repeated: newest wins */
+			/* repeated (GSO segments all carry it): the newest carrier wins,
+			 * as in tshark's two passes */
+			struct mapping *same = &g_array_index(a, struct mapping, i - 1);
+			same->frame = frame;
+			same->ts_ns = tables_pkt(mt->t, row)->ts_ns;
 			return;
 		}
 		if ((int32_t)(prev->ssn - ssn) <= 0)
 			break;
 		i--;
 	}
-	struct mapping mp = { ssn, len, dsn, mt->map_rows->len };
-	g_array_append_val(mt->map_rows, row);
+	struct mapping mp = { ssn, len, dsn, frame, tables_pkt(mt->t, row)->ts_ns };
 	g_array_insert_val(a, i, mp);
 }
 
@@ -214,11 +220,18 @@ static void on_capable(struct mptcp_tracker *mt, uint32_t row, const struct mptc
 		if (!c->mp_capable_syn && syn) /* SYN not captured: the SYN/ACK's receiver is the client */
 			c->mptcp_client = (uint8_t)!sender(p);
 	}
-	if (c->mptcp == NO_ROW)
+	sf->mpc_flags |= o->flags;
+	/* The connection exists from the first MP_CAPABLE carrying a key (v0:
+	 * the SYN; v1: the SYN/ACK), which is also where tshark numbers it: a v1
+	 * SYN answered without MP_CAPABLE is plain TCP (fallback). */
+	if (c->mptcp == NO_ROW) {
+		if (!o->has_sender_key && !o->has_receiver_key)
+			return;
 		conn_new(mt, p->stream, o->version);
+	}
 	uint32_t conn = c->mptcp;
 	struct mptcp_conn *m = tables_mptcp(t, conn);
-	if (o->flags & MPC_FLAG_CHECKSUM)
+	if (sf->mpc_flags & MPC_FLAG_CHECKSUM)
 		m->checksum = true;
 	int from = sender(p) == c->mptcp_client ? 0 : 1;
 	if (o->has_sender_key)
@@ -428,12 +441,14 @@ static guint sent_lower_bound(const GArray *a, uint64_t v)
 	return lo;
 }
 
-static void link_add(struct mptcp_tracker *mt, uint32_t row, uint32_t orig)
+static void link_add(struct mptcp_tracker *mt, uint32_t row, const struct sent *orig)
 {
-	struct link l = { row, orig };
-	g_array_append_val(mt->t->links, l);
-	tables_pkt(mt->t, row)->marks |= PF_REINJECTION;
-	tables_pkt(mt->t, orig)->marks |= PF_REINJECTED;
+	struct tables *t = mt->t;
+	struct link l = { row, orig->row, tables_pkt(t, row)->frame, orig->frame };
+	g_array_append_val(t->links, l);
+	tables_pkt(t, row)->marks |= PF_REINJECTION;
+	if (orig->row >= t->pkt_base) /* still in the window */
+		tables_pkt(t, orig->row)->marks |= PF_REINJECTED;
 }
 
 /* Finds earlier packets of other subflows that sent part of [lo, hi), links
@@ -455,11 +470,12 @@ static bool sent_record(struct mptcp_tracker *mt, struct conn_state *cs, int md,
 				dup_same = true;
 			continue;
 		}
-		link_add(mt, row, s->row);
+		link_add(mt, row, s);
 		reinj = true;
 	}
 	if (!dup_same) {
-		struct sent ns = { lo, hi, row, stream };
+		const struct pkt *p = tables_pkt(mt->t, row);
+		struct sent ns = { lo, hi, row, p->frame, stream, p->ts_ns };
 		g_array_insert_val(a, end, ns);
 		if (hi - lo > cs->max_len[md])
 			cs->max_len[md] = hi - lo;
@@ -502,6 +518,38 @@ static uint64_t union_add(GArray *u, uint64_t lo, uint64_t hi)
 	return (hi - lo) - covered;
 }
 
+/* State older than this (capture time) is dropped once the data it covers is
+ * acknowledged: no sender reinjects or retransmits data acknowledged that
+ * long ago, and memory then follows the data in flight, not the capture. */
+#define PRUNE_AGE_NS (30LL * 1000000000LL)
+#define PRUNE_EVERY 1024
+
+static void maps_prune(GArray *a, int64_t now)
+{
+	if (!a || a->len < PRUNE_EVERY || a->len % PRUNE_EVERY)
+		return;
+	guint n = 0;
+	while (n + 1 < a->len && g_array_index(a, struct mapping, n).ts_ns < now - PRUNE_AGE_NS)
+		n++;
+	if (n)
+		g_array_remove_range(a, 0, n);
+}
+
+static void sent_prune(GArray *a, uint64_t acked, bool has_ack, int64_t now)
+{
+	if (!has_ack || a->len < PRUNE_EVERY || a->len % PRUNE_EVERY)
+		return;
+	guint n = 0;
+	while (n < a->len) {
+		const struct sent *s = &g_array_index(a, struct sent, n);
+		if (s->hi > acked || s->ts_ns >= now - PRUNE_AGE_NS)
+			break;
+		n++;
+	}
+	if (n)
+		g_array_remove_range(a, 0, n);
+}
+
 /* DSN of a data packet from the mapping that covers it */
 static void assign_dsn(struct mptcp_tracker *mt, uint32_t row)
 {
@@ -511,6 +559,7 @@ static void assign_dsn(struct mptcp_tracker *mt, uint32_t row)
 	struct sf_state *sf = sf_get(mt, p->stream);
 	int d = pkt_dir(p);
 	uint32_t rel = tcp_rel_seq(t, p);
+	maps_prune(sf->maps[d], p->ts_ns);
 	const struct mapping *mp = map_find(sf->maps[d], rel);
 	if (!mp && tables_mptcp(t, c->mptcp)->infinite_mapping)
 		mp = map_last_before(sf->maps[d], rel);
@@ -520,7 +569,7 @@ static void assign_dsn(struct mptcp_tracker *mt, uint32_t row)
 	p->marks |= PF_HAS_DSN;
 	if (p->tcplen == 0)
 		return; /* the DSN its sequence number maps to: no data, nothing to count */
-	p->mapping = mp->id;
+	p->mapping = mp->frame;
 
 	uint32_t conn = c->mptcp;
 	struct mptcp_conn *m = tables_mptcp(t, conn);
@@ -537,6 +586,7 @@ static void assign_dsn(struct mptcp_tracker *mt, uint32_t row)
 	if (hi > dir->dsn_hi)
 		dir->dsn_hi = hi;
 	dir->unique_bytes += union_add(cs->uni[md], lo, hi);
+	sent_prune(cs->sent[md], cs->last_ack[!md], cs->has_last_ack[!md], p->ts_ns);
 	if (sent_record(mt, cs, md, row, p->stream, lo, hi)) {
 		dir->reinjections++;
 		dir->reinjected_bytes += p->tcplen;
@@ -630,7 +680,7 @@ static void on_conn_option(struct mptcp_tracker *mt, uint32_t row, const struct 
 	}
 }
 
-void mptcp_tracker_add(struct mptcp_tracker *mt, uint32_t row, const struct decoded *d)
+static void track_options(struct mptcp_tracker *mt, uint32_t row, const struct decoded *d)
 {
 	struct tables *t = mt->t;
 	struct pkt *p = tables_pkt(t, row);
@@ -668,7 +718,37 @@ void mptcp_tracker_add(struct mptcp_tracker *mt, uint32_t row, const struct deco
 		m->last_ns = p->ts_ns;
 }
 
+void mptcp_tracker_add(struct mptcp_tracker *mt, uint32_t row, const struct decoded *d)
+{
+	track_options(mt, row, d);
+	if (mt->lag && row + 1 > mt->lag)
+		mptcp_tracker_settle(mt, row + 1 - mt->lag);
+}
+
+uint32_t mptcp_tracker_settled(const struct mptcp_tracker *mt)
+{
+	return mt->settled;
+}
+
+void mptcp_tracker_set_lag(struct mptcp_tracker *mt, uint32_t lag)
+{
+	mt->lag = lag;
+}
+
 /* ---------------------------------------------------------------- end of capture */
+
+/* at the end of the capture: the packet row may have left a window */
+static void add_join_failed(struct mptcp_tracker *mt, const struct tcp_conn *c)
+{
+	struct event ev;
+	memset(&ev, 0, sizeof ev);
+	ev.ts_ns = MAX(c->dir[0].last_ns, c->dir[1].last_ns);
+	ev.pkt = c->last_pkt;
+	ev.mptcp = c->mptcp;
+	ev.stream = c->id;
+	ev.type = EV_JOIN_FAILED;
+	g_array_append_val(mt->t->events, ev);
+}
 
 static void settle_subflow_states(struct mptcp_tracker *mt)
 {
@@ -680,7 +760,7 @@ static void settle_subflow_states(struct mptcp_tracker *mt)
 		if (c->is_join && sf->join_stage < 3 && (rst || sf->join_stage < 2)) {
 			c->sf_state = SF_FAILED_JOIN;
 			if (c->mptcp != NO_ROW)
-				add_simple_event(mt, c->last_pkt, c->mptcp, EV_JOIN_FAILED, 0);
+				add_join_failed(mt, c);
 		} else if (rst) {
 			c->sf_state = SF_RESET;
 		} else if (c->dir[0].fin && c->dir[1].fin) {
@@ -689,45 +769,6 @@ static void settle_subflow_states(struct mptcp_tracker *mt)
 			c->sf_state = SF_OPEN;
 		}
 	}
-}
-
-/* A connection whose MP_CAPABLE was never answered is plain TCP (fallback):
- * drop it and renumber the others in order of appearance, as tshark does. */
-static void drop_fallbacks(struct mptcp_tracker *mt)
-{
-	struct tables *t = mt->t;
-	guint n = t->mptcp->len;
-	uint32_t *newid = g_new(uint32_t, n ? n : 1);
-	guint kept = 0;
-	for (guint i = 0; i < n; i++) {
-		struct mptcp_conn *m = tables_mptcp(t, i);
-		struct sf_state *sf = sf_get(mt, m->first_stream);
-		struct tcp_conn *first = tables_tcp(t, m->first_stream);
-		if (!sf->mpc_seen && !m->partial) {
-			first->mptcp = NO_ROW;
-			first->fallback = first->fallback || first->mp_capable_syn;
-			g_array_free(m->subflows, TRUE);
-			newid[i] = NO_ROW;
-			continue;
-		}
-		newid[i] = kept;
-		m->id = kept;
-		if (kept != i)
-			g_array_index(t->mptcp, struct mptcp_conn, kept) = *m;
-		kept++;
-	}
-	g_array_set_size(t->mptcp, kept);
-	for (guint i = 0; i < t->tcp->len; i++) {
-		struct tcp_conn *c = tables_tcp(t, i);
-		if (c->mptcp != NO_ROW)
-			c->mptcp = newid[c->mptcp];
-	}
-	for (guint i = 0; i < t->events->len; i++) {
-		struct event *e = &g_array_index(t->events, struct event, i);
-		if (e->mptcp != NO_ROW)
-			e->mptcp = newid[e->mptcp];
-	}
-	g_free(newid);
 }
 
 static int link_cmp(gconstpointer a, gconstpointer b)
@@ -743,10 +784,11 @@ static int link_cmp(gconstpointer a, gconstpointer b)
  * its DSN and related mapping, is counted, and is checked for reinjection.
  * Packets with MPTCP options but no data get the DSN their sequence number
  * falls on (the IDSN for a SYN, IDSN + 1 right after it), as tshark shows. */
-static void settle_dsns(struct mptcp_tracker *mt)
+void mptcp_tracker_settle(struct mptcp_tracker *mt, uint32_t upto)
 {
 	struct tables *t = mt->t;
-	for (guint row = 0; row < t->packets->len; row++) {
+	for (; mt->settled < upto; mt->settled++) {
+		uint32_t row = mt->settled;
 		struct pkt *p = tables_pkt(t, row);
 		const struct tcp_conn *c = tables_tcp(t, p->stream);
 		if (c->mptcp == NO_ROW || (p->tcplen == 0 && !p->n_opt))
@@ -762,15 +804,13 @@ static void settle_dsns(struct mptcp_tracker *mt)
 			continue;
 		}
 		assign_dsn(mt, row);
-		if (p->mapping != NO_ROW)
-			p->mapping = g_array_index(mt->map_rows, uint32_t, p->mapping);
 	}
 }
 
 void mptcp_tracker_finish(struct mptcp_tracker *mt)
 {
 	struct tables *t = mt->t;
-	settle_dsns(mt);
+	mptcp_tracker_settle(mt, tables_n_pkts(t));
 	settle_subflow_states(mt);
 	for (guint i = 0; i < t->tcp->len; i++) {
 		struct tcp_conn *c = tables_tcp(t, i);
@@ -778,7 +818,6 @@ void mptcp_tracker_finish(struct mptcp_tracker *mt)
 			tables_mptcp(t, c->mptcp)->fallback = true;
 		}
 	}
-	drop_fallbacks(mt);
 	g_array_sort(t->links, link_cmp);
 	for (guint i = 0; i < t->mptcp->len; i++) {
 		struct mptcp_conn *m = tables_mptcp(t, i);
@@ -808,7 +847,6 @@ void mptcp_tracker_free(struct mptcp_tracker *mt)
 	}
 	g_array_free(mt->sf, TRUE);
 	g_array_free(mt->cs, TRUE);
-	g_array_free(mt->map_rows, TRUE);
 	g_hash_table_destroy(mt->tokens);
 	g_free(mt);
 }

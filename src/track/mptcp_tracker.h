@@ -16,9 +16,18 @@
 
 struct mptcp_tracker;
 
+/* Packets get their DSNs this many rows after they were loaded, once the
+ * mappings that follow them (and the keys of a v1 handshake) are known. */
+#define MPTCP_SETTLE_LAG 65536
+
 struct mptcp_tracker *mptcp_tracker_new(struct tables *t);
 void mptcp_tracker_add(struct mptcp_tracker *mt, uint32_t row, const struct decoded *d);
 void mptcp_tracker_finish(struct mptcp_tracker *mt);
+/* settles rows up to `upto` (exclusive); rows before mptcp_tracker_settled()
+ * are final and may be written out and evicted from a window */
+void mptcp_tracker_settle(struct mptcp_tracker *mt, uint32_t upto);
+uint32_t mptcp_tracker_settled(const struct mptcp_tracker *mt);
+void mptcp_tracker_set_lag(struct mptcp_tracker *mt, uint32_t lag);
 void mptcp_tracker_free(struct mptcp_tracker *mt);
 
 /* MPTCP direction of a packet: 0 when sent by the MPTCP client (towards the

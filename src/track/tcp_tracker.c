@@ -199,11 +199,11 @@ uint32_t tcp_tracker_add(struct tcp_tracker *tt, const struct decoded *d)
 	p.dsn = p.dack = NO_VALUE;
 	p.opt = NO_ROW;
 	if (d->n_mptcp) {
-		p.opt = t->mptcp_opts->len;
+		p.opt = t->opt_base + t->mptcp_opts->len;
 		p.n_opt = d->n_mptcp;
 		g_array_append_vals(t->mptcp_opts, d->mptcp, d->n_mptcp);
 	}
-	uint32_t row = t->packets->len;
+	uint32_t row = tables_n_pkts(t);
 	g_array_append_val(t->packets, p);
 	if (c->first_pkt == NO_ROW)
 		c->first_pkt = row;
