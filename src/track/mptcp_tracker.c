@@ -38,7 +38,6 @@ struct sf_state {
 	uint64_t synack_hmac;
 	uint8_t join_stage;/* 1 SYN, 2 SYN/ACK, 3 ACK seen */
 	bool mpc_synack;   /* MP_CAPABLE seen on the SYN/ACK */
-	bool mpc_seen;     /* MP_CAPABLE seen on any non-SYN packet */
 	bool has_mpc_option;/* any MPTCP option at all */
 	uint8_t mpc_flags; /* MP_CAPABLE flags seen on the handshake */
 };
@@ -214,7 +213,6 @@ static void on_capable(struct mptcp_tracker *mt, uint32_t row, const struct mptc
 		c->mp_capable_syn = true;
 		c->mptcp_client = (uint8_t)sender(p);
 	} else {
-		sf->mpc_seen = true;
 		if (syn)
 			sf->mpc_synack = true;
 		if (!c->mp_capable_syn && syn) /* SYN not captured: the SYN/ACK's receiver is the client */
@@ -331,7 +329,7 @@ static void on_join(struct mptcp_tracker *mt, uint32_t row, const struct mptcp_j
  * started late, or the initial subflow was lost): it becomes a connection of
  * its own with unknown keys, numbered in order of appearance (as tshark does),
  * unless it is an MP_JOIN whose token names a known connection. */
-static void open_partial(struct mptcp_tracker *mt, uint32_t row, const struct decoded *d)
+static void open_partial(struct mptcp_tracker *mt, uint32_t row)
 {
 	struct tables *t = mt->t;
 	struct pkt *p = tables_pkt(t, row);
@@ -347,7 +345,6 @@ static void open_partial(struct mptcp_tracker *mt, uint32_t row, const struct de
 	}
 	if (!c->unlinked_reason)
 		c->unlinked_reason = "no MP_CAPABLE or MP_JOIN handshake in the capture";
-	(void)d;
 }
 
 /* ---------------------------------------------------------------- DSS */
@@ -701,7 +698,7 @@ static void track_options(struct mptcp_tracker *mt, uint32_t row, const struct d
 		}
 	}
 	if (c->mptcp == NO_ROW && sf->has_mpc_option && !c->mp_capable_syn)
-		open_partial(mt, row, d);
+		open_partial(mt, row);
 	/* MP_CAPABLE in the SYN but not in the SYN/ACK: fallback to TCP */
 	if ((p->flags & (TCPF_SYN | TCPF_ACK)) == (TCPF_SYN | TCPF_ACK) && c->mp_capable_syn &&
 	    !has_mpc && !c->is_join && !sf->mpc_synack)
