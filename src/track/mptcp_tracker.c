@@ -237,10 +237,11 @@ static void on_capable(struct mptcp_tracker *mt, uint32_t row, const struct mptc
 	if (o->has_receiver_key)
 		conn_set_key(mt, conn, !from, o->receiver_key);
 
-	/* v1: the first data may ride on the third ACK with a data-level length */
+	/* v1: the first data may ride on the third ACK with a data-level length:
+	 * an implicit mapping of the first subflow byte (relative sequence 1) to
+	 * IDSN + 1.  Segments split by GSO all repeat the option unchanged. */
 	if (o->has_data_len && p->tcplen > 0 && m->has_key[from]) {
-		map_insert(mt, &sf_get(mt, p->stream)->maps[pkt_dir(p)], tcp_rel_seq(t, p), o->data_len,
-		           m->idsn[from] + 1, row);
+		map_insert(mt, &sf_get(mt, p->stream)->maps[pkt_dir(p)], 1, o->data_len, m->idsn[from] + 1, row);
 		p->marks |= PF_OWN_MAPPING;
 	}
 }

@@ -310,6 +310,59 @@ static void test_join_hmacs(void)
 	}
 }
 
+/* The project's own examples (examples/README.md and logs/): always there. */
+static struct tables *load_example(const char *name)
+{
+	const char *src = g_getenv("MPTCPA_SOURCE_ROOT");
+	char *path = g_build_filename(src ? src : ".", "examples", name, NULL);
+	GError *err = NULL;
+	struct tables *t = capture_load(path, NULL, NULL, &err);
+	g_assert_no_error(err);
+	g_free(path);
+	return t;
+}
+
+static void test_examples(void)
+{
+	static const struct {
+		const char *file;
+		guint subflows;
+		guint64 to_server, to_client;
+		guint32 token_client, token_server;
+		bool reinjections;
+	} ex[] = {
+		{ "basic-client.pcap", 2, 1500000, 1000, 0x7e987525, 0xd7ae5772, false },
+		{ "basic-server.pcap", 2, 1500000, 1000, 0x7e987525, 0xd7ae5772, false },
+		{ "lossy-client.pcap", 3, 1200000, 400000, 0xcff2a795, 0xc7d5a86a, true },
+		{ "lossy-server.pcap", 3, 1200000, 400000, 0xcff2a795, 0xc7d5a86a, true },
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(ex); i++) {
+		struct tables *t = load_example(ex[i].file);
+		g_assert_cmpuint(t->mptcp->len, ==, 1);
+		const struct mptcp_conn *m = tables_mptcp(t, 0);
+		g_assert_cmpuint(m->version, ==, 1);
+		g_assert_cmpuint(m->subflows->len, ==, ex[i].subflows);
+		g_assert_cmpuint(m->dir[0].unique_bytes, ==, ex[i].to_server);
+		g_assert_cmpuint(m->dir[1].unique_bytes, ==, ex[i].to_client);
+		g_assert_cmphex(m->token[0], ==, ex[i].token_client);
+		g_assert_cmphex(m->token[1], ==, ex[i].token_server);
+		g_assert_true(m->dir[0].data_fin && m->dir[1].data_fin);
+		g_assert_cmpuint(m->dir[0].reinjections > 0, ==, ex[i].reinjections);
+		/* every data packet has a DSN, and bytes on subflows = unique + reinjected
+		 * + retransmitted on the same subflow */
+		guint64 data = 0;
+		for (uint32_t r = 0; r < t->packets->len; r++) {
+			const struct pkt *p = tables_pkt(t, r);
+			if (p->tcplen) {
+				g_assert_true(p->marks & PF_HAS_DSN);
+				data += p->tcplen;
+			}
+		}
+		g_assert_cmpuint(data, ==, m->dir[0].bytes + m->dir[1].bytes);
+		tables_free(t);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -321,6 +374,7 @@ int main(int argc, char **argv)
 	else
 		g_free(dir);
 	g_free(readme_path);
+	g_test_add_func("/facts/examples", test_examples);
 	g_test_add_func("/facts/readme-counts", test_readme_counts);
 	g_test_add_func("/facts/client2", test_client2);
 	g_test_add_func("/facts/log/basic", test_log_basic);
