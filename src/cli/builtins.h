@@ -22,6 +22,10 @@ bool cmd_export_register(GError **err);
 bool cmd_plot_register(GError **err);
 bool cmd_misc_register(GError **err);
 
+/* the plot module is linked (cmd_plot.c); plots_init registers its built-in types */
+bool plots_available(void);
+void plots_init(void);
+
 /* registers a NULL-name-terminated array of commands */
 bool register_all(const struct command *cmds, GError **err);
 

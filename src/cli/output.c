@@ -56,6 +56,7 @@ struct out_table {
 	int ncols;
 	GPtrArray *cells;  /* char*, row-major */
 	enum out_role *roles;
+	bool *left;        /* columns never right-aligned */
 };
 
 struct out_table *out_table_new(int ncols)
@@ -64,6 +65,7 @@ struct out_table *out_table_new(int ncols)
 	tb->ncols = ncols;
 	tb->cells = g_ptr_array_new_with_free_func(g_free);
 	tb->roles = g_new0(enum out_role, (size_t)ncols);
+	tb->left = g_new0(bool, (size_t)ncols);
 	return tb;
 }
 
@@ -78,14 +80,28 @@ void out_table_color(struct out_table *tb, int col, enum out_role r)
 	tb->roles[col] = r;
 }
 
+void out_table_left(struct out_table *tb, int col)
+{
+	tb->left[col] = true;
+}
+
+/* "12", "-3", "1.5", "33.77%": right-aligned */
 static bool looks_numeric(const char *c)
 {
-	if (!*c)
+	if (*c == '-')
+		c++;
+	if (!g_ascii_isdigit(*c))
 		return false;
-	for (; *c; c++)
-		if (!g_ascii_isdigit(*c) && *c != '.' && *c != '%' && *c != '-')
+	int dots = 0;
+	for (; *c; c++) {
+		if (*c == '.')
+			dots++;
+		else if (*c == '%' && !c[1])
+			break;
+		else if (!g_ascii_isdigit(*c))
 			return false;
-	return true;
+	}
+	return dots <= 1;
 }
 
 void out_table_print(const struct session *s, struct out_table *tb, const char *indent)
@@ -102,7 +118,7 @@ void out_table_print(const struct session *s, struct out_table *tb, const char *
 		for (int c = 0; c < tb->ncols; c++) {
 			const char *cell = g_ptr_array_index(tb->cells, r * (guint)tb->ncols + (guint)c);
 			int pad = w[c] - (int)g_utf8_strlen(cell, -1);
-			bool right = looks_numeric(cell);
+			bool right = !tb->left[c] && looks_numeric(cell);
 			bool last = c == tb->ncols - 1;
 			if (c)
 				g_string_append_c(line, ' ');
@@ -130,6 +146,7 @@ void out_table_free(struct out_table *tb)
 		return;
 	g_ptr_array_free(tb->cells, TRUE);
 	g_free(tb->roles);
+	g_free(tb->left);
 	g_free(tb);
 }
 

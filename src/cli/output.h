@@ -29,6 +29,8 @@ struct out_table *out_table_new(int ncols);
 void out_table_row(struct out_table *tb, const char *const *cells);
 /* the role colouring column `col` */
 void out_table_color(struct out_table *tb, int col, enum out_role r);
+/* column `col` stays left-aligned even when it holds numbers */
+void out_table_left(struct out_table *tb, int col);
 void out_table_print(const struct session *s, struct out_table *tb, const char *indent);
 void out_table_free(struct out_table *tb);
 

@@ -12,6 +12,7 @@
 #include "table/tables.h"
 
 struct session {
+	const char *version;        /* the program's version (set by main) */
 	struct tables *t;           /* the loaded capture, NULL before load_pcap */
 	struct config cfg;
 	bool regen;                 /* --regen: ignore the cache */
