@@ -388,8 +388,8 @@ char *plot_title_mptcp(const struct tables *t, const struct mptcp_conn *m, int m
 {
 	char *cap = plot_capture_name(t);
 	char *title = mdir < 0
-		? g_strdup_printf("%s, mptcp.stream %u, both directions: %s", cap, m->id, what)
-		: g_strdup_printf("%s, mptcp.stream %u, towards %s: %s", cap, m->id, plot_dest_name(mdir), what);
+		? g_strdup_printf("%s, mptcp.stream %u, both directions\n%s", cap, m->id, what)
+		: g_strdup_printf("%s, mptcp.stream %u, towards %s\n%s", cap, m->id, plot_dest_name(mdir), what);
 	g_free(cap);
 	return title;
 }
@@ -399,8 +399,8 @@ char *plot_title_tcp(const struct tables *t, const struct tcp_conn *c, int tcp_d
 	char *cap = plot_capture_name(t);
 	char *flow = plot_flow_label(t, c->id, tcp_dir < 0 ? c->client : tcp_dir);
 	char *title = tcp_dir < 0
-		? g_strdup_printf("%s, tcp.stream %u (%s), both directions: %s", cap, c->id, flow, what)
-		: g_strdup_printf("%s, tcp.stream %u, towards %s: %s", cap, c->id,
+		? g_strdup_printf("%s, tcp.stream %u (%s), both directions\n%s", cap, c->id, flow, what)
+		: g_strdup_printf("%s, tcp.stream %u (%s), towards %s\n%s", cap, c->id, flow,
 		                  tcp_dir != c->client ? "Client" : "Server", what);
 	g_free(flow);
 	g_free(cap);

@@ -22,16 +22,19 @@ struct plot_series {
 	GArray *x2, *y2;
 	/* what the series is about (set by the plot type; tests read them) */
 	uint32_t stream;        /* tcp.stream it comes from, NO_ROW for totals */
-	int dir;                /* MPTCP direction 0/1 (or TCP direction index), -1: n/a */
+	int dir;                /* destination: 0 towards the Server, 1 towards the Client, -1: n/a */
 	const char *role;       /* static string: "data", "reinjection", "dack", "total", a field, ... */
 	int point_type;         /* gnuplot point type; 0: the style's default */
 	int dash_type;          /* gnuplot dash type; 0: solid */
+	double point_size;      /* 0: 0.5 */
 };
 
 struct plot_spec {
 	char *title, *xlabel, *ylabel;
 	bool logscale_y;
 	bool si_y;              /* y tick labels with SI prefixes (10 k, 2 M) */
+	bool has_xrange;        /* x axis fixed to [xmin, xmax] instead of the data's range */
+	double xmin, xmax;
 	GPtrArray *series;      /* struct plot_series*, owned */
 };
 
@@ -74,7 +77,7 @@ struct render_opts {
 	const char *output;        /* file name; its extension chooses png, svg or pdf */
 	const char *format;        /* overrides the extension when non-NULL */
 	const char *gnuplot;       /* gnuplot binary (default "gnuplot") */
-	const char *script_path;   /* also save the gnuplot script (and data beside it) */
+	const char *script_path;   /* also save the gnuplot script (its data inline) */
 	bool display;              /* open it after rendering */
 	int width, height;         /* pixels (PDF: 128 per inch); 0: 1024x640 */
 };
@@ -88,10 +91,11 @@ const char *plot_output_format(const struct render_opts *o);
  * capture's folders and extension dropped (fmt NULL: png) */
 char *plot_default_output(const char *capture, const char *type, const char *stream, const char *fmt);
 
-/* Writes o->output (atomically) with gnuplot fed on a pipe; a missing gnuplot
- * is one error naming the Debian package gnuplot-nox.  With o->display, opens
- * the result (gnuplot's interactive terminal when DISPLAY is set and gnuplot
- * has one, else xdg-open); failing to open it only prints a warning. */
+/* Writes o->output (atomically) with gnuplot run on the script in a temporary
+ * file; a missing gnuplot is one error naming the Debian package
+ * gnuplot-nox.  With o->display, opens the result (gnuplot's interactive
+ * terminal when DISPLAY is set and gnuplot has one, else xdg-open); failing
+ * to open it only prints a warning. */
 bool plot_render(const struct plot_spec *s, const struct render_opts *o, GError **err);
 /* the gnuplot version string, or NULL when gnuplot cannot be run */
 char *plot_gnuplot_version(const char *gnuplot);

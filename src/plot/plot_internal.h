@@ -84,9 +84,9 @@ void plot_add_subflow_series(struct plot_spec *s, const struct tables *t, const 
 
 /* the capture's file name without its folders */
 char *plot_capture_name(const struct tables *t);
-/* "lossy-client.pcap, mptcp.stream 0, towards Server: what" */
+/* "lossy-client.pcap, mptcp.stream 0, towards Server\nwhat" (mdir < 0: both) */
 char *plot_title_mptcp(const struct tables *t, const struct mptcp_conn *m, int mdir, const char *what);
-/* "lossy-client.pcap, tcp.stream 2 (A:p → B:q), both directions: what" (dir < 0: both) */
+/* "lossy-client.pcap, tcp.stream 2 (A:p → B:q), both directions\nwhat" (dir < 0: both) */
 char *plot_title_tcp(const struct tables *t, const struct tcp_conn *c, int tcp_dir, const char *what);
 
 /* plot_error: sets a usage error "TYPE: message" */

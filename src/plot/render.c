@@ -1,13 +1,16 @@
 /* render.c - turns a plot_spec into a gnuplot script (data inline as
  * datablocks) and runs gnuplot as a subprocess fed on a pipe, writing PNG, SVG
- * or PDF atomically; optionally saves the script and opens the result. */
+ * or PDF atomically; optionally saves the script and opens the result.
+ * gnuplot reads the script (data included) from a temporary file. */
 #include "plot/plot.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 #include <gio/gio.h>
+#include <glib/gstdio.h>
 #include "capture/reader.h"
 #include "export/export.h"
 
@@ -29,6 +32,8 @@ static const char *series_rgb(int color)
 }
 
 /* ------------------------------------------------------------------ script text */
+/* (data inline as datablocks: one file to hand over, to save with --script
+ * and to tune by hand) */
 
 /* shortest of %.15g / %.17g that reads back to the same double */
 static void append_number(GString *o, double v)
@@ -44,7 +49,8 @@ static void append_number(GString *o, double v)
 	g_string_append(o, buf);
 }
 
-/* a gnuplot single-quoted string: only the quote itself needs doubling */
+/* a file name as a gnuplot single-quoted string: only the quote itself needs
+ * doubling */
 static void append_quoted(GString *o, const char *s)
 {
 	g_string_append_c(o, '\'');
@@ -57,12 +63,31 @@ static void append_quoted(GString *o, const char *s)
 	g_string_append_c(o, '\'');
 }
 
-static void append_set_string(GString *o, const char *what, const char *value)
+/* text shown on the figure: a double-quoted string, so that a newline in a
+ * title breaks the line ("\n"); backslashes and quotes are escaped */
+static void append_text(GString *o, const char *s)
+{
+	g_string_append_c(o, '"');
+	for (const char *c = s ? s : ""; *c; c++) {
+		if (*c == '\n')
+			g_string_append(o, "\\n");
+		else if (*c == '\r' || *c == '\t')
+			g_string_append_c(o, ' ');
+		else {
+			if (*c == '"' || *c == '\\')
+				g_string_append_c(o, '\\');
+			g_string_append_c(o, *c);
+		}
+	}
+	g_string_append_c(o, '"');
+}
+
+static void append_set_text(GString *o, const char *what, const char *value)
 {
 	if (!value || !*value)
 		return;
 	g_string_append_printf(o, "set %s ", what);
-	append_quoted(o, value);
+	append_text(o, value);
 	g_string_append_c(o, '\n');
 }
 
@@ -85,13 +110,14 @@ const char *plot_output_format(const struct render_opts *o)
 /* the terminal for a file format; pngcairo when gnuplot has it, else png */
 static void append_terminal(GString *o, const char *fmt, int w, int h)
 {
+	int font = w < 1000 ? 9 : 10; /* long legends must fit small figures */
 	if (strcmp(fmt, "png") == 0) {
 		g_string_append_printf(o,
 			"if (strstrt(GPVAL_TERMINALS, 'pngcairo') > 0) {\n"
-			"    set terminal pngcairo size %d,%d noenhanced font 'Sans,10'\n"
+			"    set terminal pngcairo size %d,%d noenhanced font 'Sans,%d'\n"
 			"} else {\n"
 			"    set terminal png size %d,%d noenhanced\n"
-			"}\n", w, h, w, h);
+			"}\n", w, h, font, w, h);
 	} else if (strcmp(fmt, "svg") == 0) {
 		g_string_append_printf(o, "set terminal svg size %d,%d noenhanced font 'Sans,12' "
 		                          "background '#ffffff'\n", w, h);
@@ -110,7 +136,12 @@ static bool series_empty(const struct plot_series *se)
 
 static void append_datablock(GString *o, const struct plot_series *se, guint block)
 {
-	g_string_append_printf(o, "# %s\n$s%u << EOD\n", se->title ? se->title : "", block);
+	/* the legend as a comment, on one line (a trailing backslash would
+	 * continue it onto the next) */
+	g_string_append(o, "# ");
+	for (const char *c = se->title ? se->title : ""; *c; c++)
+		g_string_append_c(o, *c == '\n' || *c == '\r' || *c == '\\' ? ' ' : *c);
+	g_string_append_printf(o, "\n$s%u << EOD\n", block);
 	bool seg = se->style == PS_SEGMENTS && se->x2;
 	for (guint i = 0; i < se->x->len; i++) {
 		append_number(o, g_array_index(se->x, double, i));
@@ -131,8 +162,8 @@ static void append_style(GString *o, const struct plot_series *se)
 {
 	switch (se->style) {
 	case PS_POINTS:
-		g_string_append_printf(o, "using 1:2 with points pt %d ps %s",
-		                       se->point_type ? se->point_type : 7, se->point_type ? "0.9" : "0.5");
+		g_string_append_printf(o, "using 1:2 with points pt %d ps ", se->point_type ? se->point_type : 7);
+		append_number(o, se->point_size > 0 ? se->point_size : 0.5);
 		break;
 	case PS_LINES:
 		g_string_append(o, "using 1:2 with lines lw 1.5");
@@ -151,20 +182,28 @@ static void append_style(GString *o, const struct plot_series *se)
 	if (se->dash_type && se->style != PS_POINTS)
 		g_string_append_printf(o, " dt %d", se->dash_type);
 	g_string_append_printf(o, " lc rgb '%s' title ", series_rgb(se->color));
-	append_quoted(o, se->title ? se->title : "");
+	append_text(o, se->title ? se->title : "");
 }
 
 static void append_axes(GString *o, const struct plot_spec *s)
 {
 	g_string_append(o, "set encoding utf8\n");
-	append_set_string(o, "title", s->title);
-	append_set_string(o, "xlabel", s->xlabel);
-	append_set_string(o, "ylabel", s->ylabel);
-	g_string_append(o, "set grid\nset key below left Left reverse maxrows 6 samplen 2\n");
+	append_set_text(o, "title", s->title);
+	append_set_text(o, "xlabel", s->xlabel);
+	append_set_text(o, "ylabel", s->ylabel);
+	/* "height 2": gnuplot underestimates the room of a key below the x label */
+	g_string_append(o, "set grid\nset key below left Left reverse samplen 2 height 2\nset format x '%g'\n");
 	if (s->si_y)
 		g_string_append(o, "set format y '%.1s %c'\n");
 	if (s->logscale_y)
 		g_string_append(o, "set logscale y\n");
+	if (s->has_xrange && s->xmax > s->xmin) {
+		g_string_append(o, "set xrange [");
+		append_number(o, s->xmin);
+		g_string_append_c(o, ':');
+		append_number(o, s->xmax);
+		g_string_append(o, "]\n");
+	}
 }
 
 static void append_plot(GString *o, const struct plot_spec *s)
@@ -176,8 +215,10 @@ static void append_plot(GString *o, const struct plot_spec *s)
 			append_datablock(o, se, block++);
 	}
 	if (block == 0) {
-		g_string_append(o, "set label 1 'no data to plot' at graph 0.5,0.5 center\n"
-		                   "plot [0:1] [0:1] NaN notitle\n");
+		/* gnuplot refuses to autoscale nothing: give it ranges */
+		g_string_append(o, "set label 1 'no data to plot' at graph 0.5,0.5 center\n");
+		g_string_append(o, s->has_xrange && s->xmax > s->xmin ? "plot [] [0:1] NaN notitle\n"
+		                                                       : "plot [0:1] [0:1] NaN notitle\n");
 		return;
 	}
 	g_string_append(o, "plot ");
@@ -203,7 +244,9 @@ static char *build_script(const struct plot_spec *s, const struct render_opts *o
 	const char *fmt = plot_output_format(o);
 	if (terminal) {
 		append_terminal(g, fmt ? fmt : "png", w, h);
-		append_set_string(g, "output", output);
+		g_string_append(g, "set output ");
+		append_quoted(g, output);
+		g_string_append_c(g, '\n');
 	}
 	append_axes(g, s);
 	append_plot(g, s);
@@ -250,22 +293,47 @@ static char *first_lines(const char *text, int n)
 	return g_string_free(o, FALSE);
 }
 
-/* runs `gnuplot extra_arg` with `script` on its stdin; *err_text gets its stderr */
+/* the script in a temporary file: a gnuplot that dies early cannot break a
+ * pipe under us (SIGPIPE), and its error messages name the line */
+static char *script_tmp_file(const char *script, GError **err)
+{
+	char *path = NULL;
+	int fd = g_file_open_tmp("mptcpanalyzer-plot-XXXXXX.gp", &path, err);
+	if (fd < 0)
+		return NULL;
+	close(fd);
+	if (!g_file_set_contents(path, script, -1, err)) {
+		g_unlink(path);
+		g_free(path);
+		return NULL;
+	}
+	return path;
+}
+
+/* runs `gnuplot [extra_arg] SCRIPT_FILE`; *err_text gets its stderr */
 static bool run_gnuplot(const char *gnuplot, const char *extra_arg, const char *script, char **err_text,
                         GError **err)
 {
-	const char *argv[] = { gnuplot, extra_arg, NULL };
+	if (err_text)
+		*err_text = NULL;
+	char *file = script_tmp_file(script, err);
+	if (!file)
+		return false;
+	const char *argv[] = { gnuplot, extra_arg ? extra_arg : file, extra_arg ? file : NULL, NULL };
 	GError *e = NULL;
-	GSubprocess *p = g_subprocess_newv(argv, G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+	GSubprocess *p = g_subprocess_newv(argv, G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
 	                                   G_SUBPROCESS_FLAGS_STDERR_PIPE, &e);
 	if (!p) {
 		set_not_found(err, gnuplot, e->message);
 		g_error_free(e);
+		g_unlink(file);
+		g_free(file);
 		return false;
 	}
-	GBytes *in = g_bytes_new_static(script, strlen(script)), *errb = NULL;
-	bool ok = g_subprocess_communicate(p, in, NULL, NULL, &errb, &e);
-	g_bytes_unref(in);
+	GBytes *errb = NULL;
+	bool ok = g_subprocess_communicate(p, NULL, NULL, NULL, &errb, &e);
+	g_unlink(file);
+	g_free(file);
 	if (!ok) {
 		g_set_error(err, MPTCPA_ERROR, MPTCPA_ERR_OPEN, "gnuplot '%s': %s", gnuplot, e->message);
 		g_error_free(e);
@@ -337,6 +405,7 @@ static bool save_script(const char *path, const char *script, GError **err)
 	if (!atomic_open(&af, path, err))
 		return false;
 	fputs(script, af.fp);
+	fchmod(fileno(af.fp), 0644); /* mkstemp made it 0600 */
 	return atomic_commit(&af, err);
 }
 
