@@ -28,6 +28,13 @@ static uint32_t ng_u32(const struct capture_reader *r, const uint8_t *p)
 	return r->ng_swap ? GUINT32_SWAP_LE_BE(v) : v;
 }
 
+static uint16_t ng_u16(const struct capture_reader *r, const uint8_t *p)
+{
+	uint16_t v;
+	memcpy(&v, p, 2);
+	return r->ng_swap ? GUINT16_SWAP_LE_BE(v) : v;
+}
+
 /* Advances the pcapng walker to the next packet block and returns its
  * interface id (0 when unknown).  Blocks other than EPB/SPB/PB are skipped;
  * a section header resets the byte order. */
@@ -45,8 +52,10 @@ static uint16_t ng_next_iface(struct capture_reader *r)
 		uint32_t type = ng_u32(r, hdr), len = ng_u32(r, hdr + 4);
 		if (len < 12 || len % 4 != 0 || fseek(r->ng, (long)len - 12, SEEK_CUR) != 0)
 			break;
-		if (type == 6 || type == 2) /* EPB: interface id; obsolete PB: 16-bit id */
-			return type == 6 ? (uint16_t)ng_u32(r, hdr + 8) : (uint16_t)(ng_u32(r, hdr + 8) & 0xffff);
+		if (type == 6) /* EPB: 32-bit interface id */
+			return (uint16_t)ng_u32(r, hdr + 8);
+		if (type == 2) /* obsolete PB: 16-bit interface id, then 16-bit drops count */
+			return ng_u16(r, hdr + 8);
 		if (type == 3) /* SPB: always interface 0 */
 			return 0;
 	}
@@ -127,6 +136,23 @@ const char *reader_datalink_name(const struct capture_reader *r)
 	return n ? n : "unknown";
 }
 
+/* Latest time kept: half the int64 range (year 2116), so that the difference
+ * of any two timestamps fits in an int64_t. */
+#define TS_NS_MAX (INT64_MAX / 2)
+
+/* ns since the epoch; with nanosecond precision libpcap stores ns in tv_usec.
+ * A pcapng timestamp of 64 bits in coarse units (if_tsresol) can be far out
+ * of range (a broken or hostile file): it is clamped to [0, TS_NS_MAX]. */
+static int64_t timestamp_ns(const struct timeval *tv)
+{
+	if (tv->tv_sec < 0)
+		return 0;
+	if (tv->tv_sec >= TS_NS_MAX / 1000000000)
+		return TS_NS_MAX;
+	int64_t ns = (int64_t)tv->tv_sec * 1000000000 + tv->tv_usec;
+	return ns < 0 ? 0 : MIN(ns, TS_NS_MAX);
+}
+
 int reader_next(struct capture_reader *r, struct frame *f, GError **err)
 {
 	struct pcap_pkthdr *h;
@@ -134,8 +160,7 @@ int reader_next(struct capture_reader *r, struct frame *f, GError **err)
 	int rc = pcap_next_ex(r->pcap, &h, &data);
 	if (rc == 1) {
 		f->number = ++r->number;
-		/* with nanosecond precision libpcap stores ns in tv_usec */
-		f->ts_ns = (int64_t)h->ts.tv_sec * 1000000000 + h->ts.tv_usec;
+		f->ts_ns = timestamp_ns(&h->ts);
 		f->caplen = h->caplen;
 		f->wirelen = h->len;
 		f->data = data;

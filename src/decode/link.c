@@ -59,6 +59,10 @@ static enum decode_result link_sll2(struct span s, struct decoded *d)
 static enum decode_result link_ppp(struct span s, struct decoded *d)
 {
 	size_t off = 0;
+	/* 0xff starts the address field: without the byte after it we cannot
+	 * tell framing from a compressed protocol, so the frame is cut short */
+	if (span_u8(s, 0) == 0xff && !span_has(s, 1, 1))
+		return DEC_TRUNCATED;
 	if (span_u8(s, 0) == 0xff && span_u8(s, 1) == 0x03)
 		off = 2;
 	if (!span_has(s, off, 1))

@@ -116,6 +116,9 @@ void decode_tcp_options(struct span opts, struct decoded *d)
 
 enum decode_result decode_tcp(struct span s, uint32_t ip_payload_len, struct decoded *d)
 {
+	/* a reused struct decoded must not keep the previous frame's payload */
+	d->payload = span_make(NULL, 0);
+	d->payload_captured = 0;
 	/* ports, sequence numbers and flags are the least we need to track a flow */
 	if (!span_has(s, 0, 14)) {
 		d->marks |= PKT_TRUNCATED;
@@ -142,6 +145,10 @@ enum decode_result decode_tcp(struct span s, uint32_t ip_payload_len, struct dec
 		return DEC_TCP;
 	}
 	parse_options(span_sub(s, 20, (size_t)d->doff - 20), (size_t)d->doff - 20, d);
+	/* the option walk stops at EOL: a cut in the padding after it still
+	 * leaves the header incomplete */
+	if (!span_has(s, 0, d->doff))
+		d->marks |= PKT_TRUNCATED;
 	d->payload = span_from(s, d->doff);
 	/* a payload cut by the snap length is normal, not a truncated packet */
 	d->payload_captured = (uint32_t)d->payload.len;
