@@ -12,8 +12,9 @@
  *   trailer  64-bit checksum of everything before it
  * Strings are a 32-bit length (NO_STRING: NULL) and the bytes, no NUL.
  *
- * Loading maps the file, checks header and checksum, then copies each table
- * with one memcpy.  Every read is bounds-checked against the file, every
+ * Loading reads the header (refusing another version, build or capture
+ * early), then each table with one read straight into its array, hashing as
+ * it goes, and compares the checksum before trusting anything.  Every read is bounds-checked against the file, every
  * count is checked against the bytes left before anything is allocated, and
  * the loaded rows are checked to refer to rows that exist, so that even a
  * crafted file with a valid checksum cannot make later code read out of
@@ -23,6 +24,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include "config.h"
 #include "capture/reader.h"
@@ -91,6 +93,8 @@ static void hash_block(struct hash64 *h, const uint8_t *p)
 static void hash_update(struct hash64 *h, const void *data, size_t n)
 {
 	const uint8_t *p = data;
+	if (n == 0)
+		return; /* data may be NULL (an empty table) */
 	h->total += n;
 	if (h->nbuf) {
 		size_t take = MIN(sizeof h->buf - h->nbuf, n);
@@ -281,9 +285,21 @@ bool cache_save(const struct tables *t, const char *cache_file, GError **err)
 		g_set_error(err, MPTCPA_ERROR, MPTCPA_ERR_USAGE, "%s: the tables name no capture", cache_file);
 		return false;
 	}
+	if (t->pkt_base || t->opt_base) {
+		g_set_error(err, MPTCPA_ERROR, MPTCPA_ERR_USAGE, "%s: a window of the packets cannot be cached",
+		            cache_file);
+		return false;
+	}
 	struct capture_id id;
 	if (!capture_identify(t->path, &id, err))
 		return false;
+	if (t->stats.bytes && t->stats.bytes != id.size) {
+		/* recording today's identity for yesterday's tables would hide the change */
+		g_set_error(err, MPTCPA_ERROR, MPTCPA_ERR_CACHE, "%s: the capture changed since it was loaded",
+		            t->path);
+		g_free(id.real);
+		return false;
+	}
 	struct writer w;
 	memset(&w, 0, sizeof w);
 	put_body(&w, t, &id, 0);
@@ -306,28 +322,27 @@ bool cache_save(const struct tables *t, const char *cache_file, GError **err)
 
 /* ------------------------------------------------------------------ reading */
 
+/* Reads the file in order, the big arrays straight into their tables (one
+ * copy), hashing every byte on the way; the checksum is compared at the end. */
 struct reader {
-	const uint8_t *p;
-	size_t len, off;
+	FILE *fp;
+	uint64_t size;           /* of the file */
+	uint64_t end;            /* where the tables end: size - TRAILER_LEN */
+	uint64_t off;            /* bytes read */
+	struct hash64 h;
 };
 
-/* the next n bytes, or NULL when fewer are left */
-static const uint8_t *take(struct reader *r, size_t n)
+static uint64_t left(const struct reader *r)
 {
-	if (n > r->len - r->off)
-		return NULL;
-	const uint8_t *q = r->p + r->off;
-	r->off += n;
-	return q;
+	return r->end - r->off;
 }
 
 static bool get(struct reader *r, void *out, size_t n)
 {
-	const uint8_t *q = take(r, n);
-	if (!q)
+	if (n > left(r) || (n && fread(out, 1, n, r->fp) != n))
 		return false;
-	if (n)
-		memcpy(out, q, n);
+	hash_update(&r->h, out, n);
+	r->off += n;
 	return true;
 }
 
@@ -350,10 +365,15 @@ static bool get_str(struct reader *r, char **out)
 		return false;
 	if (n == NO_STRING)
 		return true;
-	const uint8_t *q = take(r, n);
-	if (!q || memchr(q, 0, n))
+	if (n > left(r))
 		return false;
-	*out = g_strndup((const char *)q, n);
+	char *s = g_malloc((size_t)n + 1);
+	if (!get(r, s, n) || memchr(s, 0, n)) {
+		g_free(s);
+		return false;
+	}
+	s[n] = '\0';
+	*out = s;
 	return true;
 }
 
@@ -361,10 +381,20 @@ static bool get_str(struct reader *r, char **out)
 static bool get_count(struct reader *r, size_t elsize, guint *n)
 {
 	uint64_t v;
-	if (!get_u64(r, &v) || v >= NO_ROW || v > (r->len - r->off) / elsize)
+	if (!get_u64(r, &v) || v >= NO_ROW || v > left(r) / elsize)
 		return false;
 	*n = (guint)v;
 	return true;
+}
+
+/* Big arrays are fresh memory: faulting it in 4 KiB pages costs more than
+ * reading the file, so ask for huge pages (a hint; ignored where unsupported). */
+static void prefer_huge_pages(void *p, size_t n)
+{
+	const uintptr_t huge = 2u << 20;
+	uintptr_t lo = ((uintptr_t)p + huge - 1) & ~(huge - 1), hi = ((uintptr_t)p + n) & ~(huge - 1);
+	if (hi > lo)
+		madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
 }
 
 static bool get_array(struct reader *r, GArray *a, size_t elsize)
@@ -373,7 +403,16 @@ static bool get_array(struct reader *r, GArray *a, size_t elsize)
 	if (!get_count(r, elsize, &n))
 		return false;
 	g_array_set_size(a, n);
+	prefer_huge_pages(a->data, (size_t)n * elsize);
 	return get(r, a->data, (size_t)n * elsize);
+}
+
+/* the trailer holds the checksum of everything before it */
+static bool checksum_ok(struct reader *r)
+{
+	uint64_t stored;
+	return r->off == r->end && fread(&stored, 1, sizeof stored, r->fp) == sizeof stored &&
+	       hash_final(&r->h) == stored;
 }
 
 static void refuse(GError **err, const char *file, const char *why)
@@ -381,13 +420,14 @@ static void refuse(GError **err, const char *file, const char *why)
 	g_set_error(err, MPTCPA_ERROR, MPTCPA_ERR_CACHE, "%s: cache refused: %s", file, why);
 }
 
-/* magic, version, layout, size and checksum; the reader is left after the layout */
+/* magic, version, layout and size; the reader is left after them */
 static bool check_frame(struct reader *r, const char *file, GError **err)
 {
-	const uint8_t *magic = take(r, MAGIC_LEN);
+	char magic[MAGIC_LEN];
 	uint32_t version, bom, nsizes, size;
 	uint64_t file_size;
-	if (!magic) {
+	r->end = r->size; /* until the size is checked */
+	if (!get(r, magic, MAGIC_LEN)) {
 		refuse(err, file, "truncated (no header)");
 		return false;
 	}
@@ -421,28 +461,15 @@ static bool check_frame(struct reader *r, const char *file, GError **err)
 		refuse(err, file, "truncated (header)");
 		return false;
 	}
-	if (file_size != r->len) {
-		char *why = g_strdup_printf("%s (%zu bytes, %" G_GUINT64_FORMAT " expected)",
-		                            r->len < file_size ? "truncated" : "corrupted: trailing bytes",
-		                            r->len, file_size);
+	if (file_size != r->size || r->size < r->off + TRAILER_LEN) {
+		char *why = g_strdup_printf("%s (%" G_GUINT64_FORMAT " bytes, %" G_GUINT64_FORMAT " expected)",
+		                            r->size < file_size ? "truncated" : "corrupted: wrong size",
+		                            r->size, file_size);
 		refuse(err, file, why);
 		g_free(why);
 		return false;
 	}
-	if (r->len < r->off + TRAILER_LEN) {
-		refuse(err, file, "truncated");
-		return false;
-	}
-	struct hash64 h;
-	uint64_t stored;
-	hash_init(&h);
-	hash_update(&h, r->p, r->len - TRAILER_LEN);
-	memcpy(&stored, r->p + r->len - TRAILER_LEN, sizeof stored);
-	if (hash_final(&h) != stored) {
-		refuse(err, file, "corrupted (checksum mismatch)");
-		return false;
-	}
-	r->len -= TRAILER_LEN; /* the tables end at the trailer */
+	r->end = r->size - TRAILER_LEN;
 	return true;
 }
 
@@ -501,7 +528,7 @@ static bool get_mptcp(struct reader *r, GArray *mptcp)
 		g_array_index(mptcp, struct mptcp_conn, i).subflows = NULL;
 	for (guint i = 0; i < mptcp->len; i++) {
 		uint32_t n;
-		if (!get_u32(r, &n) || n > (r->len - r->off) / sizeof(uint32_t))
+		if (!get_u32(r, &n) || n > left(r) / sizeof(uint32_t))
 			return false;
 		GArray *sf = g_array_sized_new(FALSE, FALSE, sizeof(uint32_t), n);
 		g_array_set_size(sf, n);
@@ -525,11 +552,13 @@ static bool get_tables(struct reader *r, struct tables *t)
 	       get_array(r, t->mptcp_opts, sizeof(struct mptcp_option)) &&
 	       get_tcp(r, t->tcp) && get_mptcp(r, t->mptcp) &&
 	       get_array(r, t->events, sizeof(struct event)) &&
-	       get_array(r, t->links, sizeof(struct link)) &&
-	       r->off == r->len;
+	       get_array(r, t->links, sizeof(struct link));
 }
 
 /* ------------------------------------------------------------------ validation */
+
+/* When a field is added to a table struct: bump CACHE_FORMAT_VERSION, and
+ * check it here if later code indexes with it, shifts by it, or it is a bool. */
 
 /* a bool read from the file holds 0 or 1 (anything else is undefined) */
 #define BOOL_OK(field) (*(const unsigned char *)&(field) <= 1)
@@ -566,20 +595,23 @@ static bool option_ok(const struct mptcp_option *o)
 	}
 }
 
-static bool packets_ok(const struct tables *t)
+/* Each check returns NULL or what is wrong. */
+
+static const char *packets_bad(const struct tables *t)
 {
 	guint np = t->packets->len, no = t->mptcp_opts->len, nt = t->tcp->len;
 	for (guint i = 0; i < np; i++) {
 		const struct pkt *p = tables_pkt(t, i);
-		if (p->stream >= nt || !row_or_none(p->mapping, np))
-			return false;
+		if (p->stream >= nt)
+			return "a packet's stream does not exist";
 		if (p->n_opt && (p->opt >= no || p->n_opt > no - p->opt))
-			return false;
+			return "a packet's options do not exist";
+		/* p->mapping is a frame number: nothing to check */
 	}
 	for (guint i = 0; i < no; i++)
 		if (!option_ok(tables_opt(t, i)))
-			return false;
-	return true;
+			return "an MPTCP option holds impossible values";
+	return NULL;
 }
 
 static bool tcp_dir_ok(const struct tcp_dir *d)
@@ -589,92 +621,130 @@ static bool tcp_dir_ok(const struct tcp_dir *d)
 	       BOOL_OK(d->fin) && BOOL_OK(d->rst) && BOOL_OK(d->seen_wscale);
 }
 
-static bool tcp_ok(const struct tables *t)
+static const char *tcp_bad(const struct tables *t)
 {
 	guint np = t->packets->len, nm = t->mptcp->len;
 	for (guint i = 0; i < t->tcp->len; i++) {
 		const struct tcp_conn *c = tables_tcp(t, i);
 		if (c->id != i || (c->family != 4 && c->family != 6) || c->client > 1 ||
-		    c->mptcp_client > 1 || c->sf_state > SF_FAILED_JOIN || !row_or_none(c->mptcp, nm) ||
-		    !row_or_none(c->first_pkt, np) || !row_or_none(c->last_pkt, np))
-			return false;
+		    c->mptcp_client > 1 || c->sf_state > SF_FAILED_JOIN)
+			return "a TCP stream holds impossible values";
+		if (!row_or_none(c->mptcp, nm) || !row_or_none(c->first_pkt, np) || !row_or_none(c->last_pkt, np))
+			return "a TCP stream refers to rows that do not exist";
 		if (!tcp_dir_ok(&c->dir[0]) || !tcp_dir_ok(&c->dir[1]) || !BOOL_OK(c->closed) ||
 		    !BOOL_OK(c->mp_capable_syn) || !BOOL_OK(c->fallback) || !BOOL_OK(c->is_join) ||
 		    !BOOL_OK(c->backup) || !BOOL_OK(c->join_hmac_bad))
-			return false;
+			return "a TCP stream holds impossible values";
 	}
-	return true;
+	return NULL;
 }
 
-static bool mptcp_ok(const struct tables *t)
+static const char *mptcp_bad(const struct tables *t)
 {
 	guint nt = t->tcp->len;
 	for (guint i = 0; i < t->mptcp->len; i++) {
 		const struct mptcp_conn *m = tables_mptcp(t, i);
 		if (m->id != i || m->first_stream >= nt)
-			return false;
+			return "an MPTCP connection refers to rows that do not exist";
 		for (guint k = 0; k < m->subflows->len; k++)
 			if (g_array_index(m->subflows, uint32_t, k) >= nt)
-				return false;
+				return "a subflow does not exist";
 		if (!BOOL_OK(m->has_key[0]) || !BOOL_OK(m->has_key[1]) || !BOOL_OK(m->checksum) ||
 		    !BOOL_OK(m->fallback) || !BOOL_OK(m->fastclose) || !BOOL_OK(m->mp_fail) ||
-		    !BOOL_OK(m->infinite_mapping) || !BOOL_OK(m->dir[0].data_fin) || !BOOL_OK(m->dir[1].data_fin))
-			return false;
+		    !BOOL_OK(m->infinite_mapping) || !BOOL_OK(m->partial) || !BOOL_OK(m->dir[0].data_fin) ||
+		    !BOOL_OK(m->dir[1].data_fin))
+			return "an MPTCP connection holds impossible values";
 	}
-	return true;
+	return NULL;
 }
 
-static bool events_links_ok(const struct tables *t)
+static const char *events_links_bad(const struct tables *t)
 {
 	guint np = t->packets->len;
 	for (guint i = 0; i < t->events->len; i++) {
 		const struct event *e = &g_array_index(t->events, struct event, i);
-		if (e->pkt >= np || !row_or_none(e->mptcp, t->mptcp->len) || e->stream >= t->tcp->len ||
-		    e->type > EV_HMAC_MISMATCH || !BOOL_OK(e->flag))
-			return false;
+		if (e->pkt >= np || !row_or_none(e->mptcp, t->mptcp->len) || e->stream >= t->tcp->len)
+			return "an event refers to rows that do not exist";
+		if (e->type > EV_HMAC_MISMATCH || !BOOL_OK(e->flag))
+			return "an event holds impossible values";
 	}
 	for (guint i = 0; i < t->links->len; i++) {
 		const struct link *l = &g_array_index(t->links, struct link, i);
 		if (l->pkt >= np || l->orig >= np)
-			return false;
+			return "a reinjection link refers to rows that do not exist";
 		if (i && l->pkt < g_array_index(t->links, struct link, i - 1).pkt)
-			return false; /* tables_links_first() needs them sorted */
+			return "reinjection links out of order"; /* tables_links_first() needs them sorted */
 	}
-	return true;
+	return NULL;
+}
+
+static const char *tables_bad(const struct tables *t)
+{
+	const char *why = packets_bad(t);
+	if (!why)
+		why = tcp_bad(t);
+	if (!why)
+		why = mptcp_bad(t);
+	if (!why)
+		why = events_links_bad(t);
+	return why;
 }
 
 /* ------------------------------------------------------------------ loading */
+
+static FILE *open_cache(const char *cache_file, uint64_t *size, GError **err)
+{
+	FILE *fp = fopen(cache_file, "rb");
+	struct stat st;
+	if (!fp || fstat(fileno(fp), &st) != 0) {
+		int e = errno;
+		g_set_error(err, MPTCPA_ERROR, MPTCPA_ERR_OPEN, "%s: no cache: %s", cache_file, g_strerror(e));
+		if (fp)
+			fclose(fp);
+		return NULL;
+	}
+	*size = (uint64_t)st.st_size;
+	return fp;
+}
+
+/* the tables of a file whose header is fine, or NULL with *err */
+static struct tables *read_tables(struct reader *r, const char *cache_file, GError **err)
+{
+	struct tables *t = tables_new();
+	const char *why = NULL;
+	if (!get_tables(r, t))
+		why = "corrupted (tables)";
+	else if (!checksum_ok(r))
+		why = "corrupted (checksum mismatch)";
+	if (why) {
+		refuse(err, cache_file, why);
+	} else if ((why = tables_bad(t))) {
+		char *msg = g_strdup_printf("corrupted (%s)", why);
+		refuse(err, cache_file, msg);
+		g_free(msg);
+	} else {
+		return t;
+	}
+	tables_free(t);
+	return NULL;
+}
 
 struct tables *cache_load(const char *cache_file, const char *capture, GError **err)
 {
 	struct capture_id id;
 	if (!capture_identify(capture, &id, err))
 		return NULL;
-	GError *e = NULL;
-	GMappedFile *mf = g_mapped_file_new(cache_file, FALSE, &e);
-	if (!mf) {
-		g_set_error(err, MPTCPA_ERROR, MPTCPA_ERR_OPEN, "%s: no cache: %s", cache_file, e->message);
-		g_error_free(e);
-		g_free(id.real);
-		return NULL;
-	}
-	struct reader r = { (const uint8_t *)g_mapped_file_get_contents(mf), g_mapped_file_get_length(mf), 0 };
+	struct reader r;
+	memset(&r, 0, sizeof r);
+	hash_init(&r.h);
+	r.fp = open_cache(cache_file, &r.size, err);
 	struct tables *t = NULL;
-	if (check_frame(&r, cache_file, err) && check_identity(&r, cache_file, &id, err)) {
-		t = tables_new();
-		if (!get_tables(&r, t)) {
-			refuse(err, cache_file, "corrupted (tables)");
-		} else if (!packets_ok(t) || !tcp_ok(t) || !mptcp_ok(t) || !events_links_ok(t)) {
-			refuse(err, cache_file, "corrupted (rows refer to rows that do not exist)");
-		} else {
-			t->path = g_strdup(capture);
-			goto out;
-		}
-		tables_free(t);
-		t = NULL;
-	}
-out:
-	g_mapped_file_unref(mf);
+	if (r.fp && check_frame(&r, cache_file, err) && check_identity(&r, cache_file, &id, err))
+		t = read_tables(&r, cache_file, err);
+	if (t)
+		t->path = g_strdup(capture);
+	if (r.fp)
+		fclose(r.fp);
 	g_free(id.real);
 	return t;
 }

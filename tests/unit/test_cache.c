@@ -1,0 +1,577 @@
+/* test_cache.c - the binary table cache: a round trip gives back every table
+ * exactly (compared with a fresh capture_load), and a cache that is stale,
+ * truncated anywhere, has any byte flipped, another format version, or rows
+ * pointing outside the tables is refused with a reason, never trusted and
+ * never crashing (run under ASan).  Skips when ../shared is absent. */
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <stdio.h>
+#include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include "capture/reader.h"
+#include "table/cache.h"
+#include "table/load.h"
+
+static char *shared_dir;
+static char *tmp_dir;
+
+static char *capture_path(const char *rel)
+{
+	return g_build_filename(shared_dir, "captures", rel, NULL);
+}
+
+/* writes a file without the fsync of g_file_set_contents: hundreds are written */
+static void put_file(const char *path, const char *data, gssize len)
+{
+	g_unlink(path); /* a new file: rewriting one in place waits for its flush (ext4) */
+	FILE *fp = fopen(path, "wb");
+	g_assert_nonnull(fp);
+	size_t n = len < 0 ? strlen(data) : (size_t)len;
+	g_assert_cmpuint(fwrite(data, 1, n, fp), ==, n);
+	g_assert_cmpint(fclose(fp), ==, 0);
+}
+
+static char *tmp_path(const char *name)
+{
+	return g_build_filename(tmp_dir, name, NULL);
+}
+
+static struct tables *load(const char *path)
+{
+	GError *err = NULL;
+	struct tables *t = capture_load(path, NULL, NULL, &err);
+	g_assert_no_error(err);
+	g_assert_nonnull(t);
+	return t;
+}
+
+static void save(const struct tables *t, const char *file)
+{
+	GError *err = NULL;
+	g_assert_true(cache_save(t, file, &err));
+	g_assert_no_error(err);
+}
+
+/* loads a cache that must be refused with code `code` and `why` in the message */
+static void assert_refused(const char *file, const char *capture, int code, const char *why)
+{
+	GError *err = NULL;
+	struct tables *t = cache_load(file, capture, &err);
+	g_assert_null(t);
+	g_assert_error(err, MPTCPA_ERROR, code);
+	if (why && !strstr(err->message, why))
+		g_error("message '%s' does not say '%s'", err->message, why);
+	g_error_free(err);
+}
+
+static void copy_file(const char *from, const char *to)
+{
+	gchar *data;
+	gsize len;
+	g_assert_true(g_file_get_contents(from, &data, &len, NULL));
+	put_file(to, data, (gssize)len);
+	g_free(data);
+}
+
+/* ------------------------------------------------------------------ comparing tables */
+
+static void assert_same_array(const GArray *a, const GArray *b, size_t elsize)
+{
+	g_assert_cmpuint(a->len, ==, b->len);
+	if (a->len)
+		g_assert_cmpmem(a->data, (size_t)a->len * elsize, b->data, (size_t)b->len * elsize);
+}
+
+static void assert_same_tcp(const struct tables *a, const struct tables *b)
+{
+	g_assert_cmpuint(a->tcp->len, ==, b->tcp->len);
+	for (guint i = 0; i < a->tcp->len; i++) {
+		struct tcp_conn x = *tables_tcp(a, i), y = *tables_tcp(b, i);
+		g_assert_cmpstr(x.unlinked_reason, ==, y.unlinked_reason);
+		x.unlinked_reason = y.unlinked_reason = NULL;
+		g_assert_cmpmem(&x, sizeof x, &y, sizeof y);
+	}
+}
+
+static void assert_same_mptcp(const struct tables *a, const struct tables *b)
+{
+	g_assert_cmpuint(a->mptcp->len, ==, b->mptcp->len);
+	for (guint i = 0; i < a->mptcp->len; i++) {
+		struct mptcp_conn x = *tables_mptcp(a, i), y = *tables_mptcp(b, i);
+		assert_same_array(x.subflows, y.subflows, sizeof(uint32_t));
+		x.subflows = y.subflows = NULL;
+		g_assert_cmpmem(&x, sizeof x, &y, sizeof y);
+	}
+}
+
+static void assert_same_tables(const struct tables *a, const struct tables *b)
+{
+	g_assert_cmpstr(a->path, ==, b->path);
+	g_assert_cmpint(a->dlt, ==, b->dlt);
+	g_assert_cmpstr(a->link_name, ==, b->link_name);
+	g_assert_cmpstr(a->warning, ==, b->warning);
+	g_assert_cmpint(a->first_ns, ==, b->first_ns);
+	g_assert_cmpmem(&a->stats, sizeof a->stats, &b->stats, sizeof b->stats);
+	assert_same_array(a->packets, b->packets, sizeof(struct pkt));
+	assert_same_array(a->mptcp_opts, b->mptcp_opts, sizeof(struct mptcp_option));
+	assert_same_tcp(a, b);
+	assert_same_mptcp(a, b);
+	assert_same_array(a->events, b->events, sizeof(struct event));
+	assert_same_array(a->links, b->links, sizeof(struct link));
+}
+
+/* ------------------------------------------------------------------ tests */
+
+static bool need_shared(void)
+{
+	if (!shared_dir)
+		g_test_skip("../shared is absent");
+	return shared_dir != NULL;
+}
+
+/* save, load, compare with a fresh load of the capture */
+static void round_trip(const char *rel)
+{
+	char *cap = capture_path(rel);
+	char *file = tmp_path("rt.mpac");
+	struct tables *t = load(cap);
+	save(t, file);
+	tables_free(t);
+	GError *err = NULL;
+	struct tables *c = cache_load(file, cap, &err);
+	g_assert_no_error(err);
+	g_assert_nonnull(c);
+	struct tables *fresh = load(cap);
+	assert_same_tables(fresh, c);
+	tables_free(fresh);
+	tables_free(c);
+	g_unlink(file);
+	g_free(file);
+	g_free(cap);
+}
+
+static void test_round_trip(void)
+{
+	if (!need_shared())
+		return;
+	static const char *caps[] = {
+		"v0/client_2.pcap", "v0/iperf-mptcp-0-0.pcap", "v1/many-client.pcap", "v1/lossy-client.pcap",
+		"v1/mpfail-client.pcap", "v1/bidir-client.pcap", "v1/ipv6-server.pcap",
+		"v1/basic-client-ifaces.pcapng", "v1/anyif-client.pcap", "v1/fastclose-server.pcap",
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(caps); i++)
+		round_trip(caps[i]);
+}
+
+/* the facts of client_2 read from a loaded cache (values, not only equality) */
+static void test_client2_values(void)
+{
+	if (!need_shared())
+		return;
+	char *cap = capture_path("v0/client_2.pcap");
+	char *file = tmp_path("c2.mpac");
+	struct tables *t = load(cap);
+	save(t, file);
+	tables_free(t);
+	GError *err = NULL;
+	t = cache_load(file, cap, &err);
+	g_assert_no_error(err);
+	g_assert_cmpuint(t->stats.frames, ==, 2884);
+	g_assert_cmpuint(t->mptcp->len, ==, 4);
+	const struct mptcp_conn *m = tables_mptcp(t, 0);
+	static const uint32_t sf0[] = { 0, 1, 2, 6 };
+	g_assert_cmpmem(m->subflows->data, m->subflows->len * sizeof(uint32_t), sf0, sizeof sf0);
+	g_assert_cmpuint(m->dir[1].bytes, ==, 308);
+	g_assert_cmpuint(m->dir[0].bytes, ==, 456);
+	for (guint i = 0; i < t->mptcp->len; i++)
+		g_assert_cmpuint(tables_mptcp(t, i)->subflows->len, ==, 4);
+	/* the README's reinjection: data of stream 3 sent again on stream 4 */
+	bool found = false;
+	for (guint i = 0; i < t->links->len; i++) {
+		const struct link *l = &g_array_index(t->links, struct link, i);
+		const struct pkt *p = tables_pkt(t, l->pkt), *o = tables_pkt(t, l->orig);
+		if (p->stream == 4 && o->stream == 3 && p->dsn == o->dsn && p->tcplen == 2856)
+			found = true;
+	}
+	g_assert_true(found);
+	g_assert_cmpstr(t->path, ==, cap);
+	tables_free(t);
+	g_unlink(file);
+	g_free(file);
+	g_free(cap);
+}
+
+/* pointers are serialised: an unlinked join's reason string survives */
+static void test_unlinked_reason(void)
+{
+	if (!need_shared())
+		return;
+	char *cap = capture_path("v1/basic-client.pcap");
+	char *file = tmp_path("reason.mpac");
+	struct tables *t = load(cap);
+	g_assert_cmpuint(t->tcp->len, ==, 2);
+	tables_tcp(t, 1)->unlinked_reason = "a reason written by a test";
+	save(t, file);
+	GError *err = NULL;
+	struct tables *c = cache_load(file, cap, &err);
+	g_assert_no_error(err);
+	g_assert_null(tables_tcp(c, 0)->unlinked_reason);
+	g_assert_cmpstr(tables_tcp(c, 1)->unlinked_reason, ==, "a reason written by a test");
+	assert_same_tables(t, c);
+	tables_free(c);
+	tables_free(t);
+	g_unlink(file);
+	g_free(file);
+	g_free(cap);
+}
+
+static void test_path_for(void)
+{
+	if (!need_shared())
+		return;
+	char *cap = capture_path("v1/basic-client.pcap");
+	char *odd = g_build_filename(shared_dir, "captures", "v0", "..", "v1", "basic-client.pcap", NULL);
+	char *dir = g_build_filename(tmp_dir, "a", "b", NULL);
+	GError *err = NULL;
+	char *p1 = cache_path_for(dir, cap, &err);
+	g_assert_no_error(err);
+	g_assert_true(g_file_test(dir, G_FILE_TEST_IS_DIR));
+	char *p2 = cache_path_for(dir, odd, &err);
+	g_assert_no_error(err);
+	g_assert_cmpstr(p1, ==, p2); /* same real path, same cache */
+	g_assert_true(g_str_has_suffix(p1, ".mpac"));
+	g_assert_true(g_str_has_prefix(p1, dir));
+	g_assert_cmpuint(strlen(p1), ==, strlen(dir) + 1 + 40 + 5);
+	char *other = capture_path("v1/basic-server.pcap");
+	char *p3 = cache_path_for(dir, other, &err);
+	g_assert_cmpstr(p1, !=, p3);
+	char *missing = tmp_path("no-such.pcap");
+	g_assert_null(cache_path_for(dir, missing, &err));
+	g_assert_error(err, MPTCPA_ERROR, MPTCPA_ERR_OPEN);
+	g_clear_error(&err);
+	g_rmdir(dir);
+	char *a = g_build_filename(tmp_dir, "a", NULL);
+	g_rmdir(a);
+	g_free(a);
+	g_free(missing);
+	g_free(other);
+	g_free(p1);
+	g_free(p2);
+	g_free(p3);
+	g_free(dir);
+	g_free(odd);
+	g_free(cap);
+}
+
+static void test_missing(void)
+{
+	if (!need_shared())
+		return;
+	char *cap = capture_path("v1/basic-client.pcap");
+	char *file = tmp_path("none.mpac");
+	assert_refused(file, cap, MPTCPA_ERR_OPEN, "no cache");
+	char *nocap = tmp_path("none.pcap");
+	assert_refused(file, nocap, MPTCPA_ERR_OPEN, NULL);
+	g_free(nocap);
+	g_free(file);
+	g_free(cap);
+}
+
+static void set_mtime(const char *path, int64_t sec)
+{
+	struct timespec ts[2] = { { sec, 0 }, { sec, 0 } };
+	g_assert_cmpint(utimensat(AT_FDCWD, path, ts, 0), ==, 0);
+}
+
+static void test_stale(void)
+{
+	if (!need_shared())
+		return;
+	char *orig = capture_path("v1/mpfail-client.pcap");
+	char *cap = tmp_path("copy.pcap");
+	char *cap2 = tmp_path("copy2.pcap");
+	char *file = tmp_path("stale.mpac");
+	copy_file(orig, cap);
+	copy_file(orig, cap2);
+	set_mtime(cap, 1700000000);
+	set_mtime(cap2, 1700000000);
+	struct tables *t = load(cap);
+	save(t, file);
+	tables_free(t);
+	GError *err = NULL;
+	t = cache_load(file, cap, &err);
+	g_assert_no_error(err);
+	tables_free(t);
+	/* same size, same time, another file */
+	assert_refused(file, cap2, MPTCPA_ERR_CACHE, "stale: made for");
+	/* touched */
+	set_mtime(cap, 1700000001);
+	assert_refused(file, cap, MPTCPA_ERR_CACHE, "stale");
+	set_mtime(cap, 1700000000);
+	t = cache_load(file, cap, &err);
+	g_assert_no_error(err);
+	tables_free(t);
+	/* grown, time put back */
+	FILE *fp = fopen(cap, "ab");
+	fputc(0, fp);
+	fclose(fp);
+	set_mtime(cap, 1700000000);
+	assert_refused(file, cap, MPTCPA_ERR_CACHE, "stale");
+	/* changed between loading and saving: not saved under the new identity */
+	t = load(cap2);
+	fp = fopen(cap2, "ab");
+	fputc(0, fp);
+	fclose(fp);
+	g_assert_false(cache_save(t, file, &err));
+	g_assert_error(err, MPTCPA_ERROR, MPTCPA_ERR_CACHE);
+	g_clear_error(&err);
+	tables_free(t);
+	g_unlink(cap);
+	g_unlink(cap2);
+	g_unlink(file);
+	g_free(file);
+	g_free(cap);
+	g_free(cap2);
+	g_free(orig);
+}
+
+/* a saved cache of a small capture, its bytes in *data */
+static char *make_cache(const char *rel, gchar **data, gsize *len, char **cap)
+{
+	*cap = capture_path(rel);
+	char *file = tmp_path("good.mpac");
+	struct tables *t = load(*cap);
+	save(t, file);
+	tables_free(t);
+	g_assert_true(g_file_get_contents(file, data, len, NULL));
+	return file;
+}
+
+static void write_bytes(const char *file, const gchar *data, gsize len)
+{
+	put_file(file, data, (gssize)len);
+}
+
+static void test_truncated(void)
+{
+	if (!need_shared())
+		return;
+	gchar *data;
+	gsize len;
+	char *cap;
+	char *good = make_cache("v1/mpfail-client.pcap", &data, &len, &cap);
+	char *file = tmp_path("cut.mpac");
+	guint tried = 0;
+	/* every cut in the first 400 bytes (the header), then cuts across the rest */
+	for (gsize cut = 0; cut < len; cut += cut < 400 ? 1 : 1 + len / 300) {
+		write_bytes(file, data, cut);
+		assert_refused(file, cap, MPTCPA_ERR_CACHE, NULL);
+		tried++;
+	}
+	for (gsize cut = len - 64; cut < len; cut++) {
+		write_bytes(file, data, cut);
+		assert_refused(file, cap, MPTCPA_ERR_CACHE, "truncated");
+		tried++;
+	}
+	/* cut after the header: says truncated */
+	write_bytes(file, data, len / 2);
+	assert_refused(file, cap, MPTCPA_ERR_CACHE, "truncated");
+	/* a trailing byte */
+	gchar *more = g_malloc(len + 1);
+	memcpy(more, data, len);
+	more[len] = 7;
+	write_bytes(file, more, len + 1);
+	assert_refused(file, cap, MPTCPA_ERR_CACHE, "corrupted");
+	g_free(more);
+	g_test_message("%u truncations refused", tried);
+	g_assert_cmpuint(tried, >, 700);
+	g_unlink(file);
+	g_unlink(good);
+	g_free(file);
+	g_free(good);
+	g_free(data);
+	g_free(cap);
+}
+
+static void test_flipped(void)
+{
+	if (!need_shared())
+		return;
+	gchar *data;
+	gsize len;
+	char *cap;
+	char *good = make_cache("v1/mpfail-client.pcap", &data, &len, &cap);
+	char *file = tmp_path("flip.mpac");
+	GRand *rnd = g_rand_new_with_seed(12345);
+	/* every byte of the header, then random bytes anywhere */
+	for (guint i = 0; i < 1000; i++) {
+		gsize at = i < 200 ? i : (gsize)g_rand_int_range(rnd, 0, (gint32)len);
+		guint8 bit = (guint8)(1u << g_rand_int_range(rnd, 0, 8));
+		data[at] ^= (gchar)bit;
+		write_bytes(file, data, len);
+		assert_refused(file, cap, MPTCPA_ERR_CACHE, NULL);
+		data[at] ^= (gchar)bit;
+	}
+	/* random garbage the size of the file */
+	for (gsize i = 0; i < len; i++)
+		data[i] = (gchar)g_rand_int(rnd);
+	write_bytes(file, data, len);
+	assert_refused(file, cap, MPTCPA_ERR_CACHE, "not a cache file");
+	g_rand_free(rnd);
+	g_unlink(file);
+	g_unlink(good);
+	g_free(file);
+	g_free(good);
+	g_free(data);
+	g_free(cap);
+}
+
+static void test_version(void)
+{
+	if (!need_shared())
+		return;
+	gchar *data;
+	gsize len;
+	char *cap;
+	char *good = make_cache("v1/basic-client.pcap", &data, &len, &cap);
+	char *file = tmp_path("version.mpac");
+	uint32_t v;
+	memcpy(&v, data + 8, 4);
+	g_assert_cmpuint(v, ==, CACHE_FORMAT_VERSION);
+	v = CACHE_FORMAT_VERSION + 1;
+	memcpy(data + 8, &v, 4);
+	write_bytes(file, data, len);
+	assert_refused(file, cap, MPTCPA_ERR_CACHE, "format version");
+	v = CACHE_FORMAT_VERSION;
+	memcpy(data + 8, &v, 4);
+	/* sizeof(struct pkt) is the first struct size */
+	uint32_t s = (uint32_t)sizeof(struct pkt) + 8;
+	memcpy(data + 20, &s, 4);
+	write_bytes(file, data, len);
+	assert_refused(file, cap, MPTCPA_ERR_CACHE, "another build");
+	g_unlink(file);
+	g_unlink(good);
+	g_free(file);
+	g_free(good);
+	g_free(data);
+	g_free(cap);
+}
+
+/* rows that refer outside the tables are refused even with a valid checksum */
+typedef void (*spoil_fn)(struct tables *t);
+
+static void spoil_stream(struct tables *t) { tables_pkt(t, 10)->stream = t->tcp->len; }
+static void spoil_opt(struct tables *t) { tables_pkt(t, 0)->opt = t->mptcp_opts->len - 1; tables_pkt(t, 0)->n_opt = 2; }
+static void spoil_event_pkt(struct tables *t) { g_array_index(t->events, struct event, 0).pkt = t->packets->len; }
+static void spoil_tcp_mptcp(struct tables *t) { tables_tcp(t, 0)->mptcp = t->mptcp->len; }
+static void spoil_wscale(struct tables *t) { tables_tcp(t, 0)->dir[1].wscale = 40; }
+static void spoil_family(struct tables *t) { tables_tcp(t, 0)->family = 5; }
+static void spoil_subflow(struct tables *t)
+{
+	uint32_t bad = t->tcp->len + 3;
+	g_array_append_val(tables_mptcp(t, 0)->subflows, bad);
+}
+static void spoil_event(struct tables *t) { g_array_index(t->events, struct event, 0).type = 200; }
+static void spoil_link(struct tables *t) { g_array_index(t->links, struct link, 0).orig = t->packets->len + 9; }
+static void spoil_bool(struct tables *t) { *(unsigned char *)&tables_tcp(t, 0)->closed = 2; }
+static void spoil_remove(struct tables *t)
+{
+	for (guint i = 0; i < t->mptcp_opts->len; i++) {
+		struct mptcp_option *o = &g_array_index(t->mptcp_opts, struct mptcp_option, i);
+		o->subtype = MPTCP_SUB_REMOVE_ADDR;
+		o->malformed = false;
+		o->u.remove_addr.count = 200;
+	}
+}
+
+static void test_bad_rows(void)
+{
+	if (!need_shared())
+		return;
+	static const spoil_fn spoils[] = {
+		spoil_stream, spoil_opt, spoil_event_pkt, spoil_tcp_mptcp, spoil_wscale, spoil_family,
+		spoil_subflow, spoil_event, spoil_link, spoil_bool, spoil_remove,
+	};
+	char *cap = capture_path("v1/mpfail-client.pcap");
+	char *file = tmp_path("spoilt.mpac");
+	for (size_t i = 0; i < G_N_ELEMENTS(spoils); i++) {
+		struct tables *t = load(cap);
+		g_assert_cmpuint(t->events->len, >, 0);
+		g_assert_cmpuint(t->links->len, >, 0);
+		spoils[i](t);
+		save(t, file);
+		tables_free(t);
+		assert_refused(file, cap, MPTCPA_ERR_CACHE, "corrupted (");
+	}
+	/* a window of the packets (streaming) is not cached */
+	struct tables *t = load(cap);
+	t->pkt_base = 1;
+	GError *err = NULL;
+	g_assert_false(cache_save(t, file, &err));
+	g_assert_error(err, MPTCPA_ERROR, MPTCPA_ERR_USAGE);
+	g_clear_error(&err);
+	t->pkt_base = 0;
+	tables_free(t);
+	g_unlink(file);
+	g_free(file);
+	g_free(cap);
+}
+
+/* not a timing assertion beyond a loose bound: the time is reported */
+static void test_speed(void)
+{
+	if (!need_shared())
+		return;
+	char *cap = capture_path("v1/many-client.pcap");
+	char *file = tmp_path("speed.mpac");
+	gint64 t0 = g_get_monotonic_time();
+	struct tables *t = load(cap);
+	gint64 t1 = g_get_monotonic_time();
+	save(t, file);
+	tables_free(t);
+	gint64 t2 = g_get_monotonic_time();
+	GError *err = NULL;
+	t = cache_load(file, cap, &err);
+	gint64 t3 = g_get_monotonic_time();
+	g_assert_no_error(err);
+	g_assert_cmpuint(t->stats.frames, ==, 7505);
+	g_test_message("many-client: capture_load %.1f ms, cache_save %.1f ms, cache_load %.2f ms",
+	               (t1 - t0) / 1e3, (t2 - t1) / 1e3, (t3 - t2) / 1e3);
+	g_assert_cmpint(t3 - t2, <, 1000000);
+	tables_free(t);
+	g_unlink(file);
+	g_free(file);
+	g_free(cap);
+}
+
+int main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	const char *src = g_getenv("MPTCPA_SOURCE_ROOT");
+	char *dir = g_build_filename(src ? src : ".", "..", "shared", NULL);
+	char *readme = g_build_filename(dir, "captures", "v1", "README.md", NULL);
+	if (g_file_test(readme, G_FILE_TEST_EXISTS))
+		shared_dir = dir;
+	else
+		g_free(dir);
+	g_free(readme);
+	tmp_dir = g_dir_make_tmp("test_cache-XXXXXX", NULL);
+	g_assert_nonnull(tmp_dir);
+	g_test_add_func("/cache/round-trip", test_round_trip);
+	g_test_add_func("/cache/client2-values", test_client2_values);
+	g_test_add_func("/cache/unlinked-reason", test_unlinked_reason);
+	g_test_add_func("/cache/path-for", test_path_for);
+	g_test_add_func("/cache/missing", test_missing);
+	g_test_add_func("/cache/stale", test_stale);
+	g_test_add_func("/cache/truncated", test_truncated);
+	g_test_add_func("/cache/flipped", test_flipped);
+	g_test_add_func("/cache/version", test_version);
+	g_test_add_func("/cache/bad-rows", test_bad_rows);
+	g_test_add_func("/cache/speed", test_speed);
+	int rc = g_test_run();
+	g_rmdir(tmp_dir);
+	g_free(tmp_dir);
+	g_free(shared_dir);
+	return rc;
+}
