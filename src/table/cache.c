@@ -219,6 +219,23 @@ static void put_array(struct writer *w, const GArray *a, size_t elsize)
 	put(w, a->data, (size_t)a->len * elsize);
 }
 
+/* The program that wrote a cache: its version and the identity of its
+ * executable, so a rebuilt analyzer (whose tracker may compute other values)
+ * never trusts tables an older build wrote. */
+static const char *build_id(void)
+{
+	static char *id;
+	if (!id) {
+		struct stat st;
+		if (stat("/proc/self/exe", &st) == 0)
+			id = g_strdup_printf("%s+%llx.%llx", MPTCPA_VERSION, (unsigned long long)st.st_size,
+			                     (unsigned long long)st.st_mtime);
+		else
+			id = g_strdup(MPTCPA_VERSION);
+	}
+	return id;
+}
+
 static void put_header(struct writer *w, const struct capture_id *id, uint64_t file_size)
 {
 	put(w, CACHE_MAGIC, MAGIC_LEN);
@@ -228,7 +245,7 @@ static void put_header(struct writer *w, const struct capture_id *id, uint64_t f
 	for (uint32_t i = 0; i < N_SIZES; i++)
 		put_u32(w, struct_sizes[i]);
 	put_u64(w, file_size);
-	put_str(w, MPTCPA_VERSION);
+	put_str(w, build_id());
 	put_str(w, id->real);
 	put_u64(w, id->size);
 	put_u64(w, (uint64_t)id->mtime_ns);
@@ -482,8 +499,8 @@ static bool check_identity(struct reader *r, const char *file, const struct capt
 	if (!get_str(r, &prog) || !get_str(r, &real) || !get_u64(r, &size) || !get_u64(r, &mtime) ||
 	    !prog || !real) {
 		refuse(err, file, "corrupted (header)");
-	} else if (strcmp(prog, MPTCPA_VERSION) != 0) {
-		char *why = g_strdup_printf("written by mptcpanalyzer %s", prog);
+	} else if (strcmp(prog, build_id()) != 0) {
+		char *why = g_strdup_printf("written by another build of mptcpanalyzer (%s)", prog);
 		refuse(err, file, why);
 		g_free(why);
 	} else if (strcmp(real, id->real) != 0) {
