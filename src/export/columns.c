@@ -56,7 +56,8 @@ static void f_abstime(const struct tables *t, uint32_t row, GString *o)
 
 static void f_reltime(const struct tables *t, uint32_t row, GString *o)
 {
-	fmt_time_ns(o, P(t, row)->ts_ns - t->first_ns);
+	/* wraps instead of overflowing on hostile times (a crafted cache file) */
+	fmt_time_ns(o, (int64_t)((uint64_t)P(t, row)->ts_ns - (uint64_t)t->first_ns));
 }
 
 static void f_ipsrc(const struct tables *t, uint32_t row, GString *o)
@@ -269,11 +270,20 @@ static void f_datafin(const struct tables *t, uint32_t row, GString *o)
 		fmt_u64(o, d->data_fin);
 }
 
+/* data sequence numbers as on the wire: the DSS mapping's, and MP_FAIL's
+ * (tshark shows both as tcp.options.mptcp.rawdataseqno) */
 static void f_dss_dsn(const struct tables *t, uint32_t row, GString *o)
 {
-	const struct mptcp_dss *d = dss_of(t, row);
-	if (d && d->has_map)
-		fmt_u64(o, d->dsn);
+	size_t start = o->len;
+	FOR_OPTS(t, row, op) {
+		if (op->subtype == MPTCP_SUB_DSS && op->u.dss.has_map) {
+			list_sep(o, start);
+			fmt_u64(o, op->u.dss.dsn);
+		} else if (op->subtype == MPTCP_SUB_FAIL) {
+			list_sep(o, start);
+			fmt_u64(o, op->u.fail.dsn);
+		}
+	}
 }
 
 static void f_dss_rawack(const struct tables *t, uint32_t row, GString *o)
@@ -315,16 +325,18 @@ static void f_dsn(const struct tables *t, uint32_t row, GString *o)
 {
 	const struct pkt *p = P(t, row);
 	const struct mptcp_conn *m = M(t, row);
-	if ((p->marks & PF_HAS_DSN) && m)
-		fmt_u64(o, p->dsn - m->idsn[mptcp_pkt_dir(t, p)]);
+	int md = mptcp_pkt_dir(t, p);
+	if ((p->marks & PF_HAS_DSN) && m && m->has_key[md]) /* relative to a known IDSN only */
+		fmt_u64(o, p->dsn - m->idsn[md]);
 }
 
 static void f_dack(const struct tables *t, uint32_t row, GString *o)
 {
 	const struct pkt *p = P(t, row);
 	const struct mptcp_conn *m = M(t, row);
-	if ((p->marks & PF_HAS_DACK) && m)
-		fmt_u64(o, p->dack - m->idsn[!mptcp_pkt_dir(t, p)]);
+	int md = mptcp_pkt_dir(t, p);
+	if ((p->marks & PF_HAS_DACK) && m && m->has_key[!md])
+		fmt_u64(o, p->dack - m->idsn[!md]);
 }
 
 static void f_related_mappings(const struct tables *t, uint32_t row, GString *o)
@@ -420,7 +432,7 @@ static const struct column all_columns[] = {
 	{ "recvtok", "tcp.options.mptcp.recvtok", COL_TEXT, true, f_recvtok, "MP_JOIN SYN receiver's token" },
 	{ "addrid", "tcp.options.mptcp.addrid", COL_TEXT, true, f_addrid, "address ids (MP_JOIN, ADD_ADDR, REMOVE_ADDR, MP_PRIO)" },
 	{ "datafin", "tcp.options.mptcp.datafin.flag", COL_INT, false, f_datafin, "DSS DATA_FIN flag" },
-	{ "dss_dsn", "tcp.options.mptcp.rawdataseqno", COL_INT, false, f_dss_dsn, "DSS data sequence number, as on the wire" },
+	{ "dss_dsn", "tcp.options.mptcp.rawdataseqno", COL_TEXT, true, f_dss_dsn, "data sequence numbers as on the wire (DSS mapping, MP_FAIL)" },
 	{ "dss_rawack", "tcp.options.mptcp.rawdataack", COL_INT, false, f_dss_rawack, "DSS data ACK, as on the wire" },
 	{ "dss_ssn", "tcp.options.mptcp.subflowseqno", COL_INT, false, f_dss_ssn, "DSS subflow sequence number" },
 	{ "dss_length", "tcp.options.mptcp.datalvllen", COL_INT, false, f_dss_length, "DSS data-level length" },

@@ -71,7 +71,7 @@ static const struct field_spec specs[N_FIELDS] = {
 	[F_RECVTOK] = { "recvtok", K_LIST, UINT32_MAX },
 	[F_ADDRID] = { "addrid", K_LIST, UINT8_MAX },
 	[F_DATAFIN] = { "datafin", K_NUM, 1 },
-	[F_DSS_DSN] = { "dss_dsn", K_NUM, UINT64_MAX },
+	[F_DSS_DSN] = { "dss_dsn", K_LIST, UINT64_MAX }, /* DSS mapping and MP_FAIL DSNs */
 	[F_DSS_RAWACK] = { "dss_rawack", K_NUM, UINT64_MAX },
 	[F_DSS_SSN] = { "dss_ssn", K_NUM, UINT32_MAX },
 	[F_DSS_LENGTH] = { "dss_length", K_NUM, UINT16_MAX },
@@ -652,7 +652,7 @@ static bool next_val(struct loader *L, enum field f, guint *i, uint64_t *v)
 }
 
 struct opt_cursor {
-	guint version, sendkey, recvkey, recvtok, addrid;
+	guint version, sendkey, recvkey, recvtok, addrid, dsn;
 	bool has_dss, dss_done;
 };
 
@@ -691,8 +691,9 @@ static void join_from(struct loader *L, struct opt_cursor *k, uint16_t flags, st
 		o->addr_id = (uint8_t)v;
 }
 
-static void dss_from(struct loader *L, struct mptcp_dss *o)
+static void dss_from(struct loader *L, struct opt_cursor *k, struct mptcp_dss *o)
 {
+	uint64_t dsn = 0;
 	if (has(L, F_DSS_FLAGS)) {
 		o->flags = (uint8_t)num(L, F_DSS_FLAGS);
 		o->has_ack = o->flags & DSS_FLAG_ACK;
@@ -701,16 +702,23 @@ static void dss_from(struct loader *L, struct mptcp_dss *o)
 		o->dsn64 = o->flags & DSS_FLAG_DSN8;
 		o->data_fin = o->flags & DSS_FLAG_FIN;
 	} else {
-		o->has_map = has(L, F_DSS_DSN);
+		/* only a mapping has a subflow sequence number (dss_dsn may also
+		 * hold an MP_FAIL's DSN) */
+		o->has_map = has(L, F_DSS_SSN);
 		o->has_ack = has(L, F_DSS_RAWACK);
-		o->dsn64 = o->has_map && num(L, F_DSS_DSN) > UINT32_MAX;
 		o->ack64 = o->has_ack && num(L, F_DSS_RAWACK) > UINT32_MAX;
 		o->data_fin = has(L, F_DATAFIN) && num(L, F_DATAFIN) == 1;
 		o->flags = (uint8_t)((o->has_ack ? DSS_FLAG_ACK : 0) | (o->ack64 ? DSS_FLAG_ACK8 : 0) |
 		                     (o->has_map ? DSS_FLAG_MAP : 0) | (o->dsn64 ? DSS_FLAG_DSN8 : 0) |
 		                     (o->data_fin ? DSS_FLAG_FIN : 0));
 	}
-	o->dsn = num0(L, F_DSS_DSN);
+	if (o->has_map && next_val(L, F_DSS_DSN, &k->dsn, &dsn)) {
+		o->dsn = dsn;
+		if (!has(L, F_DSS_FLAGS))
+			o->dsn64 = dsn > UINT32_MAX;
+	}
+	if (!has(L, F_DSS_FLAGS))
+		o->flags |= o->dsn64 ? DSS_FLAG_DSN8 : 0;
 	o->data_ack = num0(L, F_DSS_RAWACK);
 	o->ssn = (uint32_t)num0(L, F_DSS_SSN);
 	o->data_len = (uint16_t)num0(L, F_DSS_LENGTH);
@@ -749,7 +757,7 @@ static void option_from(struct loader *L, struct opt_cursor *k, const GArray *su
 		break;
 	case MPTCP_SUB_DSS:
 		if (!k->dss_done)
-			dss_from(L, &o->u.dss);
+			dss_from(L, k, &o->u.dss);
 		k->dss_done = true;
 		break;
 	case MPTCP_SUB_ADD_ADDR:
@@ -768,6 +776,10 @@ static void option_from(struct loader *L, struct opt_cursor *k, const GArray *su
 	case MPTCP_SUB_FASTCLOSE:
 		if (next_val(L, F_RECVKEY, &k->recvkey, &v))
 			o->u.fastclose.receiver_key = v;
+		break;
+	case MPTCP_SUB_FAIL:
+		if (next_val(L, F_DSS_DSN, &k->dsn, &v))
+			o->u.fail.dsn = v;
 		break;
 	default:
 		break;

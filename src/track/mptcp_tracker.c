@@ -31,8 +31,24 @@ struct range {
 	uint64_t lo, hi;
 };
 
+/* The mapping and sent lists lose their oldest entries as data is acked
+ * (pruning): entries before `head` are gone.  They are dropped lazily (moved
+ * out only once they are the majority), so pruning one entry costs O(1) and
+ * not a move of the whole list. */
+struct map_list {
+	GArray *a;         /* struct mapping, sorted by ssn; NULL until the first */
+	guint head;
+	bool unordered;    /* ssns once spanned 2^31 or more: no binary search */
+};
+
+struct sent_list {
+	GArray *a;         /* struct sent, by lo */
+	guint head;
+	uint64_t max_lo;   /* highest lo ever recorded */
+};
+
 struct sf_state {
-	GArray *maps[2];   /* struct mapping per TCP direction, sorted by ssn */
+	struct map_list maps[2]; /* per TCP direction */
 	uint32_t token;    /* MP_JOIN SYN: the token it asked for */
 	uint32_t nonce[2]; /* per TCP endpoint */
 	uint64_t synack_hmac;
@@ -43,11 +59,12 @@ struct sf_state {
 };
 
 struct conn_state {
-	GArray *sent[2];   /* struct sent per MPTCP direction, sorted by lo */
+	struct sent_list sent[2]; /* per MPTCP direction */
 	uint64_t max_len[2];
 	GArray *uni[2];    /* struct range: union of sent DSN ranges */
 	uint64_t last_dsn[2], last_ack[2];
 	bool has_last_dsn[2], has_last_ack[2];
+	uint32_t fallback_row;     /* first infinite mapping: data after it needs none */
 };
 
 struct mptcp_tracker {
@@ -137,9 +154,10 @@ static uint32_t conn_new(struct mptcp_tracker *mt, uint32_t stream, uint8_t vers
 	g_array_set_size(mt->cs, m.id + 1);
 	struct conn_state *cs = cs_get(mt, m.id);
 	for (int i = 0; i < 2; i++) {
-		cs->sent[i] = g_array_new(FALSE, FALSE, sizeof(struct sent));
+		cs->sent[i].a = g_array_new(FALSE, FALSE, sizeof(struct sent));
 		cs->uni[i] = g_array_new(FALSE, FALSE, sizeof(struct range));
 	}
+	cs->fallback_row = NO_ROW;
 	tables_tcp(mt->t, stream)->mptcp = m.id;
 	return m.id;
 }
@@ -169,17 +187,31 @@ static int sender(const struct pkt *p)
 	return pkt_dir(p);
 }
 
+/* Keeps l->unordered up to date after an insertion at index i.  An insertion
+ * between two entries keeps the live entries sorted along the sequence space
+ * and their span unchanged; one at either end may widen the span. */
+static void map_check_order(struct map_list *l, guint i)
+{
+	const GArray *a = l->a;
+	if (l->unordered || (i != l->head && i + 1 != a->len))
+		return;
+	uint32_t first = g_array_index(a, struct mapping, l->head).ssn;
+	uint32_t last = g_array_index(a, struct mapping, a->len - 1).ssn;
+	if ((uint32_t)(last - first) >= 0x80000000u)
+		l->unordered = true;
+}
+
 /* Records a mapping carried by packet `row` in a subflow direction's list */
-static void map_insert(struct mptcp_tracker *mt, GArray **ap, uint32_t ssn, uint32_t len,
+static void map_insert(struct mptcp_tracker *mt, struct map_list *l, uint32_t ssn, uint32_t len,
                        uint64_t dsn, uint32_t row)
 {
-	if (!*ap)
-		*ap = g_array_new(FALSE, FALSE, sizeof(struct mapping));
-	GArray *a = *ap;
+	if (!l->a)
+		l->a = g_array_new(FALSE, FALSE, sizeof(struct mapping));
+	GArray *a = l->a;
 	uint32_t frame = tables_pkt(mt->t, row)->frame;
 	/* mappings arrive in ssn order but for retransmissions: insert sorted */
 	guint i = a->len;
-	while (i > 0) {
+	while (i > l->head) {
 		const struct mapping *prev = &g_array_index(a, struct mapping, i - 1);
 		if (prev->ssn == ssn && prev->len == len && prev->dsn == dsn) {
 			/* repeated (GSO segments all carry it): the newest carrier wins,
@@ -195,6 +227,7 @@ static void map_insert(struct mptcp_tracker *mt, GArray **ap, uint32_t ssn, uint
 	}
 	struct mapping mp = { ssn, len, dsn, frame, tables_pkt(mt->t, row)->ts_ns };
 	g_array_insert_val(a, i, mp);
+	map_check_order(l, i);
 }
 
 /* ---------------------------------------------------------------- MP_CAPABLE */
@@ -350,12 +383,39 @@ static void open_partial(struct mptcp_tracker *mt, uint32_t row)
 
 /* ---------------------------------------------------------------- DSS */
 
-/* the mapping covering relative sequence `rel`, the newest such */
-static const struct mapping *map_find(const GArray *a, uint32_t rel)
+/* Where the backward scans below may start: entries ahead of `rel` in
+ * sequence space ((int32_t)(rel - ssn) < 0) neither cover it (data-level
+ * lengths are 16-bit) nor stop a scan, so the scans step over them; skipping
+ * them changes no result.  While the live entries are sorted and span less than
+ * 2^31, those not ahead of `rel` are either a suffix of the list or a prefix
+ * (found by binary search).  Returns one past the last entry to look at. */
+static guint map_scan_start(const struct map_list *l, uint32_t rel)
 {
+	const GArray *a = l->a;
+	guint lo = l->head, hi = a->len;
+	if (l->unordered || hi - lo < 16)
+		return hi;
+	if ((int32_t)(rel - g_array_index(a, struct mapping, hi - 1).ssn) >= 0)
+		return hi;
+	if ((int32_t)(rel - g_array_index(a, struct mapping, lo).ssn) < 0)
+		return lo; /* every entry is ahead */
+	while (lo < hi) {
+		guint mid = lo + (hi - lo) / 2;
+		if ((int32_t)(rel - g_array_index(a, struct mapping, mid).ssn) >= 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* the mapping covering relative sequence `rel`, the newest such */
+static const struct mapping *map_find(const struct map_list *l, uint32_t rel)
+{
+	const GArray *a = l->a;
 	if (!a)
 		return NULL;
-	for (guint i = a->len; i > 0; i--) {
+	for (guint i = map_scan_start(l, rel); i > l->head; i--) {
 		const struct mapping *mp = &g_array_index(a, struct mapping, i - 1);
 		uint32_t off = rel - mp->ssn;
 		if (mp->len == 0 ? (int32_t)off >= 0 : off < mp->len)
@@ -368,11 +428,12 @@ static const struct mapping *map_find(const GArray *a, uint32_t rel)
 
 /* After a fallback to TCP (an infinite mapping on either side), data goes on
  * without mappings: the DSN space continues from the last mapping seen. */
-static const struct mapping *map_last_before(const GArray *a, uint32_t rel)
+static const struct mapping *map_last_before(const struct map_list *l, uint32_t rel)
 {
+	const GArray *a = l->a;
 	if (!a)
 		return NULL;
-	for (guint i = a->len; i > 0; i--) {
+	for (guint i = map_scan_start(l, rel); i > l->head; i--) {
 		const struct mapping *mp = &g_array_index(a, struct mapping, i - 1);
 		if ((int32_t)(rel - mp->ssn) >= 0)
 			return mp;
@@ -413,6 +474,7 @@ static void on_dss(struct mptcp_tracker *mt, uint32_t row, const struct mptcp_ds
 	uint64_t dsn = o->dsn64 ? o->dsn : mptcp_widen32((uint32_t)o->dsn, ref);
 	if (o->data_len == 0 && !m->infinite_mapping) {
 		m->infinite_mapping = true;
+		cs->fallback_row = row;
 		add_simple_event(mt, row, conn, EV_INFINITE_MAPPING, dsn);
 	}
 	map_insert(mt, &sf_get(mt, p->stream)->maps[pkt_dir(p)], o->ssn, o->data_len, dsn, row);
@@ -426,9 +488,14 @@ static void on_dss(struct mptcp_tracker *mt, uint32_t row, const struct mptcp_ds
 /* ---------------------------------------------------------------- reinjections */
 
 /* index of the first entry whose lo is >= v */
-static guint sent_lower_bound(const GArray *a, uint64_t v)
+static guint sent_lower_bound(const struct sent_list *l, uint64_t v)
 {
-	guint lo = 0, hi = a->len;
+	const GArray *a = l->a;
+	guint lo = l->head, hi = a->len;
+	/* data is mostly sent in DSN order: when every lo is below v, every probe
+	 * below goes right (whatever the order of overlapping entries) */
+	if (hi > lo && l->max_lo < v)
+		return hi;
 	while (lo < hi) {
 		guint mid = lo + (hi - lo) / 2;
 		if (g_array_index(a, struct sent, mid).lo < v)
@@ -454,10 +521,11 @@ static void link_add(struct mptcp_tracker *mt, uint32_t row, const struct sent *
 static bool sent_record(struct mptcp_tracker *mt, struct conn_state *cs, int md, uint32_t row,
                         uint32_t stream, uint64_t lo, uint64_t hi)
 {
-	GArray *a = cs->sent[md];
-	guint end = sent_lower_bound(a, hi);
+	struct sent_list *l = &cs->sent[md];
+	GArray *a = l->a;
+	guint end = sent_lower_bound(l, hi);
 	bool reinj = false, dup_same = false;
-	for (guint i = end; i > 0; i--) {
+	for (guint i = end; i > l->head; i--) {
 		const struct sent *s = &g_array_index(a, struct sent, i - 1);
 		if (s->lo + cs->max_len[md] <= lo)
 			break;
@@ -474,7 +542,10 @@ static bool sent_record(struct mptcp_tracker *mt, struct conn_state *cs, int md,
 	if (!dup_same) {
 		const struct pkt *p = tables_pkt(mt->t, row);
 		struct sent ns = { lo, hi, row, p->frame, stream, p->ts_ns };
-		g_array_insert_val(a, end, ns);
+		if (lo > l->max_lo)
+			l->max_lo = lo;
+		/* keep the list sorted by lo (the scan above relies on it) */
+		g_array_insert_val(a, sent_lower_bound(l, lo), ns);
 		if (hi - lo > cs->max_len[md])
 			cs->max_len[md] = hi - lo;
 	}
@@ -522,30 +593,45 @@ static uint64_t union_add(GArray *u, uint64_t lo, uint64_t hi)
 #define PRUNE_AGE_NS (30LL * 1000000000LL)
 #define PRUNE_EVERY 1024
 
-static void maps_prune(GArray *a, int64_t now)
+/* drops the n live entries after *head; moves the rest down once the dropped
+ * entries are the majority of the array */
+static void drop_front(GArray *a, guint *head, guint n)
 {
-	if (!a || a->len < PRUNE_EVERY || a->len % PRUNE_EVERY)
-		return;
-	guint n = 0;
-	while (n + 1 < a->len && g_array_index(a, struct mapping, n).ts_ns < now - PRUNE_AGE_NS)
-		n++;
-	if (n)
-		g_array_remove_range(a, 0, n);
+	*head += n;
+	if (*head > a->len / 2) {
+		g_array_remove_range(a, 0, *head);
+		*head = 0;
+	}
 }
 
-static void sent_prune(GArray *a, uint64_t acked, bool has_ack, int64_t now)
+static void maps_prune(struct map_list *l, int64_t now)
 {
-	if (!has_ack || a->len < PRUNE_EVERY || a->len % PRUNE_EVERY)
+	GArray *a = l->a;
+	guint live = a ? a->len - l->head : 0;
+	if (live < PRUNE_EVERY || live % PRUNE_EVERY)
 		return;
 	guint n = 0;
-	while (n < a->len) {
-		const struct sent *s = &g_array_index(a, struct sent, n);
+	while (n + 1 < live && g_array_index(a, struct mapping, l->head + n).ts_ns < now - PRUNE_AGE_NS)
+		n++;
+	if (n)
+		drop_front(a, &l->head, n);
+}
+
+static void sent_prune(struct sent_list *l, uint64_t acked, bool has_ack, int64_t now)
+{
+	GArray *a = l->a;
+	guint live = a->len - l->head;
+	if (!has_ack || live < PRUNE_EVERY || live % PRUNE_EVERY)
+		return;
+	guint n = 0;
+	while (n < live) {
+		const struct sent *s = &g_array_index(a, struct sent, l->head + n);
 		if (s->hi > acked || s->ts_ns >= now - PRUNE_AGE_NS)
 			break;
 		n++;
 	}
 	if (n)
-		g_array_remove_range(a, 0, n);
+		drop_front(a, &l->head, n);
 }
 
 /* DSN of a data packet from the mapping that covers it */
@@ -557,10 +643,10 @@ static void assign_dsn(struct mptcp_tracker *mt, uint32_t row)
 	struct sf_state *sf = sf_get(mt, p->stream);
 	int d = pkt_dir(p);
 	uint32_t rel = tcp_rel_seq(t, p);
-	maps_prune(sf->maps[d], p->ts_ns);
-	const struct mapping *mp = map_find(sf->maps[d], rel);
-	if (!mp && tables_mptcp(t, c->mptcp)->infinite_mapping)
-		mp = map_last_before(sf->maps[d], rel);
+	maps_prune(&sf->maps[d], p->ts_ns);
+	const struct mapping *mp = map_find(&sf->maps[d], rel);
+	if (!mp && row > cs_get(mt, c->mptcp)->fallback_row)
+		mp = map_last_before(&sf->maps[d], rel);
 	if (!mp)
 		return;
 	p->dsn = mp->dsn + (uint32_t)(rel - mp->ssn);
@@ -584,7 +670,7 @@ static void assign_dsn(struct mptcp_tracker *mt, uint32_t row)
 	if (hi > dir->dsn_hi)
 		dir->dsn_hi = hi;
 	dir->unique_bytes += union_add(cs->uni[md], lo, hi);
-	sent_prune(cs->sent[md], cs->last_ack[!md], cs->has_last_ack[!md], p->ts_ns);
+	sent_prune(&cs->sent[md], cs->last_ack[!md], cs->has_last_ack[!md], p->ts_ns);
 	if (sent_record(mt, cs, md, row, p->stream, lo, hi)) {
 		dir->reinjections++;
 		dir->reinjected_bytes += p->tcplen;
@@ -831,14 +917,14 @@ void mptcp_tracker_free(struct mptcp_tracker *mt)
 	for (guint i = 0; i < mt->sf->len; i++) {
 		struct sf_state *sf = &g_array_index(mt->sf, struct sf_state, i);
 		for (int d = 0; d < 2; d++)
-			if (sf->maps[d])
-				g_array_free(sf->maps[d], TRUE);
+			if (sf->maps[d].a)
+				g_array_free(sf->maps[d].a, TRUE);
 	}
 	for (guint i = 0; i < mt->cs->len; i++) {
 		struct conn_state *cs = cs_get(mt, i);
 		for (int d = 0; d < 2; d++) {
-			if (cs->sent[d])
-				g_array_free(cs->sent[d], TRUE);
+			if (cs->sent[d].a)
+				g_array_free(cs->sent[d].a, TRUE);
 			if (cs->uni[d])
 				g_array_free(cs->uni[d], TRUE);
 		}
