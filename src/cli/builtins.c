@@ -13,5 +13,6 @@ bool builtins_register(GError **err)
 {
 	return cmd_load_register(err) && cmd_list_register(err) && cmd_summary_register(err) &&
 	       cmd_reinject_register(err) && cmd_export_register(err) && cmd_plot_register(err) &&
-	       cmd_misc_register(err);
+	       cmd_misc_register(err) && cmd_twocap_register(err) &&
+	       cmd_plugins_register(err); /* through the plugin ABI (cmd_plugins.c) */
 }

@@ -21,6 +21,8 @@ bool cmd_reinject_register(GError **err);
 bool cmd_export_register(GError **err);
 bool cmd_plot_register(GError **err);
 bool cmd_misc_register(GError **err);
+bool cmd_twocap_register(GError **err);
+bool cmd_plugins_register(GError **err);
 
 /* the plot module is linked (cmd_plot.c); plots_init registers its built-in types */
 bool plots_available(void);

@@ -56,6 +56,7 @@ void plot_builtin_register(void)
 		&plot_type_dsn, &plot_type_dss, &plot_type_interarrival,
 		&plot_type_tcp_attr, &plot_type_mptcp_attr,
 		&plot_type_tcp_tput, &plot_type_mptcp_tput, &plot_type_reinject,
+		&plot_type_owd, &plot_type_mptcp_gput,
 	};
 	for (size_t i = 0; i < G_N_ELEMENTS(builtin); i++)
 		plot_type_register(builtin[i]); /* already there on a second call */

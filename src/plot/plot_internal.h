@@ -99,5 +99,6 @@ extern const struct plot_type plot_type_interarrival;
 extern const struct plot_type plot_type_tcp_attr, plot_type_mptcp_attr;
 extern const struct plot_type plot_type_tcp_tput, plot_type_mptcp_tput;
 extern const struct plot_type plot_type_reinject;
+extern const struct plot_type plot_type_owd, plot_type_mptcp_gput; /* plot_twocap.c */
 
 #endif
