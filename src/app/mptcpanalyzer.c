@@ -8,6 +8,7 @@
 #include "cli/builtins.h"
 #include "cli/interp.h"
 #include "cli/session.h"
+#include "plugin/plugin_host.h"
 
 struct globals {
 	gchar *load, *config, *cachedir, *batch;
@@ -90,6 +91,7 @@ static bool setup_session(struct session *s, const struct globals *g)
 		return false;
 	}
 	plots_init();
+	plugins_load(s); /* after the built-ins: a plugin cannot take their names */
 	return true;
 }
 

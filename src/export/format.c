@@ -1,18 +1,69 @@
 /* format.c - see format.h. */
 #include "export/format.h"
 
+#include <string.h>
 #include <arpa/inet.h>
 #include <sys/socket.h>
 
+/* Appends n bytes.  Exports call this for every field of every row: when the
+ * string has room (nearly always: its buffers are reused) it is a plain copy,
+ * without g_string_append_len's generic insertion path. */
+static inline void put(GString *o, const char *s, size_t n)
+{
+	if (o->len + n < o->allocated_len) {
+		memcpy(o->str + o->len, s, n);
+		o->len += n;
+		o->str[o->len] = '\0';
+	} else {
+		g_string_append_len(o, s, (gssize)n);
+	}
+}
+
+/* "00" "01" ... "99": two digits per division */
+static const char digit_pairs[] =
+	"0001020304050607080910111213141516171819202122232425262728293031323334353637383940414243444546474849"
+	"5051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899";
+
+/* decimal digits of v (1 for 0) */
+static inline unsigned u64_digits(uint64_t v)
+{
+	static const uint64_t pow10[20] = {
+		1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull, 10000000ull,
+		100000000ull, 1000000000ull, 10000000000ull, 100000000000ull, 1000000000000ull,
+		10000000000000ull, 100000000000000ull, 1000000000000000ull, 10000000000000000ull,
+		100000000000000000ull, 1000000000000000000ull, 10000000000000000000ull,
+	};
+	/* bits * log10(2) estimates it within one */
+	unsigned bits = 64 - (unsigned)__builtin_clzll(v | 1);
+	unsigned n = (bits * 1233) >> 12;
+	return n + (v >= pow10[n]) + (v == 0);
+}
+
+/* the number written from its last digit backwards, two at a time, straight
+ * into the string's buffer */
 void fmt_u64(GString *o, uint64_t v)
 {
-	char buf[24];
-	int i = sizeof buf;
-	do {
-		buf[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	g_string_append_len(o, buf + i, (gssize)sizeof buf - i);
+	unsigned n = u64_digits(v);
+	if (o->len + n >= o->allocated_len) { /* grow the buffer, keep the text */
+		size_t len = o->len;
+		g_string_set_size(o, len + n);
+		g_string_truncate(o, len);
+	}
+	char *p = o->str + o->len + n;
+	o->len += n;
+	*p = '\0';
+	while (v >= 100) {
+		unsigned r = (unsigned)(v % 100);
+		v /= 100;
+		p -= 2;
+		memcpy(p, digit_pairs + 2 * r, 2);
+	}
+	if (v >= 10) {
+		p -= 2;
+		memcpy(p, digit_pairs + 2 * v, 2);
+	} else {
+		*--p = (char)('0' + v);
+	}
 }
 
 void fmt_i64(GString *o, int64_t v)
@@ -27,13 +78,14 @@ void fmt_i64(GString *o, int64_t v)
 
 void fmt_time_ns(GString *o, int64_t ns)
 {
+	uint64_t mag = (uint64_t)ns; /* magnitude: -INT64_MIN does not fit an int64_t */
 	if (ns < 0) {
 		g_string_append_c(o, '-');
-		ns = -ns;
+		mag = 0 - mag;
 	}
-	fmt_u64(o, (uint64_t)ns / 1000000000);
+	fmt_u64(o, mag / 1000000000);
 	char frac[10];
-	uint64_t f = (uint64_t)ns % 1000000000;
+	uint64_t f = mag % 1000000000;
 	frac[0] = '.';
 	for (int i = 9; i >= 1; i--, f /= 10)
 		frac[i] = (char)('0' + f % 10);
@@ -44,11 +96,37 @@ void fmt_hex16(GString *o, uint16_t v)
 {
 	static const char hex[] = "0123456789abcdef";
 	char b[6] = { '0', 'x', hex[v >> 12 & 15], hex[v >> 8 & 15], hex[v >> 4 & 15], hex[v & 15] };
-	g_string_append_len(o, b, 6);
+	put(o, b, 6);
+}
+
+/* dotted quad by hand: inet_ntop goes through sprintf for IPv4 */
+static void fmt_ipv4(GString *o, const uint8_t *addr)
+{
+	char buf[16];
+	size_t n = 0;
+	for (int i = 0; i < 4; i++) {
+		unsigned b = addr[i];
+		if (i)
+			buf[n++] = '.';
+		if (b >= 100)
+			buf[n++] = (char)('0' + b / 100);
+		if (b >= 10)
+			buf[n++] = (char)('0' + b / 10 % 10);
+		buf[n++] = (char)('0' + b % 10);
+	}
+	put(o, buf, n);
 }
 
 void fmt_addr(GString *o, uint8_t family, const uint8_t *addr)
 {
+	if (family == 4) {
+		fmt_ipv4(o, addr);
+		return;
+	}
+	if (family != 6) { /* unknown (an address a CSV export did not carry) */
+		g_string_append_c(o, '?');
+		return;
+	}
 	char buf[INET6_ADDRSTRLEN];
 	if (inet_ntop(family == 6 ? AF_INET6 : AF_INET, addr, buf, sizeof buf))
 		g_string_append(o, buf);

@@ -12,7 +12,7 @@ void fmt_i64(GString *o, int64_t v);
 void fmt_time_ns(GString *o, int64_t ns);
 /* "0x0012" */
 void fmt_hex16(GString *o, uint16_t v);
-/* dotted IPv4 or RFC 5952 IPv6 */
+/* dotted IPv4 or RFC 5952 IPv6; "?" for another family (unknown) */
 void fmt_addr(GString *o, uint8_t family, const uint8_t *addr);
 
 #endif
