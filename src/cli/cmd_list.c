@@ -157,6 +157,7 @@ static void mptcp_conn_json(JsonBuilder *b, const struct tables *t, const struct
 	json_builder_end_object(b);
 	out_json_bool(b, "checksum", m->checksum);
 	out_json_bool(b, "fallback", m->fallback);
+	out_json_bool(b, "partial", m->partial);
 	out_json_bool(b, "fastclose", m->fastclose);
 	out_json_bool(b, "mp_fail", m->mp_fail);
 	out_json_double(b, "start", out_seconds(m->first_ns - t->first_ns));
@@ -193,7 +194,8 @@ static void mptcp_conn_row(struct out_table *tb, const struct tables *t, const s
 	const struct tcp_conn *first = tables_tcp(t, m->first_stream);
 	int cl = first->mptcp_client;
 	char *id = g_strdup_printf("mptcp.stream %u:", m->id);
-	char *ver = g_strdup_printf("v%u", m->version);
+	/* a connection whose handshake is not in the capture: version unknown */
+	char *ver = m->partial ? g_strdup("v?") : g_strdup_printf("v%u", m->version);
 	char *a = out_endpoint(first->family, first->addr[cl], first->port[cl]);
 	char *b = out_endpoint(first->family, first->addr[!cl], first->port[!cl]);
 	char *n = g_strdup_printf("%u", m->subflows->len);
@@ -202,7 +204,7 @@ static void mptcp_conn_row(struct out_table *tb, const struct tables *t, const s
 	char *tc = m->has_key[0] ? hex32(m->token[0]) : g_strdup("-");
 	char *ts = m->has_key[1] ? hex32(m->token[1]) : g_strdup("-");
 	const char *cells[] = { id, ver, a, "->", b, n, list, "tokens", tc, "/", ts,
-	                        m->fallback ? "fallback" : "" };
+	                        m->partial ? "(handshake not in the capture)" : m->fallback ? "fallback" : "" };
 	out_table_row(tb, cells);
 	g_free(id), g_free(ver), g_free(a), g_free(b), g_free(n), g_free(list), g_free(tc), g_free(ts);
 	g_free(streams);

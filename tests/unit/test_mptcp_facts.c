@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
 #include "table/load.h"
 #include "track/tcp_tracker.h"
 
@@ -363,6 +365,68 @@ static void test_examples(void)
 	}
 }
 
+/* client_2: two joins never complete (a SYN never answered, a SYN/ACK too
+ * late); server_2: the packets of a join seen before its SYN form a
+ * connection of their own whose handshake is not in the capture (tshark
+ * numbers it the same way). */
+static void test_failed_and_partial(void)
+{
+	struct tables *t = load_or_skip("v0/client_2.pcap");
+	if (!t)
+		return;
+	guint failed = 0;
+	for (guint i = 0; i < t->tcp->len; i++)
+		failed += tables_tcp(t, i)->sf_state == SF_FAILED_JOIN;
+	g_assert_cmpuint(failed, ==, 2);
+	g_assert_cmpuint(tables_tcp(t, 6)->sf_state, ==, SF_FAILED_JOIN);
+	g_assert_cmpuint(tables_tcp(t, 7)->sf_state, ==, SF_FAILED_JOIN);
+	g_assert_cmpuint(count_events(t, EV_JOIN_FAILED), ==, 2);
+	tables_free(t);
+
+	t = load_or_skip("v0/server_2.pcap");
+	g_assert_cmpuint(t->mptcp->len, ==, 5);
+	const struct mptcp_conn *m = tables_mptcp(t, 1);
+	g_assert_true(m->partial);
+	g_assert_false(m->has_key[0] || m->has_key[1]);
+	g_assert_cmpuint(m->first_stream, ==, 2);
+	g_assert_nonnull(tables_tcp(t, 2)->unlinked_reason);
+	for (guint i = 0; i < t->mptcp->len; i++)
+		g_assert_true(i == 1 || !tables_mptcp(t, i)->partial);
+	tables_free(t);
+}
+
+/* A join whose HMAC does not match the keys is reported: flip one byte of
+ * the MP_JOIN ACK's HMAC in a copy of an example capture. */
+static void test_hmac_mismatch(void)
+{
+	const char *src = g_getenv("MPTCPA_SOURCE_ROOT");
+	char *path = g_build_filename(src ? src : ".", "examples", "basic-client.pcap", NULL);
+	char *data;
+	gsize len;
+	g_assert_true(g_file_get_contents(path, &data, &len, NULL));
+	/* kind 30, length 24, subtype MP_JOIN: the third ACK of the join */
+	const char pattern[] = { 0x1e, 0x18, 0x10 };
+	char *at = memmem(data, len, pattern, sizeof pattern);
+	g_assert_nonnull(at);
+	at[10] ^= 0x01;
+	char *tmp = NULL;
+	int fd = g_file_open_tmp("hmac-XXXXXX.pcap", &tmp, NULL);
+	g_assert_cmpint(fd, >=, 0);
+	close(fd);
+	g_assert_true(g_file_set_contents(tmp, data, (gssize)len, NULL));
+	GError *err = NULL;
+	struct tables *t = capture_load(tmp, NULL, NULL, &err);
+	g_assert_no_error(err);
+	g_assert_true(tables_tcp(t, 1)->join_hmac_bad);
+	g_assert_false(tables_tcp(t, 0)->join_hmac_bad);
+	g_assert_cmpuint(count_events(t, EV_HMAC_MISMATCH), ==, 1);
+	tables_free(t);
+	g_unlink(tmp);
+	g_free(tmp);
+	g_free(data);
+	g_free(path);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -389,5 +453,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/facts/log/mpfail", test_log_mpfail);
 	g_test_add_func("/facts/events", test_events);
 	g_test_add_func("/facts/join-hmacs", test_join_hmacs);
+	g_test_add_func("/facts/failed-and-partial", test_failed_and_partial);
+	g_test_add_func("/facts/hmac-mismatch", test_hmac_mismatch);
 	return g_test_run();
 }
