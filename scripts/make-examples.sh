@@ -2,6 +2,7 @@
 # make-examples.sh - regenerate the small, real MPTCP v1 captures in examples/.
 #
 #   scripts/make-examples.sh [--seed N] [OUTDIR]        (default OUTDIR: examples)
+#   scripts/make-examples.sh [--seed N] --big MB [FILE]  (default FILE: bench/data/big-<MB>MB.pcap)
 #
 # Runs the kernel's own MPTCP stack between three throw-away network namespaces
 # (client, router, server) and records the traffic with tcpdump. Needs root and
@@ -17,13 +18,18 @@
 # (merged into NAME-client.pcap) and on s0 (NAME-server.pcap). Static neighbour
 # entries and IPv6 off: the captures hold only the test's TCP packets.
 # --seed N picks the payload bytes and where the periodic losses fall.
+# --big MB: one benchmark capture instead (not committed): 8 parallel MPTCP
+# connections of 3 subflows each (c1, c2, and c1 to the ADD_ADDR address) upload
+# until the server-side capture (snaplen 96) reaches MB megabytes (10^6 bytes);
+# about 9500 packets per MB. FILE.log gets the peers' lines and tcpdump counters.
 set -euo pipefail
 
-SEED=1
+SEED=1 BIG=
 usage() { sed -n '2,/^set -euo/{/^set/d;s/^# \{0,1\}//;p}' "$0"; exit "${1:-0}"; }
 while [[ ${1:-} == -* ]]; do
     case $1 in
         --seed) [[ ${2:-} =~ ^[0-9]+$ ]] || usage 2; SEED=$2; shift 2 ;;
+        --big) [[ ${2:-} =~ ^[1-9][0-9]*$ ]] || usage 2; BIG=$2; shift 2 ;;
         -h|--help) usage ;;
         *) usage 2 ;;
     esac
@@ -74,9 +80,9 @@ trap 'exit 130' INT TERM
 # read after the peer's DATA_FIN, just before close(); the server also at the
 # client's DATA_FIN (its subflows are still open then). Congestion control: cubic.
 cat >"$TMP/peer.py" <<'EOF'
-import random, signal, socket, struct, sys, time
+import os, random, signal, socket, struct, sys, time
 IPPROTO_MPTCP, SOL_MPTCP, MPTCP_INFO = 262, 284, 1
-signal.alarm(90)
+signal.alarm(int(os.environ.get('PEER_ALARM', '90')))
 
 def info(s):
     try:
@@ -104,12 +110,16 @@ def drain(s):
         n += k
     return n
 
-def pump(s, n, seed):
+def pump(s, n, seed, stop=None):
+    # stop: a file whose appearance ends the upload early (--big)
     block = random.Random(seed).randbytes(65536)
-    left = n
+    left, k = n, 0
     while left:
         left -= s.send(block[:min(left, len(block))])
-    return n
+        k += 1
+        if stop and k % 16 == 0 and os.path.exists(stop):
+            break
+    return n - left
 
 role, addr, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
 if role == 'server':
@@ -130,12 +140,13 @@ if role == 'server':
     s.close()
 else:
     upload, seed = int(sys.argv[4]), int(sys.argv[5])
+    stop = sys.argv[6] if len(sys.argv) > 6 else None
     s = mptcp_socket()
     s.settimeout(60)
     t0 = time.time()
     s.connect((addr, port))
     local = s.getsockname()
-    tx = pump(s, upload, seed)
+    tx = pump(s, upload, seed, stop)
     s.shutdown(socket.SHUT_WR)
     rx = drain(s)
     dt = time.time() - t0
@@ -198,8 +209,9 @@ topology() {
 }
 
 # ---------------------------------------------------------------- capture
+SNAP=128 TCPDUMP_OPTS=(-U --immediate-mode)
 capture() {  # capture NS IF FILE
-    ip netns exec "$1" tcpdump -n -i "$2" -s 128 -U --immediate-mode -w "$3" 2>"$3.err" &
+    ip netns exec "$1" tcpdump -n -i "$2" -s $SNAP "${TCPDUMP_OPTS[@]}" -w "$3" 2>"$3.err" &
     BG+=($!)
     for _ in $(seq 100); do grep -q 'listening on' "$3.err" 2>/dev/null && return; sleep 0.05; done
     die "tcpdump on $2 did not start"
@@ -408,7 +420,63 @@ EOF
     done
 }
 
+# ---------------------------------------------------------------- benchmark capture
+# big MB FILE: 8 parallel connections (ports 5201-5208), 3 subflows each, upload
+# until the server capture reaches MB megabytes; then every client stops
+# (DATA_FIN), the servers reply 1000 bytes and close. Paths at 400 and 200 mbit
+# (the veth pairs and tcpdump keep up on 2 cores; a faster path drops packets in
+# tcpdump). Server-side capture only, snaplen 96, 64 MiB tcpdump buffer.
+big() {
+    local mb=$1 file=$2 dir=$TMP/big k cap log size clients=() servers=()
+    mkdir -p "$(dirname "$file")" "$dir"
+    file=$(cd "$(dirname "$file")" && pwd)/$(basename "$file")
+    log=$file.log cap=$dir/s0.pcap
+    say "big: 8 connections x 3 subflows, until the server capture holds $mb MB"
+    topology 400 200
+    ip -n $S mptcp endpoint add 198.19.1.2 dev s0 signal
+    SNAP=96 TCPDUMP_OPTS=(-B 65536)
+    capture $S s0 "$cap"
+    export PEER_ALARM=$((120 + mb))
+    for k in 1 2 3 4 5 6 7 8; do
+        ip netns exec $S python3 "$TMP/peer.py" server 0.0.0.0 $((5200 + k)) 1000 "$((SEED + k))" \
+            "$dir/ready$k" >"$dir/server$k.out" 2>&1 &
+        servers+=($!); BG+=($!)
+    done
+    for k in 1 2 3 4 5 6 7 8; do
+        for _ in $(seq 100); do [[ -e $dir/ready$k ]] && break; sleep 0.05; done
+        [[ -e $dir/ready$k ]] || { cat "$dir/server$k.out" >&2; die "server $k did not start"; }
+    done
+    for k in 1 2 3 4 5 6 7 8; do
+        ip netns exec $C python3 "$TMP/peer.py" client 198.19.0.2 $((5200 + k)) $((1 << 50)) \
+            "$((SEED + k))" "$dir/stop" >"$dir/client$k.out" 2>&1 &
+        clients+=($!); BG+=($!)
+    done
+    while kill -0 "${clients[0]}" 2>/dev/null; do
+        size=$(stat -c %s "$cap")
+        ((size < mb * 1000000)) || { touch "$dir/stop"; break; }
+        sleep 0.05
+    done
+    for k in "${clients[@]}"; do wait "$k" || die "a client failed: $(cat "$dir"/client*.out)"; done
+    for k in "${servers[@]}"; do wait "$k" || die "a server failed: $(cat "$dir"/server*.out)"; done
+    sleep 1    # last ACKs
+    {
+        echo "# big capture (seed $SEED): 8 connections x 3 subflows, target $mb MB, kernel $(uname -r)"
+        echo "## peers"; cat "$dir"/client*.out "$dir"/server*.out
+        echo "## tc (router)"; tc -n $R -s qdisc show | grep -E '^qdisc|Sent|dropped'
+    } >"$log"
+    teardown
+    echo "## tcpdump: $(grep -h 'captured\|received\|dropped' "$cap.err" | paste -sd ' ')" >>"$log"
+    cp "$cap" "$file"
+    chmod 644 "$file"
+    say "$file: $(capinfos -c -M "$file" | awk -F': *' '/Number of packets/{print $2}') packets, $(stat -c %s "$file") bytes"
+    grep '^## tcpdump' "$log" >&2
+}
+
 # ---------------------------------------------------------------- main
+if [[ -n $BIG ]]; then
+    big "$BIG" "${1:-bench/data/big-${BIG}MB.pcap}"
+    exit 0
+fi
 mkdir -p "$OUT/logs"
 OUT=$(cd "$OUT" && pwd)
 scenario basic 1500000 1000 20 10 0 0 "2 subflows, upload 1500000 B, reply 1000 B"

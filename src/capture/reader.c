@@ -35,6 +35,21 @@ static uint16_t ng_u16(const struct capture_reader *r, const uint8_t *p)
 	return r->ng_swap ? GUINT16_SWAP_LE_BE(v) : v;
 }
 
+/* Moves the walker n bytes on by reading them: fseek on a stream being read
+ * drops its buffer and costs a system call, once per packet here.  A short
+ * read (the file ends inside the block) is not an error, as for fseek: the
+ * next header read fails instead. */
+static void ng_skip(FILE *f, size_t n)
+{
+	char buf[2048];
+	while (n > 0) {
+		size_t k = n < sizeof buf ? n : sizeof buf;
+		if (fread(buf, 1, k, f) != k)
+			return;
+		n -= k;
+	}
+}
+
 /* Advances the pcapng walker to the next packet block and returns its
  * interface id (0 when unknown).  Blocks other than EPB/SPB/PB are skipped;
  * a section header resets the byte order. */
@@ -50,8 +65,9 @@ static uint16_t ng_next_iface(struct capture_reader *r)
 			r->ng_swap = magic != 0x1A2B3C4D;
 		}
 		uint32_t type = ng_u32(r, hdr), len = ng_u32(r, hdr + 4);
-		if (len < 12 || len % 4 != 0 || fseek(r->ng, (long)len - 12, SEEK_CUR) != 0)
+		if (len < 12 || len % 4 != 0)
 			break;
+		ng_skip(r->ng, len - 12);
 		if (type == 6) /* EPB: 32-bit interface id */
 			return (uint16_t)ng_u32(r, hdr + 8);
 		if (type == 2) /* obsolete PB: 16-bit interface id, then 16-bit drops count */

@@ -4,13 +4,32 @@
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include "capture/reader.h"
 #include "export/columns.h"
 #include "table/load.h"
 
+/* An existing device or pipe (/dev/null, a FIFO) is written in place:
+ * renaming a temporary file over it would replace it (as root, /dev/null). */
+static bool open_in_place(struct atomic_file *af, const char *path, GError **err)
+{
+	af->path = g_strdup(path);
+	af->fp = fopen(path, "w");
+	if (!af->fp) {
+		g_set_error(err, MPTCPA_ERROR, MPTCPA_ERR_OPEN, "%s: cannot write: %s", path, g_strerror(errno));
+		g_free(af->path);
+		af->path = NULL;
+		return false;
+	}
+	return true;
+}
+
 bool atomic_open(struct atomic_file *af, const char *path, GError **err)
 {
 	memset(af, 0, sizeof *af);
+	struct stat st;
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+		return open_in_place(af, path, err);
 	af->path = g_strdup(path);
 	af->tmp = g_strdup_printf("%s.tmp-XXXXXX", path);
 	int fd = g_mkstemp(af->tmp);
@@ -31,11 +50,12 @@ bool atomic_commit(struct atomic_file *af, GError **err)
 	if (fclose(af->fp) != 0)
 		ok = false;
 	af->fp = NULL;
-	if (ok && rename(af->tmp, af->path) != 0)
+	if (ok && af->tmp && rename(af->tmp, af->path) != 0)
 		ok = false;
 	if (!ok) {
 		g_set_error(err, MPTCPA_ERROR, MPTCPA_ERR_OPEN, "%s: write failed: %s", af->path, g_strerror(errno));
-		unlink(af->tmp);
+		if (af->tmp)
+			unlink(af->tmp);
 	}
 	g_free(af->path);
 	g_free(af->tmp);
@@ -77,14 +97,26 @@ enum export_format export_format_guess(const char *path)
 	return EXP_CSV;
 }
 
-/* quotes a CSV value holding the delimiter, a quote, a comma list or a newline */
-static void csv_value(GString *line, const char *v, size_t n, char delim)
+/* the bytes that make a CSV value quoted: the delimiter, a quote, a comma
+ * (lists) or a newline; one table lookup per byte of every value */
+static void csv_special_init(bool special[256], char delim)
 {
-	bool quote = false;
+	memset(special, 0, 256);
+	special[(unsigned char)delim] = special['"'] = special[','] = special['\n'] = true;
+}
+
+static bool csv_needs_quotes(const bool special[256], const char *v, size_t n)
+{
 	for (size_t i = 0; i < n; i++)
-		if (v[i] == delim || v[i] == '"' || v[i] == ',' || v[i] == '\n')
-			quote = true;
-	if (!quote) {
+		if (special[(unsigned char)v[i]])
+			return true;
+	return false;
+}
+
+/* appends a CSV value, quoted when it needs it */
+static void csv_value(GString *line, const char *v, size_t n, char delim, const bool special[256])
+{
+	if (!csv_needs_quotes(special, v, n)) {
 		g_string_append_len(line, v, (gssize)n);
 		return;
 	}
@@ -139,6 +171,7 @@ struct text_writer {
 	GString *line, *v;
 	struct atomic_file af;
 	bool to_stdout;
+	bool special[256];       /* CSV: bytes that need quotes */
 };
 
 static bool writer_open(struct text_writer *w, const char *path, const struct export_opts *o, GError **err)
@@ -152,6 +185,10 @@ static bool writer_open(struct text_writer *w, const char *path, const struct ex
 			return false;
 		w->fp = w->af.fp;
 	}
+	/* rows are small and many: fewer, larger writes */
+	if (!w->to_stdout)
+		setvbuf(w->fp, NULL, _IOFBF, 1 << 20);
+	csv_special_init(w->special, o->delimiter);
 	w->cols = o->columns ? g_ptr_array_ref(o->columns) : columns_default();
 	w->line = g_string_sized_new(512);
 	w->v = g_string_sized_new(64);
@@ -174,35 +211,103 @@ static bool writer_close(struct text_writer *w, bool ok, GError **err)
 	return atomic_commit(&w->af, err);
 }
 
-static void write_row(struct text_writer *w, const struct tables *t, uint32_t row)
+static void write_json_row(struct text_writer *w, const struct tables *t, uint32_t row)
 {
 	const struct export_opts *o = w->o;
 	GString *line = w->line, *v = w->v;
-	char sep = o->format == EXP_TSV ? '\t' : o->delimiter;
 	g_string_truncate(line, 0);
-	if (o->format == EXP_JSONL)
-		g_string_append_c(line, '{');
+	g_string_append_c(line, '{');
 	for (guint i = 0; i < w->cols->len; i++) {
 		const struct column *c = w->cols->pdata[i];
 		g_string_truncate(v, 0);
 		c->format(t, row, v);
-		if (o->format == EXP_JSONL) {
-			if (i)
-				g_string_append_c(line, ',');
-			g_string_append_c(line, '"');
-			g_string_append(line, o->tshark_names ? c->tshark : c->name);
-			g_string_append(line, "\":");
-			json_value(line, c, v->str, v->len);
-			continue;
-		}
+		if (i)
+			g_string_append_c(line, ',');
+		g_string_append_c(line, '"');
+		g_string_append(line, o->tshark_names ? c->tshark : c->name);
+		g_string_append(line, "\":");
+		json_value(line, c, v->str, v->len);
+	}
+	g_string_append(line, "}\n");
+	fwrite(line->str, 1, line->len, w->fp);
+}
+
+#define ONES8 0x0101010101010101ull
+#define HIGH8 0x8080808080808080ull
+#define LOW7 0x7f7f7f7f7f7f7f7full
+
+/* number of bytes of x below `below` (at most 128), exactly: no carry crosses
+ * a byte (the bit-twiddling "countless") */
+static inline uint64_t count_below(uint64_t x, uint64_t below)
+{
+	uint64_t t = ((ONES8 * (127 + below)) - (x & LOW7)) & ~x & HIGH8;
+	return ((t >> 7) * ONES8) >> 56;
+}
+
+/* True when a CSV line written without quotes is exactly what quoting would
+ * write.  Every byte that makes a value quoted (delimiter, quote, comma,
+ * newline) is below `below`; when the only such bytes in the line are the
+ * ncols - 1 delimiters between the values, no value holds one.  Anything else
+ * (a space, say) sends the line to the exact check, value by value. */
+static bool csv_line_plain(const char *s, size_t n, char delim, guint ncols)
+{
+	unsigned below = MAX(MAX((unsigned)(unsigned char)delim, (unsigned)'"'), MAX((unsigned)',', (unsigned)'\n')) + 1;
+	if (below > 128)
+		return false;
+	uint64_t count = 0;
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x;
+		memcpy(&x, s + i, 8);
+		count += count_below(x, below);
+	}
+	for (; i < n; i++)
+		count += (unsigned char)s[i] < below;
+	return count + 1 == ncols;
+}
+
+/* CSV with the values checked one by one: the rare one that needs quotes is
+ * moved out and appended again, quoted */
+static void format_csv_checked(struct text_writer *w, const struct tables *t, uint32_t row, char sep)
+{
+	GString *line = w->line, *v = w->v;
+	g_string_truncate(line, 0);
+	for (guint i = 0; i < w->cols->len; i++) {
+		const struct column *c = w->cols->pdata[i];
 		if (i)
 			g_string_append_c(line, sep);
-		if (o->format == EXP_CSV)
-			csv_value(line, v->str, v->len, sep);
-		else
-			g_string_append_len(line, v->str, (gssize)v->len);
+		size_t start = line->len;
+		c->format(t, row, line);
+		if (csv_needs_quotes(w->special, line->str + start, line->len - start)) {
+			g_string_truncate(v, 0);
+			g_string_append_len(v, line->str + start, (gssize)(line->len - start));
+			g_string_truncate(line, start);
+			csv_value(line, v->str, v->len, sep, w->special);
+		}
 	}
-	g_string_append(line, o->format == EXP_JSONL ? "}\n" : "\n");
+}
+
+/* CSV and TSV: every value is formatted straight into the line; a CSV line is
+ * then checked once, and built again value by value if some value needs quotes */
+static void write_row(struct text_writer *w, const struct tables *t, uint32_t row)
+{
+	const struct export_opts *o = w->o;
+	if (o->format == EXP_JSONL) {
+		write_json_row(w, t, row);
+		return;
+	}
+	GString *line = w->line;
+	char sep = o->format == EXP_TSV ? '\t' : o->delimiter;
+	g_string_truncate(line, 0);
+	for (guint i = 0; i < w->cols->len; i++) {
+		const struct column *c = w->cols->pdata[i];
+		if (i)
+			g_string_append_c(line, sep);
+		c->format(t, row, line);
+	}
+	if (o->format == EXP_CSV && !csv_line_plain(line->str, line->len, sep, w->cols->len))
+		format_csv_checked(w, t, row, sep);
+	g_string_append_c(line, '\n');
 	fwrite(line->str, 1, line->len, w->fp);
 }
 

@@ -496,6 +496,16 @@ static guint sent_lower_bound(const struct sent_list *l, uint64_t v)
 	 * below goes right (whatever the order of overlapping entries) */
 	if (hi > lo && l->max_lo < v)
 		return hi;
+	/* The list is sorted by lo, so its lower bound is unique: data of the
+	 * slower subflows lands near the end, found by galloping back from it
+	 * (recent entries, in cache) before the binary search. */
+	for (guint step = 1; hi - lo > step; step *= 2) {
+		if (g_array_index(a, struct sent, hi - step).lo < v) {
+			lo = hi - step + 1;
+			break;
+		}
+		hi -= step;
+	}
 	while (lo < hi) {
 		guint mid = lo + (hi - lo) / 2;
 		if (g_array_index(a, struct sent, mid).lo < v)
@@ -594,11 +604,12 @@ static uint64_t union_add(GArray *u, uint64_t lo, uint64_t hi)
 #define PRUNE_EVERY 1024
 
 /* drops the n live entries after *head; moves the rest down once the dropped
- * entries are the majority of the array */
+ * entries outnumber a sixteenth of the live ones (at most 16 moves per dropped
+ * entry, at most 1/16 of the memory held by dropped ones) */
 static void drop_front(GArray *a, guint *head, guint n)
 {
 	*head += n;
-	if (*head > a->len / 2) {
+	if (*head > (a->len - *head) / 16) {
 		g_array_remove_range(a, 0, *head);
 		*head = 0;
 	}

@@ -18,13 +18,16 @@ struct tcp_tracker {
 
 static guint flow_hash(gconstpointer p)
 {
-	const struct flow_key *k = p;
-	/* FNV-1a over the key bytes: cheap and spreads ports well */
-	const uint8_t *b = (const uint8_t *)k;
-	uint32_t h = 2166136261u;
-	for (size_t i = 0; i < sizeof *k; i++)
-		h = (h ^ b[i]) * 16777619u;
-	return h;
+	/* multiply-xorshift over the key as 64-bit words (its padding is zeroed
+	 * by flow_key_of): a few instructions instead of one round per byte */
+	uint64_t w[(sizeof(struct flow_key) + 7) / 8] = { 0 };
+	memcpy(w, p, sizeof(struct flow_key));
+	uint64_t h = 0x9e3779b97f4a7c15ull;
+	for (size_t i = 0; i < G_N_ELEMENTS(w); i++) {
+		h = (h ^ w[i]) * 0xff51afd7ed558ccdull;
+		h ^= h >> 32;
+	}
+	return (guint)h;
 }
 
 static gboolean flow_equal(gconstpointer a, gconstpointer b)

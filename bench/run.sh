@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# run.sh - the performance benchmark (not part of the test suite).
+#
+#   bench/run.sh [-B BUILD] [-n RUNS] [--tshark-runs N] [--tshark-max-mb MB] [--make] [CAPTURE...]
+#
+# For each CAPTURE (default: bench/data/big-53MB.pcap and bench/data/big-530MB.pcap,
+# about 0.5M and 5M packets of real MPTCP v1 traffic) it times, RUNS times
+# each (default 5), and reports the median:
+#   (a) pcap_loop: a bare libpcap loop that reads every packet (the floor)
+#   (b) mptcpanalyzer -r -l CAPTURE list_mptcp_connections   (decode, no cache)
+#   (c) the same without -r, the cache filled by a first run  (warm cache)
+#   (d) mptcpexporter CAPTURE -o out.csv                     (streaming export)
+#   (e) tshark with MPTCP analysis on, exporting the original tool's fields
+#       (--tshark-runs times, default 1; skipped above --tshark-max-mb, default 100)
+# plus load_mem (capture_load() alone): what the loaded tables cost per packet.
+# Columns: wall time (median), CPU time user+sys (median), packets/s and MB/s
+# (from the wall time), peak RSS (largest of the runs).  Each capture is read
+# once before the runs: every case reads it from the page cache.
+# --make: make the missing default captures with scripts/make-examples.sh --big
+# (root, kernel MPTCP; about 10 s and 90 s).  The machine: see the header lines.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+TOP=$(dirname "$HERE")
+BUILD=$TOP/build RUNS=5 TSHARK_RUNS=1 TSHARK_MAX_MB=100 MAKE=0
+usage() { sed -n '2,/^set -euo/{/^set/d;s/^# \{0,1\}//;p}' "$0"; exit "${1:-0}"; }
+while [[ ${1:-} == -* ]]; do
+    case $1 in
+        -B) BUILD=$(cd "$2" && pwd); shift 2 ;;
+        -n) [[ ${2:-} =~ ^[1-9][0-9]*$ ]] || usage 2; RUNS=$2; shift 2 ;;
+        --tshark-runs) [[ ${2:-} =~ ^[0-9]+$ ]] || usage 2; TSHARK_RUNS=$2; shift 2 ;;
+        --tshark-max-mb) [[ ${2:-} =~ ^[0-9]+$ ]] || usage 2; TSHARK_MAX_MB=$2; shift 2 ;;
+        --make) MAKE=1; shift ;;
+        -h|--help) usage ;;
+        *) usage 2 ;;
+    esac
+done
+CAPS=("$@")
+((${#CAPS[@]})) || CAPS=("$HERE/data/big-53MB.pcap" "$HERE/data/big-530MB.pcap")
+
+say() { printf '%s\n' "$*" >&2; }
+die() { say "run.sh: $*"; exit 1; }
+
+# ---------------------------------------------------------------- captures, programs
+for c in "${CAPS[@]}"; do
+    [[ -f $c ]] && continue
+    mb=$(basename "$c" | sed -n 's/^big-\([0-9]*\)MB\.pcap$/\1/p')
+    ((MAKE)) && [[ -n $mb ]] || die "$c is missing (default captures: run with --make, as root)"
+    (cd "$TOP" && scripts/make-examples.sh --big "$mb" "$c")
+done
+ninja -C "$BUILD" mptcpanalyzer mptcpexporter bench/pcap_loop bench/load_mem >/dev/null ||
+    die "cannot build in $BUILD (meson setup $BUILD $TOP first)"
+[[ -x /usr/bin/time ]] || die "/usr/bin/time is needed (Debian package: time)"
+TMP=$(mktemp -d /tmp/mptcpa-bench.XXXXXX)
+trap 'rm -rf "$TMP"' EXIT
+# the analyzer reads no user configuration and keeps its cache here
+export XDG_CONFIG_HOME=$TMP/config XDG_CACHE_HOME=$TMP/cache
+mkdir -p "$XDG_CONFIG_HOME"
+
+# ---------------------------------------------------------------- timing
+# measure N CMD...: runs CMD N times (stdout to $TMP/out); sets WALL and CPU
+# (medians, seconds) and RSS (largest peak, KiB)
+measure() {
+    local n=$1 i t0 t1 walls=() cpus=() rss=0 u s m
+    shift
+    for ((i = 0; i < n; i++)); do
+        t0=$(date +%s%N)
+        /usr/bin/time -f '%U %S %M' -o "$TMP/time" "$@" >"$TMP/out" 2>"$TMP/err" ||
+            die "failed: $* ($(tail -n 3 "$TMP/err"))"
+        t1=$(date +%s%N)
+        read -r u s m < <(tail -n 1 "$TMP/time")
+        walls+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.4f", (b - a) / 1e9}')")
+        cpus+=("$(awk -v u="$u" -v s="$s" 'BEGIN{printf "%.2f", u + s}')")
+        ((m > rss)) && rss=$m
+    done
+    WALL=$(printf '%s\n' "${walls[@]}" | sort -g | awk '{v[NR]=$1} END{print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2}')
+    CPU=$(printf '%s\n' "${cpus[@]}" | sort -g | awk '{v[NR]=$1} END{print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2}')
+    RSS=$rss
+}
+
+# row NAME: one line of the results table from WALL, CPU, RSS
+row() {
+    awk -v n="$1" -v w="$WALL" -v c="$CPU" -v r="$RSS" -v p="$PKTS" -v b="$BYTES" -v k="$2" 'BEGIN{
+        printf "| %-44s | %5s | %8.3f | %6.2f | %7.2f | %7.1f | %8.1f |\n",
+               n, k, w, c, p / w / 1e6, b / w / 1e6, r / 1024 }'
+}
+
+tshark_fields=(
+  frame.number frame.time_epoch frame.time_relative
+  ip.src ip.dst ipv6.src ipv6.dst
+  tcp.stream tcp.srcport tcp.dstport tcp.flags tcp.seq tcp.seq_raw tcp.ack tcp.ack_raw tcp.len
+  tcp.window_size tcp.options.timestamp.tsval tcp.options.timestamp.tsecr
+  tcp.analysis.retransmission
+  mptcp.stream mptcp.expected_token
+  tcp.options.mptcp.subtype tcp.options.mptcp.version
+  tcp.options.mptcp.sendkey tcp.options.mptcp.recvkey tcp.options.mptcp.recvtok
+  tcp.options.mptcp.datafin.flag tcp.options.mptcp.rawdataseqno tcp.options.mptcp.rawdataack
+  tcp.options.mptcp.subflowseqno tcp.options.mptcp.datalvllen tcp.options.mptcp.addrid
+  tcp.options.mptcp.backup.flag
+  mptcp.rawdsn64 mptcp.dsn mptcp.ack mptcp.related_mapping mptcp.reinjection_of mptcp.reinjected_in
+)
+# tshark_cmd CAPTURE: TSHARK, tshark with the options and fields of the original
+# tool (as in tshark-reference.sh in ../shared/tools), output on stdout
+tshark_cmd() {
+    local f
+    TSHARK=(env WIRESHARK_CONFIG_DIR="$TMP/wireshark" tshark -r "$1" -n
+        -o tcp.analyze_sequence_numbers:TRUE -o tcp.relative_sequence_numbers:TRUE
+        -o mptcp.analyze_mptcp:TRUE -o mptcp.analyze_mappings:TRUE
+        -o mptcp.relative_sequence_numbers:TRUE -o mptcp.intersubflows_retransmission:TRUE
+        -2 -R tcp -T fields -E header=y -E separator=/t -E occurrence=a -E 'aggregator=,')
+    for f in "${tshark_fields[@]}"; do TSHARK+=(-e "$f"); done
+}
+
+# ---------------------------------------------------------------- machine
+echo "# mptcpanalyzer benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
+echo "# $(nproc) CPUs: $(lscpu | sed -n 's/^Model name: *//p'), $(free -g | awk '/^Mem:/{print $2}') GiB RAM, kernel $(uname -r)"
+echo "# build: $BUILD ($(meson introspect "$BUILD" --buildoptions 2>/dev/null | python3 -c 'import json,sys; print(next(o["value"] for o in json.load(sys.stdin) if o["name"]=="buildtype"))' 2>/dev/null || echo '?'))"
+echo "# runs per case: $RUNS (median); tshark: $TSHARK_RUNS; load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# ---------------------------------------------------------------- cases
+for CAP in "${CAPS[@]}"; do
+    cat "$CAP" >/dev/null   # into the page cache
+    read -r PKTS _ < <("$BUILD/bench/pcap_loop" "$CAP")
+    BYTES=$(stat -c %s "$CAP")
+    echo
+    echo "## $(basename "$CAP"): $PKTS packets, $(awk -v b="$BYTES" 'BEGIN{printf "%.1f", b / 1e6}') MB"
+    echo
+    echo "| case                                         | runs  | wall s   | CPU s  | Mpkt/s  | MB/s    | RSS MiB  |"
+    echo "| -------------------------------------------- | ----- | -------- | ------ | ------- | ------- | -------- |"
+    measure "$RUNS" "$BUILD/bench/pcap_loop" "$CAP"
+    A=$WALL; row "(a) libpcap loop (floor)" "$RUNS"
+    measure "$RUNS" "$BUILD/mptcpanalyzer" -r -l "$CAP" list_mptcp_connections
+    B=$WALL; row "(b) mptcpanalyzer -r list_mptcp_connections" "$RUNS"
+    "$BUILD/mptcpanalyzer" -l "$CAP" list_mptcp_connections >/dev/null 2>&1   # fills the cache
+    cached=$("$BUILD/mptcpanalyzer" -d 1 -l "$CAP" list_mptcp_connections 2>&1 >/dev/null | grep -c 'cache: loaded' || true)
+    measure "$RUNS" "$BUILD/mptcpanalyzer" -l "$CAP" list_mptcp_connections
+    C=$WALL; row "(c) ... warm cache$( ((cached)) || echo ' (CACHE NOT USED)')" "$RUNS"
+    measure "$RUNS" "$BUILD/mptcpexporter" "$CAP" -o "$TMP/out.csv"
+    D=$WALL; D_RSS=$RSS; row "(d) mptcpexporter -o out.csv" "$RUNS"
+    E=
+    if ((TSHARK_RUNS)) && command -v tshark >/dev/null && ((BYTES <= TSHARK_MAX_MB * 1000000)); then
+        tshark_cmd "$CAP"
+        measure "$TSHARK_RUNS" "${TSHARK[@]}"
+        E=$WALL; row "(e) tshark, MPTCP analysis, the tool's fields" "$TSHARK_RUNS"
+    fi
+    "$BUILD/bench/load_mem" "$CAP" >"$TMP/mem"
+    get() { sed -n "s/^$1=//p" "$TMP/mem"; }
+    echo
+    awk -v a="$A" -v b="$B" -v c="$C" -v d="$D" -v e="$E" -v p="$PKTS" 'BEGIN{
+        printf "ratios: (b)/(a) = %.1f (target <= 2), (d)/(a) = %.1f (target <= 4)", b / a, d / a
+        if (e != "") printf ", (e)/(b) = %.0f (target >= 200)", e / b
+        printf "; (c) = %.3f s (target < 0.1 s per 500k packets: %.3f s)\n", c, 0.1 * p / 500000 }'
+    echo "loaded tables: sizeof(struct pkt) $(get sizeof_pkt) + $(get options_per_packet) options x $(get sizeof_mptcp_option) B = $(get table_bytes_per_packet) B/packet;" \
+         "RSS after capture_load - before: $(get rss_bytes_per_packet) B/packet (peak $(get peak_bytes_per_packet)); target <= 64;" \
+         "capture_load alone: $(get seconds) s"
+    echo "mptcpexporter peak RSS: $(awk -v r="$D_RSS" 'BEGIN{printf "%.1f", r / 1024}') MiB"
+done
