@@ -6,6 +6,7 @@
  * bytes, window shifts, subflow states.  The file is mapped and split in
  * place: nothing is allocated per row but the table rows themselves. */
 #include "table/csv_load.h"
+#include "track/tcp_tracker.h"
 
 #include <arpa/inet.h>
 #include <stdarg.h>
@@ -549,33 +550,6 @@ static bool packet_dir(struct loader *L, const struct tcp_conn *c, int *dir)
 	return true;
 }
 
-/* sequence bookkeeping as the TCP tracker does it: unique bytes, retransmissions */
-static bool dir_account(struct tcp_dir *td, uint32_t seq, uint32_t len, uint16_t flags)
-{
-	bool syn = flags & TCPF_SYN, fin = flags & TCPF_FIN;
-	uint32_t seglen = len + (syn ? 1 : 0) + (fin ? 1 : 0);
-	if (seglen == 0)
-		return false;
-	bool rtx = false;
-	uint32_t end = seq + seglen;
-	int32_t ahead = (int32_t)(end - td->next_seq);
-	int32_t behind = (int32_t)(td->next_seq - seq);
-	if (behind > 0) {
-		rtx = true;
-		td->rtx_packets++;
-		td->rtx_bytes += len;
-	}
-	if (ahead > 0) {
-		uint32_t fresh = (uint32_t)ahead;
-		if (syn && fresh > 0)
-			fresh--;
-		if (fin && fresh > 0)
-			fresh--;
-		td->unique_bytes += fresh < len ? fresh : len;
-		td->next_seq = end;
-	}
-	return rtx;
-}
 
 /* seq/ack as on the wire when the CSV has them, else the relative ones (base 0) */
 static void packet_seq(struct loader *L, struct tcp_dir *td, struct pkt *p)
@@ -590,7 +564,7 @@ static void packet_seq(struct loader *L, struct tcp_dir *td, struct pkt *p)
 			td->base_seq = p->seq - (uint32_t)num(L, F_TCPSEQ);
 		else if (raw)
 			td->base_seq = syn ? p->seq : p->seq - 1;
-		td->next_seq = syn ? p->seq + 1 : p->seq;
+		td->next_seq = p->seq; /* tcp_dir_account advances it past a SYN */
 	} else if (raw && !rel && syn && !td->syn) {
 		td->base_seq = p->seq; /* a late SYN/ACK defines the base, as in the tracker */
 	}
@@ -629,7 +603,7 @@ static void stream_count(struct tcp_conn *c, int dir, struct pkt *p)
 	td->last_ns = p->ts_ns;
 	td->packets++;
 	td->bytes += p->tcplen;
-	if (dir_account(td, p->seq, p->tcplen, p->flags))
+	if (tcp_dir_account(td, p->seq, p->tcplen, p->flags))
 		p->marks |= PF_RETRANS;
 	if (p->flags & TCPF_SYN)
 		td->syn = true;

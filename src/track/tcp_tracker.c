@@ -108,43 +108,50 @@ static int packet_dir(const struct tcp_conn *c, const struct decoded *d)
 
 static void dir_set_base(struct tcp_dir *td, uint32_t seq, bool syn)
 {
+	/* a SYN occupies its own sequence number; without it the packet's first
+	 * byte is relative sequence 1 */
 	td->base_seq = syn ? seq : seq - 1;
-	td->next_seq = syn ? seq + 1 : seq;
+	td->next_seq = seq;
 	td->has_base = true;
 }
 
-/* sequence bookkeeping: unique bytes and retransmissions */
+bool tcp_dir_account(struct tcp_dir *td, uint32_t seq, uint32_t len, uint16_t flags)
+{
+	bool syn = flags & TCPF_SYN, fin = flags & TCPF_FIN;
+	uint32_t seglen = len + (syn ? 1 : 0) + (fin ? 1 : 0);
+	if (seglen == 0)
+		return false;
+	bool rtx = false;
+	uint32_t end = seq + seglen;
+	int32_t ahead = (int32_t)(end - td->next_seq);
+	int32_t behind = (int32_t)(td->next_seq - seq);
+	if (behind > 0) {
+		/* starts before what was already sent: (partly) retransmitted */
+		rtx = true;
+		td->rtx_packets++;
+		td->rtx_bytes += len;
+	}
+	if (ahead > 0) {
+		uint32_t fresh = (uint32_t)ahead;
+		if (syn && fresh > 0)
+			fresh--;
+		if (fin && fresh > 0)
+			fresh--;
+		td->unique_bytes += fresh < len ? fresh : len;
+		td->next_seq = end;
+	}
+	return rtx;
+}
+
+/* base sequence of the direction, then sequence bookkeeping */
 static bool dir_account(struct tcp_dir *td, const struct decoded *d)
 {
-	uint32_t len = d->tcplen;
-	bool syn = d->flags & TCPF_SYN, fin = d->flags & TCPF_FIN;
+	bool syn = d->flags & TCPF_SYN;
 	if (!td->has_base)
 		dir_set_base(td, d->seq, syn);
 	else if (syn && !td->syn)
 		td->base_seq = d->seq; /* a late SYN/ACK still defines the base, as in tshark */
-	uint32_t seglen = len + (syn ? 1 : 0) + (fin ? 1 : 0);
-	bool rtx = false;
-	if (seglen > 0) {
-		uint32_t end = d->seq + seglen;
-		int32_t ahead = (int32_t)(end - td->next_seq);
-		int32_t behind = (int32_t)(td->next_seq - d->seq);
-		if (behind > 0 && !(syn && td->packets == 0)) {
-			/* starts before what was already sent: (partly) retransmitted */
-			rtx = true;
-			td->rtx_packets++;
-			td->rtx_bytes += len;
-		}
-		if (ahead > 0) {
-			uint32_t fresh = (uint32_t)ahead;
-			if (syn && fresh > 0)
-				fresh--;
-			if (fin && fresh > 0)
-				fresh--;
-			td->unique_bytes += fresh < len ? fresh : len;
-			td->next_seq = end;
-		}
-	}
-	return rtx;
+	return tcp_dir_account(td, d->seq, d->tcplen, d->flags);
 }
 
 uint32_t tcp_tracker_add(struct tcp_tracker *tt, const struct decoded *d)

@@ -17,6 +17,10 @@ void tcp_tracker_free(struct tcp_tracker *tt);
  * updates its stream; returns the new packet row. */
 uint32_t tcp_tracker_add(struct tcp_tracker *tt, const struct decoded *d);
 
+/* Sequence bookkeeping of one segment in its direction: unique bytes,
+ * retransmitted packets and bytes; true when it is a retransmission. */
+bool tcp_dir_account(struct tcp_dir *td, uint32_t seq, uint32_t len, uint16_t flags);
+
 /* Window scaled by the negotiated factor (raw when unknown or on a SYN). */
 uint32_t tcp_window_scaled(const struct tables *t, const struct pkt *p);
 

@@ -110,6 +110,9 @@ static void test_client2(void)
 		g_assert_cmpuint(g_array_index(m->subflows, uint32_t, i), ==, want[i]);
 	g_assert_cmpuint(m->dir[0].unique_bytes, ==, 456);
 	g_assert_cmpuint(m->dir[1].unique_bytes, ==, 308);
+	/* the first SYN was sent twice (tshark: tcp.analysis.retransmission) */
+	g_assert_cmpuint(tables_tcp(t, 0)->dir[0].rtx_packets, ==, 1);
+	g_assert_cmpuint(tables_tcp(t, 0)->dir[1].rtx_packets, ==, 0);
 	for (guint i = 0; i < t->mptcp->len; i++)
 		g_assert_cmpuint(tables_mptcp(t, i)->subflows->len, ==, 4);
 
@@ -361,6 +364,10 @@ static void test_examples(void)
 			}
 		}
 		g_assert_cmpuint(data, ==, m->dir[0].bytes + m->dir[1].bytes);
+		/* basic: no loss, so no TCP retransmission (a SYN is not one) */
+		for (guint s = 0; !ex[i].reinjections && s < t->tcp->len; s++)
+			for (int d = 0; d < 2; d++)
+				g_assert_cmpuint(tables_tcp(t, s)->dir[d].rtx_packets, ==, 0);
 		tables_free(t);
 	}
 }
