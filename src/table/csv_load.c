@@ -1000,14 +1000,7 @@ static void packet_data(struct loader *L, struct tcp_conn *c, int dir, uint32_t 
 		return;
 	struct mptcp_dir *d = &m->dir[mdir];
 	uint64_t lo = p->dsn, hi = p->dsn + p->tcplen;
-	if (d->bytes == 0 && d->first_ns == 0)
-		d->first_ns = p->ts_ns;
-	d->last_ns = p->ts_ns;
-	d->bytes += p->tcplen;
-	if (d->dsn_lo == 0 || lo < d->dsn_lo)
-		d->dsn_lo = lo;
-	if (hi > d->dsn_hi)
-		d->dsn_hi = hi;
+	mptcp_dir_count(d, p);
 	struct range_rec rr = { c->mptcp * 2 + (uint32_t)mdir, lo, hi };
 	g_array_append_val(L->ranges, rr);
 	if (has(L, F_REINJ_OF))

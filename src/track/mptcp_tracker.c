@@ -645,6 +645,19 @@ static void sent_prune(struct sent_list *l, uint64_t acked, bool has_ack, int64_
 		drop_front(a, &l->head, n);
 }
 
+void mptcp_dir_count(struct mptcp_dir *dir, const struct pkt *p)
+{
+	uint64_t lo = p->dsn, hi = p->dsn + p->tcplen;
+	if (dir->bytes == 0 && dir->first_ns == 0)
+		dir->first_ns = p->ts_ns;
+	dir->last_ns = p->ts_ns;
+	dir->bytes += p->tcplen;
+	if (dir->dsn_lo == 0 || lo < dir->dsn_lo)
+		dir->dsn_lo = lo;
+	if (hi > dir->dsn_hi)
+		dir->dsn_hi = hi;
+}
+
 /* DSN of a data packet from the mapping that covers it */
 static void assign_dsn(struct mptcp_tracker *mt, uint32_t row)
 {
@@ -672,14 +685,7 @@ static void assign_dsn(struct mptcp_tracker *mt, uint32_t row)
 	int md = mptcp_pkt_dir(t, p);
 	struct mptcp_dir *dir = &m->dir[md];
 	uint64_t lo = p->dsn, hi = p->dsn + p->tcplen;
-	if (dir->bytes == 0 && dir->first_ns == 0)
-		dir->first_ns = p->ts_ns;
-	dir->last_ns = p->ts_ns;
-	dir->bytes += p->tcplen;
-	if (dir->dsn_lo == 0 || lo < dir->dsn_lo)
-		dir->dsn_lo = lo;
-	if (hi > dir->dsn_hi)
-		dir->dsn_hi = hi;
+	mptcp_dir_count(dir, p);
 	dir->unique_bytes += union_add(cs->uni[md], lo, hi);
 	sent_prune(&cs->sent[md], cs->last_ack[!md], cs->has_last_ack[!md], p->ts_ns);
 	if (sent_record(mt, cs, md, row, p->stream, lo, hi)) {

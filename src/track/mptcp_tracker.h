@@ -34,6 +34,10 @@ void mptcp_tracker_free(struct mptcp_tracker *mt);
  * server), 1 otherwise.  Only meaningful for packets of a subflow. */
 int mptcp_pkt_dir(const struct tables *t, const struct pkt *p);
 
+/* Counts a data packet with its DSN in its direction's totals: bytes,
+ * first/last time, DSN range (unique and reinjected bytes are counted apart). */
+void mptcp_dir_count(struct mptcp_dir *dir, const struct pkt *p);
+
 /* Widens a 32-bit sequence number to 64 bits, picking the value closest to
  * `ref` (the last 64-bit value seen in that space). */
 uint64_t mptcp_widen32(uint32_t v, uint64_t ref);
