@@ -1,0 +1,241 @@
+/* fuzz_cache.c - libFuzzer target: cache_load() on hostile cache files, then
+ * every export column of the tables it accepts.
+ *
+ * A cache file is refused unless its header names this build and the capture
+ * exactly and its checksum matches, so random bytes would never get past the
+ * header.  The first input byte picks the mode:
+ *   even  the rest is the table part of a cache file (everything after the
+ *         capture's modification time): the target puts a valid header in
+ *         front and a valid checksum behind, so the table reader and the row
+ *         checks are what gets fuzzed;
+ *   odd   the rest is a whole cache file, taken as is (header checks).
+ * The header is taken from a file cache_save() writes at start (it depends on
+ * the build and on the capture file); the checksum is recomputed with a copy
+ * of cache.c's function, and the target checks at start that its framing
+ * reproduces cache_save()'s file byte for byte, so a change in cache.c's
+ * layout is noticed.
+ *
+ * With FUZZ_CACHE_SEED=CAPTURE:OUT the target writes the seed (mode byte 0
+ * and the table part) of the cache of CAPTURE to OUT and exits; with
+ * FUZZ_CACHE_VERBOSE set it says why each input was refused. */
+#include "fuzz_common.h"
+
+#include <string.h>
+#include "table/cache.h"
+#include "table/load.h"
+
+/* ---- copy of cache.c's checksum (checked against cache_save at start) ---- */
+
+struct hash64 {
+	uint64_t lane[4];
+	uint8_t buf[32];
+	size_t nbuf;
+	uint64_t total;
+};
+
+#define HASH_K1 0x9e3779b97f4a7c15ull
+#define HASH_K2 0xc2b2ae3d27d4eb4full
+
+static uint64_t rotl64(uint64_t x, int r)
+{
+	return x << r | x >> (64 - r);
+}
+
+static uint64_t fmix64(uint64_t k)
+{
+	k ^= k >> 33;
+	k *= 0xff51afd7ed558ccdull;
+	k ^= k >> 33;
+	k *= 0xc4ceb9fe1a85ec53ull;
+	k ^= k >> 33;
+	return k;
+}
+
+static void hash_block(struct hash64 *h, const uint8_t *p)
+{
+	for (int i = 0; i < 4; i++) {
+		uint64_t w;
+		memcpy(&w, p + 8 * i, 8);
+		h->lane[i] = rotl64((h->lane[i] ^ w) * HASH_K1, 31);
+	}
+}
+
+static uint64_t checksum(const uint8_t *p, size_t n)
+{
+	struct hash64 h;
+	memset(&h, 0, sizeof h);
+	for (int i = 0; i < 4; i++)
+		h.lane[i] = HASH_K2 * (uint64_t)(i + 1);
+	h.total = n;
+	for (; n >= 32; p += 32, n -= 32)
+		hash_block(&h, p);
+	if (n) {
+		memcpy(h.buf, p, n);
+		hash_block(&h, h.buf);
+	}
+	uint64_t r = h.total * HASH_K2;
+	for (int i = 0; i < 4; i++)
+		r ^= rotl64(fmix64(h.lane[i]), 16 * i + 1);
+	return fmix64(r);
+}
+
+/* ---- framing ---- */
+
+static char *tmpdir, *identity; /* the capture the cache claims to be made from */
+static bool verbose;            /* FUZZ_CACHE_VERBOSE: why each input was refused */
+static struct memfile cache;
+
+/* The header of a cache for `identity`, taken from a file cache_save() wrote
+ * (whatever it holds: magic, layout, build id ...): it ends with the capture's
+ * real path, size and modification time.  size_at: where the file size is. */
+static GByteArray *header;
+static size_t size_at;
+
+/* header + body + checksum, as cache_save() lays them out */
+static GByteArray *frame_cache(const uint8_t *body, size_t n)
+{
+	GByteArray *b = g_byte_array_sized_new(header->len + (guint)n + 8);
+	g_byte_array_append(b, header->data, header->len);
+	g_byte_array_append(b, body, (guint)n);
+	uint64_t total = b->len + 8;
+	memcpy(b->data + size_at, &total, 8);
+	uint64_t sum = checksum(b->data, b->len);
+	g_byte_array_append(b, (const guint8 *)&sum, 8);
+	return b;
+}
+
+/* the cache of `t` written by cache_save() (t->path becomes the identity file) */
+static GByteArray *saved_cache(struct tables *t)
+{
+	g_free(t->path);
+	t->path = g_strdup(identity);
+	char *file = g_build_filename(tmpdir, "saved.mpac", NULL);
+	GError *err = NULL;
+	if (!cache_save(t, file, &err)) {
+		fprintf(stderr, "fuzz_cache: cache_save: %s\n", err->message);
+		abort();
+	}
+	gchar *data;
+	gsize len;
+	if (!g_file_get_contents(file, &data, &len, NULL))
+		abort();
+	unlink(file);
+	g_free(file);
+	return g_byte_array_new_take((guint8 *)data, len);
+}
+
+static void layout_changed(const char *why)
+{
+	fprintf(stderr, "fuzz_cache: %s: update fuzz_cache.c after cache.c's layout change\n", why);
+	abort();
+}
+
+/* Finds the header in a file cache_save() wrote for empty tables, then checks
+ * that the framing above rebuilds that file exactly (checksum included). */
+static void learn_header(void)
+{
+	struct tables *t = tables_new();
+	t->link_name = g_strdup("EN10MB");
+	GByteArray *saved = saved_cache(t);
+	char *real = realpath(identity, NULL);
+	size_t rl = strlen(real), end = 0;
+	for (size_t i = 0; i + rl + 16 <= saved->len && !end; i++)
+		if (memcmp(saved->data + i, real, rl) == 0)
+			end = i + rl + 16;
+	uint64_t total = saved->len;
+	for (size_t i = 8; i + 8 <= end && !size_at; i++)
+		if (memcmp(saved->data + i, &total, 8) == 0)
+			size_at = i;
+	if (!end || !size_at)
+		layout_changed("the header does not end with path, size, time, or holds no file size");
+	header = g_byte_array_new();
+	g_byte_array_append(header, saved->data, (guint)end);
+	GByteArray *mine = frame_cache(saved->data + end, saved->len - end - 8);
+	if (mine->len != saved->len || memcmp(mine->data, saved->data, mine->len) != 0)
+		layout_changed("the framing differs from cache_save()'s (checksum?)");
+	g_byte_array_unref(mine);
+	g_byte_array_unref(saved);
+	free(real);
+	tables_free(t);
+}
+
+/* FUZZ_CACHE_SEED=CAPTURE:OUT */
+static void write_seed(const char *spec)
+{
+	char **parts = g_strsplit(spec, ":", 2);
+	GError *err = NULL;
+	if (!parts[0] || !parts[1]) {
+		fprintf(stderr, "fuzz_cache: FUZZ_CACHE_SEED=CAPTURE:OUT\n");
+		exit(2);
+	}
+	struct tables *t = capture_load(parts[0], NULL, NULL, &err);
+	if (!t) {
+		fprintf(stderr, "fuzz_cache: %s\n", err->message);
+		exit(1);
+	}
+	GByteArray *saved = saved_cache(t);
+	size_t h = header->len;
+	GByteArray *seed = g_byte_array_new();
+	g_byte_array_append(seed, (const guint8 *)"\0", 1);
+	g_byte_array_append(seed, saved->data + h, saved->len - (guint)h - 8);
+	if (!g_file_set_contents(parts[1], (const gchar *)seed->data, seed->len, &err)) {
+		fprintf(stderr, "fuzz_cache: %s\n", err->message);
+		exit(1);
+	}
+	exit(0);
+}
+
+static void cleanup(void)
+{
+	unlink(identity);
+	rmdir(tmpdir);
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	fuzz_init();
+	memfile_init(&cache, "fuzz_cache");
+	tmpdir = g_dir_make_tmp("fuzz_cache-XXXXXX", NULL);
+	if (!tmpdir)
+		abort();
+	identity = g_build_filename(tmpdir, "capture.pcap", NULL);
+	if (!g_file_set_contents(identity, "not read: only its identity counts", -1, NULL))
+		abort();
+	atexit(cleanup);
+	verbose = getenv("FUZZ_CACHE_VERBOSE") != NULL;
+	learn_header();
+	const char *seed = getenv("FUZZ_CACHE_SEED");
+	if (seed)
+		write_seed(seed);
+	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (size < 1)
+		return 0;
+	if (data[0] & 1) {
+		memfile_set(&cache, data + 1, size - 1);
+	} else {
+		GByteArray *b = frame_cache(data + 1, size - 1);
+		memfile_set(&cache, b->data, b->len);
+		g_byte_array_unref(b);
+	}
+	GError *err = NULL;
+	struct tables *t = cache_load(cache.path, identity, &err);
+	if (!t) {
+		if (!err || !err->message[0])
+			abort();
+		if (verbose)
+			fprintf(stderr, "fuzz_cache: %s\n", err->message);
+		g_error_free(err);
+		return 0;
+	}
+	if (verbose)
+		fprintf(stderr, "fuzz_cache: loaded %u packets, %u streams\n", t->packets->len, t->tcp->len);
+	fuzz_format_tables(t);
+	tables_free(t);
+	return 0;
+}
