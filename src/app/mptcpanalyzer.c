@@ -1,6 +1,7 @@
 /* mptcpanalyzer.c - the interpreter: loads a capture and runs commands from
  * the readline prompt, from the command line (one argument per command) or
  * from a batch file.  The commands live in src/cli/. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -161,5 +162,10 @@ int main(int argc, char **argv)
 		commands_clear();
 	}
 	g_free(g.load), g_free(g.config), g_free(g.cachedir), g_free(g.batch);
+	/* output that could not be written is a failure (a full disk, a closed pipe) */
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "mptcpanalyzer: standard output: write failed: %s\n", g_strerror(errno));
+		rc = rc ? rc : 1;
+	}
 	return rc;
 }

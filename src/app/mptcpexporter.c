@@ -89,7 +89,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (!export_capture(argv[1], out, &o, NULL, NULL, &err)) {
-		fprintf(stderr, "mptcpexporter: %s\n", err->message);
+		fprintf(stderr, "mptcpexporter: %s\n", err ? err->message : "export failed");
 		goto out;
 	}
 	rc = 0;

@@ -2,6 +2,8 @@
 #include "export/export.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
@@ -24,6 +26,39 @@ static bool open_in_place(struct atomic_file *af, const char *path, GError **err
 	return true;
 }
 
+/* The temporary file being written, removed if a signal ends the program
+ * before it is complete (the final name is never touched). */
+static char *volatile pending_tmp;
+
+static void remove_pending_tmp(int sig)
+{
+	char *tmp = pending_tmp;
+	if (tmp)
+		unlink(tmp);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void watch_tmp(char *tmp)
+{
+	static bool installed;
+	if (!installed) {
+		const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE };
+		for (size_t i = 0; i < G_N_ELEMENTS(sigs); i++) {
+			struct sigaction sa;
+			memset(&sa, 0, sizeof sa);
+			sa.sa_handler = remove_pending_tmp;
+			sigemptyset(&sa.sa_mask);
+			struct sigaction old;
+			/* leave a signal the caller ignores ignored */
+			if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_DFL)
+				sigaction(sigs[i], &sa, NULL);
+		}
+		installed = true;
+	}
+	pending_tmp = tmp;
+}
+
 bool atomic_open(struct atomic_file *af, const char *path, GError **err)
 {
 	memset(af, 0, sizeof *af);
@@ -32,7 +67,8 @@ bool atomic_open(struct atomic_file *af, const char *path, GError **err)
 		return open_in_place(af, path, err);
 	af->path = g_strdup(path);
 	af->tmp = g_strdup_printf("%s.tmp-XXXXXX", path);
-	int fd = g_mkstemp(af->tmp);
+	/* 0666 less the umask, as a file created directly would get */
+	int fd = g_mkstemp_full(af->tmp, O_RDWR | O_CLOEXEC, 0666);
 	if (fd < 0 || !(af->fp = fdopen(fd, "w"))) {
 		g_set_error(err, MPTCPA_ERROR, MPTCPA_ERR_OPEN, "%s: cannot write: %s", path, g_strerror(errno));
 		if (fd >= 0)
@@ -41,6 +77,7 @@ bool atomic_open(struct atomic_file *af, const char *path, GError **err)
 		g_free(af->tmp);
 		return false;
 	}
+	watch_tmp(af->tmp);
 	return true;
 }
 
@@ -50,6 +87,7 @@ bool atomic_commit(struct atomic_file *af, GError **err)
 	if (fclose(af->fp) != 0)
 		ok = false;
 	af->fp = NULL;
+	pending_tmp = NULL;
 	if (ok && af->tmp && rename(af->tmp, af->path) != 0)
 		ok = false;
 	if (!ok) {
@@ -64,6 +102,7 @@ bool atomic_commit(struct atomic_file *af, GError **err)
 
 void atomic_abort(struct atomic_file *af)
 {
+	pending_tmp = NULL;
 	if (af->fp)
 		fclose(af->fp);
 	if (af->tmp)
@@ -202,8 +241,14 @@ static bool writer_close(struct text_writer *w, bool ok, GError **err)
 	g_ptr_array_unref(w->cols);
 	g_string_free(w->line, TRUE);
 	g_string_free(w->v, TRUE);
-	if (w->to_stdout)
-		return ok && fflush(stdout) == 0;
+	if (w->to_stdout) {
+		if (ok && (fflush(stdout) != 0 || ferror(stdout))) {
+			g_set_error(err, MPTCPA_ERROR, MPTCPA_ERR_OPEN, "standard output: write failed: %s",
+			            g_strerror(errno));
+			return false;
+		}
+		return ok;
+	}
 	if (!ok) {
 		atomic_abort(&w->af);
 		return false;
@@ -361,7 +406,7 @@ bool export_capture(const char *capture, const char *path, const struct export_o
 		struct tables *t = capture_load(capture, progress, user, err);
 		bool ok = t && export_sqlite(t, path, err);
 		if (t && t->warning)
-			g_printerr("warning: %s\n", t->warning);
+			g_printerr("%s: warning: %s\n", g_get_prgname(), t->warning);
 		tables_free(t);
 		return ok;
 	}
@@ -385,7 +430,7 @@ bool export_capture(const char *capture, const char *path, const struct export_o
 	if (sink.reinjected_in)
 		g_hash_table_destroy(sink.reinjected_in);
 	if (t && t->warning)
-		g_printerr("warning: %s\n", t->warning);
+		g_printerr("%s: warning: %s\n", g_get_prgname(), t->warning);
 	bool ok = writer_close(&w, t != NULL, err);
 	tables_free(t);
 	return ok;

@@ -248,7 +248,8 @@ static bool parse_time(const char *s, size_t n, int64_t *out)
 			return false; /* far beyond any capture date */
 		sec = sec * 10 + (s[i] - '0');
 	}
-	if (i == int_start)
+	/* seconds in ns must fit in 64 bits, with room for differences */
+	if (i == int_start || sec > INT64_MAX / 2000000000)
 		return false;
 	int64_t frac = 0;
 	int digits = 0;

@@ -575,10 +575,17 @@ static uint64_t union_add(GArray *u, uint64_t lo, uint64_t hi)
 			return added;
 		}
 	}
+	/* the ranges are disjoint and sorted: find the first one ending at or
+	 * after lo by bisection (DSNs jumping around must not cost a scan) */
 	uint64_t covered = 0;
-	guint i = 0;
-	while (i < u->len && g_array_index(u, struct range, i).hi < lo)
-		i++;
+	guint i = 0, end = u->len;
+	while (i < end) {
+		guint mid = i + (end - i) / 2;
+		if (g_array_index(u, struct range, mid).hi < lo)
+			i = mid + 1;
+		else
+			end = mid;
+	}
 	uint64_t nlo = lo, nhi = hi;
 	guint j = i;
 	while (j < u->len && g_array_index(u, struct range, j).lo <= hi) {
