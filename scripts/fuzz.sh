@@ -15,7 +15,8 @@
 # (the normal test suite replays every seed: replay_TARGET).
 #
 # Needs Debian's clang and libclang-rt-14-dev (libFuzzer and the sanitizer
-# runtimes); JOBS=N runs N workers per target (default 1).
+# runtimes); JOBS=N runs N workers per target (default 1); FUZZ_SEED=N fixes
+# libFuzzer's random seed.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -74,6 +75,8 @@ for t in "${TARGETS[@]}"; do
     log=$BUILD/logs/$t.log
     args=(-max_total_time="$SECONDS_PER_TARGET" -timeout=10 -rss_limit_mb=2048 -max_len=8192
           -print_final_stats=1 -artifact_prefix="$BUILD/crashes/$t-" -dict="$dict")
+    # FUZZ_SEED=N makes a run repeatable (CI uses it)
+    [[ -z ${FUZZ_SEED:-} ]] || args+=(-seed="$FUZZ_SEED")
     if [[ $JOBS -gt 1 ]]; then
         args+=(-fork="$JOBS" -ignore_crashes=0)
     fi
