@@ -41,11 +41,25 @@ struct map_list {
 	bool unordered;    /* ssns once spanned 2^31 or more: no binary search */
 };
 
+/* Disjoint DSN ranges in a balanced tree (by lo): data arriving in order
+ * only extends the highest range; DSNs jumping around cost O(log n). */
+struct range_set {
+	GTree *tree;       /* &range.lo -> struct range (owned) */
+	struct range *top; /* the range with the highest lo */
+};
+
 struct sent_list {
 	GArray *a;         /* struct sent, by lo */
 	guint head;
 	uint64_t max_lo;   /* highest lo ever recorded */
+	/* entries that would land far from the end of `a` (DSNs jumping
+	 * around) wait here unsorted and are merged in by the batch, so
+	 * no insertion moves the whole array */
+	GArray *late;
 };
+
+#define SENT_NEAR_END 64
+#define SENT_LATE_MIN 256
 
 struct sf_state {
 	struct map_list maps[2]; /* per TCP direction */
@@ -61,7 +75,7 @@ struct sf_state {
 struct conn_state {
 	struct sent_list sent[2]; /* per MPTCP direction */
 	uint64_t max_len[2];
-	GArray *uni[2];    /* struct range: union of sent DSN ranges */
+	struct range_set uni[2]; /* union of sent DSN ranges */
 	uint64_t last_dsn[2], last_ack[2];
 	bool has_last_dsn[2], has_last_ack[2];
 	uint32_t fallback_row;     /* first infinite mapping: data after it needs none */
@@ -75,6 +89,13 @@ struct mptcp_tracker {
 	uint32_t settled;  /* rows before this one have their DSNs */
 	uint32_t lag;      /* rows kept between loading and settling */
 };
+
+static gint cmp_u64(gconstpointer a, gconstpointer b, gpointer user)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	(void)user;
+	return x < y ? -1 : x > y;
+}
 
 uint64_t mptcp_widen32(uint32_t v, uint64_t ref)
 {
@@ -155,7 +176,8 @@ static uint32_t conn_new(struct mptcp_tracker *mt, uint32_t stream, uint8_t vers
 	struct conn_state *cs = cs_get(mt, m.id);
 	for (int i = 0; i < 2; i++) {
 		cs->sent[i].a = g_array_new(FALSE, FALSE, sizeof(struct sent));
-		cs->uni[i] = g_array_new(FALSE, FALSE, sizeof(struct range));
+		cs->sent[i].late = g_array_new(FALSE, FALSE, sizeof(struct sent));
+		cs->uni[i].tree = g_tree_new_full(cmp_u64, NULL, NULL, g_free);
 	}
 	cs->fallback_row = NO_ROW;
 	tables_tcp(mt->t, stream)->mptcp = m.id;
@@ -526,6 +548,61 @@ static void link_add(struct mptcp_tracker *mt, uint32_t row, const struct sent *
 		tables_pkt(t, orig->row)->marks |= PF_REINJECTED;
 }
 
+static int link_cmp(gconstpointer a, gconstpointer b)
+{
+	const struct link *x = a, *y = b;
+	if (x->pkt != y->pkt)
+		return x->pkt < y->pkt ? -1 : 1;
+	return x->orig < y->orig ? -1 : x->orig > y->orig;
+}
+
+static int sent_cmp(gconstpointer a, gconstpointer b)
+{
+	uint64_t x = ((const struct sent *)a)->lo, y = ((const struct sent *)b)->lo;
+	return x < y ? -1 : x > y;
+}
+
+/* merges the late entries into the sorted array: one pass per batch */
+static void sent_merge_late(struct sent_list *l)
+{
+	g_array_sort(l->late, sent_cmp);
+	GArray *m = g_array_sized_new(FALSE, FALSE, sizeof(struct sent), l->a->len - l->head + l->late->len);
+	guint i = l->head, j = 0;
+	while (i < l->a->len || j < l->late->len) {
+		bool take_a = j >= l->late->len ||
+		              (i < l->a->len && g_array_index(l->a, struct sent, i).lo <= g_array_index(l->late, struct sent, j).lo);
+		const struct sent *next = take_a ? &g_array_index(l->a, struct sent, i++)
+		                                 : &g_array_index(l->late, struct sent, j++);
+		g_array_append_vals(m, next, 1);
+	}
+	g_array_free(l->a, TRUE);
+	l->a = m;
+	l->head = 0;
+	g_array_set_size(l->late, 0);
+}
+
+/* what a recorded range says of [lo, hi) sent on `stream`: links a range of
+ * another subflow; true when the same subflow already sent all of it */
+static bool sent_check(struct mptcp_tracker *mt, const struct sent *s, uint32_t row, uint32_t stream,
+                       uint64_t lo, uint64_t hi, bool *reinj)
+{
+	if (s->hi <= lo || s->lo >= hi)
+		return false;
+	if (s->stream == stream)
+		return s->lo <= lo && s->hi >= hi;
+	link_add(mt, row, s);
+	*reinj = true;
+	return false;
+}
+
+/* the links of `row` (at the end of t->links) in the order of the originals */
+static void links_sort_row(struct tables *t, guint first)
+{
+	guint n = t->links->len - first;
+	if (n > 1)
+		qsort(&g_array_index(t->links, struct link, first), n, sizeof(struct link), link_cmp);
+}
+
 /* Finds earlier packets of other subflows that sent part of [lo, hi), links
  * them, and records this packet's range.  Returns true for a reinjection. */
 static bool sent_record(struct mptcp_tracker *mt, struct conn_state *cs, int md, uint32_t row,
@@ -533,29 +610,36 @@ static bool sent_record(struct mptcp_tracker *mt, struct conn_state *cs, int md,
 {
 	struct sent_list *l = &cs->sent[md];
 	GArray *a = l->a;
-	guint end = sent_lower_bound(l, hi);
+	guint end = sent_lower_bound(l, hi), first_link = mt->t->links->len;
 	bool reinj = false, dup_same = false;
 	for (guint i = end; i > l->head; i--) {
 		const struct sent *s = &g_array_index(a, struct sent, i - 1);
 		if (s->lo + cs->max_len[md] <= lo)
 			break;
-		if (s->hi <= lo)
-			continue;
-		if (s->stream == stream) {
-			if (s->lo <= lo && s->hi >= hi)
-				dup_same = true;
-			continue;
-		}
-		link_add(mt, row, s);
-		reinj = true;
+		dup_same |= sent_check(mt, s, row, stream, lo, hi, &reinj);
 	}
+	for (guint i = 0; i < l->late->len; i++)
+		dup_same |= sent_check(mt, &g_array_index(l->late, struct sent, i), row, stream, lo, hi, &reinj);
+	links_sort_row(mt->t, first_link);
 	if (!dup_same) {
 		const struct pkt *p = tables_pkt(mt->t, row);
 		struct sent ns = { lo, hi, row, p->frame, stream, p->ts_ns };
 		if (lo > l->max_lo)
 			l->max_lo = lo;
 		/* keep the list sorted by lo (the scan above relies on it) */
-		g_array_insert_val(a, sent_lower_bound(l, lo), ns);
+		guint at = sent_lower_bound(l, lo);
+		if (a->len - at <= SENT_NEAR_END) {
+			g_array_insert_val(a, at, ns);
+		} else {
+			g_array_append_val(l->late, ns);
+			/* a batch of about sqrt(n): the scan of the late entries and the
+			 * merges then cost O(sqrt n) per packet */
+			guint batch = SENT_LATE_MIN;
+			while ((guint64)batch * batch < a->len - l->head)
+				batch *= 2;
+			if (l->late->len >= batch)
+				sent_merge_late(l);
+		}
 		if (hi - lo > cs->max_len[md])
 			cs->max_len[md] = hi - lo;
 	}
@@ -563,44 +647,42 @@ static bool sent_record(struct mptcp_tracker *mt, struct conn_state *cs, int md,
 }
 
 /* adds [lo, hi) to a union of disjoint ranges; returns the bytes it added */
-static uint64_t union_add(GArray *u, uint64_t lo, uint64_t hi)
+static uint64_t union_add(struct range_set *u, uint64_t lo, uint64_t hi)
 {
-	/* fast path: extends or follows the last range */
-	if (u->len) {
-		struct range *last = &g_array_index(u, struct range, u->len - 1);
-		if (lo >= last->lo && lo <= last->hi) {
-			uint64_t added = hi > last->hi ? hi - last->hi : 0;
-			if (hi > last->hi)
-				last->hi = hi;
-			return added;
-		}
+	/* fast path: extends or follows the highest range */
+	struct range *top = u->top;
+	if (top && lo >= top->lo && lo <= top->hi) {
+		uint64_t added = hi > top->hi ? hi - top->hi : 0;
+		if (hi > top->hi)
+			top->hi = hi;
+		return added;
 	}
-	/* the ranges are disjoint and sorted: find the first one ending at or
-	 * after lo by bisection (DSNs jumping around must not cost a scan) */
-	uint64_t covered = 0;
-	guint i = 0, end = u->len;
-	while (i < end) {
-		guint mid = i + (end - i) / 2;
-		if (g_array_index(u, struct range, mid).hi < lo)
-			i = mid + 1;
-		else
-			end = mid;
-	}
-	uint64_t nlo = lo, nhi = hi;
-	guint j = i;
-	while (j < u->len && g_array_index(u, struct range, j).lo <= hi) {
-		struct range *r = &g_array_index(u, struct range, j);
+	/* the first range that may overlap: the one starting at or before lo,
+	 * if it reaches lo, else the next one */
+	GTreeNode *n = g_tree_upper_bound(u->tree, &lo);
+	GTreeNode *prev = n ? g_tree_node_previous(n) : g_tree_node_last(u->tree);
+	if (prev && ((struct range *)g_tree_node_value(prev))->hi >= lo)
+		n = prev;
+	uint64_t covered = 0, nlo = lo, nhi = hi;
+	while (n) {
+		struct range *r = g_tree_node_value(n);
+		if (r->lo > hi)
+			break;
 		uint64_t olo = MAX(r->lo, lo), ohi = MIN(r->hi, hi);
 		if (ohi > olo)
 			covered += ohi - olo;
 		nlo = MIN(nlo, r->lo);
 		nhi = MAX(nhi, r->hi);
-		j++;
+		GTreeNode *next = g_tree_node_next(n);
+		uint64_t key = r->lo;
+		g_tree_remove(u->tree, &key);
+		n = next;
 	}
-	if (j > i)
-		g_array_remove_range(u, i, j - i);
-	struct range nr = { nlo, nhi };
-	g_array_insert_val(u, i, nr);
+	struct range *nr = g_new(struct range, 1);
+	nr->lo = nlo;
+	nr->hi = nhi;
+	g_tree_insert(u->tree, &nr->lo, nr);
+	u->top = g_tree_node_value(g_tree_node_last(u->tree));
 	return (hi - lo) - covered;
 }
 
@@ -693,7 +775,7 @@ static void assign_dsn(struct mptcp_tracker *mt, uint32_t row)
 	struct mptcp_dir *dir = &m->dir[md];
 	uint64_t lo = p->dsn, hi = p->dsn + p->tcplen;
 	mptcp_dir_count(dir, p);
-	dir->unique_bytes += union_add(cs->uni[md], lo, hi);
+	dir->unique_bytes += union_add(&cs->uni[md], lo, hi);
 	sent_prune(&cs->sent[md], cs->last_ack[!md], cs->has_last_ack[!md], p->ts_ns);
 	if (sent_record(mt, cs, md, row, p->stream, lo, hi)) {
 		dir->reinjections++;
@@ -879,13 +961,6 @@ static void settle_subflow_states(struct mptcp_tracker *mt)
 	}
 }
 
-static int link_cmp(gconstpointer a, gconstpointer b)
-{
-	const struct link *x = a, *y = b;
-	if (x->pkt != y->pkt)
-		return x->pkt < y->pkt ? -1 : 1;
-	return x->orig < y->orig ? -1 : x->orig > y->orig;
-}
 
 /* Second pass over the packets, once every mapping of the capture is known
  * (a mapping may arrive after the data it covers): each data packet gets
@@ -949,8 +1024,10 @@ void mptcp_tracker_free(struct mptcp_tracker *mt)
 		for (int d = 0; d < 2; d++) {
 			if (cs->sent[d].a)
 				g_array_free(cs->sent[d].a, TRUE);
-			if (cs->uni[d])
-				g_array_free(cs->uni[d], TRUE);
+			if (cs->sent[d].late)
+				g_array_free(cs->sent[d].late, TRUE);
+			if (cs->uni[d].tree)
+				g_tree_destroy(cs->uni[d].tree);
 		}
 	}
 	g_array_free(mt->sf, TRUE);
