@@ -48,10 +48,14 @@ struct range_set {
 	struct range *top; /* the range with the highest lo */
 };
 
+/* The DSN ranges one subflow sent in one direction.  A subflow sends its
+ * own data in DSN order, so the list only grows at its end; reinjections are
+ * found by looking at the other subflows' lists. */
 struct sent_list {
-	GArray *a;         /* struct sent, by lo */
+	GArray *a;         /* struct sent, by lo; NULL until the first range */
 	guint head;
 	uint64_t max_lo;   /* highest lo ever recorded */
+	uint64_t max_len;  /* longest range (bounds the backward scan) */
 	/* entries that would land far from the end of `a` (DSNs jumping
 	 * around) wait here unsorted and are merged in by the batch, so
 	 * no insertion moves the whole array */
@@ -70,11 +74,10 @@ struct sf_state {
 	bool mpc_synack;   /* MP_CAPABLE seen on the SYN/ACK */
 	bool has_mpc_option;/* any MPTCP option at all */
 	uint8_t mpc_flags; /* MP_CAPABLE flags seen on the handshake */
+	struct sent_list sent[2]; /* per TCP direction */
 };
 
 struct conn_state {
-	struct sent_list sent[2]; /* per MPTCP direction */
-	uint64_t max_len[2];
 	struct range_set uni[2]; /* union of sent DSN ranges */
 	uint64_t last_dsn[2], last_ack[2];
 	bool has_last_dsn[2], has_last_ack[2];
@@ -175,8 +178,6 @@ static uint32_t conn_new(struct mptcp_tracker *mt, uint32_t stream, uint8_t vers
 	g_array_set_size(mt->cs, m.id + 1);
 	struct conn_state *cs = cs_get(mt, m.id);
 	for (int i = 0; i < 2; i++) {
-		cs->sent[i].a = g_array_new(FALSE, FALSE, sizeof(struct sent));
-		cs->sent[i].late = g_array_new(FALSE, FALSE, sizeof(struct sent));
 		cs->uni[i].tree = g_tree_new_full(cmp_u64, NULL, NULL, g_free);
 	}
 	cs->fallback_row = NO_ROW;
@@ -509,6 +510,20 @@ static void on_dss(struct mptcp_tracker *mt, uint32_t row, const struct mptcp_ds
 
 /* ---------------------------------------------------------------- reinjections */
 
+/* index of the first entry of a[from..] whose lo is >= v (a sorted by lo) */
+static guint sent_bisect(const GArray *a, guint from, uint64_t v)
+{
+	guint lo = from, hi = a->len;
+	while (lo < hi) {
+		guint mid = lo + (hi - lo) / 2;
+		if (g_array_index(a, struct sent, mid).lo < v)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 /* index of the first entry whose lo is >= v */
 static guint sent_lower_bound(const struct sent_list *l, uint64_t v)
 {
@@ -556,16 +571,10 @@ static int link_cmp(gconstpointer a, gconstpointer b)
 	return x->orig < y->orig ? -1 : x->orig > y->orig;
 }
 
-static int sent_cmp(gconstpointer a, gconstpointer b)
-{
-	uint64_t x = ((const struct sent *)a)->lo, y = ((const struct sent *)b)->lo;
-	return x < y ? -1 : x > y;
-}
 
-/* merges the late entries into the sorted array: one pass per batch */
+/* merges the (sorted) late entries into the array: one pass per batch */
 static void sent_merge_late(struct sent_list *l)
 {
-	g_array_sort(l->late, sent_cmp);
 	GArray *m = g_array_sized_new(FALSE, FALSE, sizeof(struct sent), l->a->len - l->head + l->late->len);
 	guint i = l->head, j = 0;
 	while (i < l->a->len || j < l->late->len) {
@@ -603,45 +612,82 @@ static void links_sort_row(struct tables *t, guint first)
 		qsort(&g_array_index(t->links, struct link, first), n, sizeof(struct link), link_cmp);
 }
 
+/* the ranges of list `l` overlapping [lo, hi), each given to sent_check */
+static bool sent_scan(struct mptcp_tracker *mt, const struct sent_list *l, uint32_t row, uint32_t stream,
+                      uint64_t lo, uint64_t hi, bool *reinj)
+{
+	bool dup_same = false;
+	if (!l->a)
+		return false;
+	for (guint i = sent_lower_bound(l, hi); i > l->head; i--) {
+		const struct sent *s = &g_array_index(l->a, struct sent, i - 1);
+		if (s->lo + l->max_len <= lo)
+			break;
+		dup_same |= sent_check(mt, s, row, stream, lo, hi, reinj);
+	}
+	/* the late entries are sorted too: the same backward scan */
+	for (guint i = sent_bisect(l->late, 0, hi); i > 0; i--) {
+		const struct sent *s = &g_array_index(l->late, struct sent, i - 1);
+		if (s->lo + l->max_len <= lo)
+			break;
+		dup_same |= sent_check(mt, s, row, stream, lo, hi, reinj);
+	}
+	return dup_same;
+}
+
+static void sent_insert(struct sent_list *l, const struct sent *ns)
+{
+	if (!l->a) {
+		l->a = g_array_new(FALSE, FALSE, sizeof(struct sent));
+		l->late = g_array_new(FALSE, FALSE, sizeof(struct sent));
+	}
+	if (ns->lo > l->max_lo)
+		l->max_lo = ns->lo;
+	if (ns->hi - ns->lo > l->max_len)
+		l->max_len = ns->hi - ns->lo;
+	/* keep the list sorted by lo (sent_scan relies on it) */
+	guint at = sent_lower_bound(l, ns->lo);
+	if (l->a->len - at <= SENT_NEAR_END) {
+		g_array_insert_vals(l->a, at, ns, 1);
+		return;
+	}
+	g_array_insert_vals(l->late, sent_bisect(l->late, 0, ns->lo), ns, 1);
+	/* a batch of about sqrt(n): the scan of the late entries and the merges
+	 * then cost O(sqrt n) per packet */
+	guint batch = SENT_LATE_MIN;
+	while ((guint64)batch * batch < l->a->len - l->head)
+		batch *= 2;
+	if (l->late->len >= batch)
+		sent_merge_late(l);
+}
+
+/* TCP direction of subflow `c` that carries MPTCP direction md */
+static int subflow_dir(const struct tcp_conn *c, int md)
+{
+	return md == 0 ? c->mptcp_client : !c->mptcp_client;
+}
+
 /* Finds earlier packets of other subflows that sent part of [lo, hi), links
  * them, and records this packet's range.  Returns true for a reinjection. */
-static bool sent_record(struct mptcp_tracker *mt, struct conn_state *cs, int md, uint32_t row,
+static bool sent_record(struct mptcp_tracker *mt, const struct mptcp_conn *m, int md, uint32_t row,
                         uint32_t stream, uint64_t lo, uint64_t hi)
 {
-	struct sent_list *l = &cs->sent[md];
-	GArray *a = l->a;
-	guint end = sent_lower_bound(l, hi), first_link = mt->t->links->len;
-	bool reinj = false, dup_same = false;
-	for (guint i = end; i > l->head; i--) {
-		const struct sent *s = &g_array_index(a, struct sent, i - 1);
-		if (s->lo + cs->max_len[md] <= lo)
-			break;
-		dup_same |= sent_check(mt, s, row, stream, lo, hi, &reinj);
+	struct tables *t = mt->t;
+	struct sent_list *own = &sf_get(mt, stream)->sent[subflow_dir(tables_tcp(t, stream), md)];
+	guint first_link = t->links->len;
+	bool reinj = false;
+	bool dup_same = sent_scan(mt, own, row, stream, lo, hi, &reinj);
+	for (guint k = 0; k < m->subflows->len; k++) {
+		uint32_t other = g_array_index(m->subflows, uint32_t, k);
+		if (other != stream && other < mt->sf->len)
+			sent_scan(mt, &sf_get(mt, other)->sent[subflow_dir(tables_tcp(t, other), md)], row, stream,
+			          lo, hi, &reinj);
 	}
-	for (guint i = 0; i < l->late->len; i++)
-		dup_same |= sent_check(mt, &g_array_index(l->late, struct sent, i), row, stream, lo, hi, &reinj);
-	links_sort_row(mt->t, first_link);
+	links_sort_row(t, first_link);
 	if (!dup_same) {
-		const struct pkt *p = tables_pkt(mt->t, row);
+		const struct pkt *p = tables_pkt(t, row);
 		struct sent ns = { lo, hi, row, p->frame, stream, p->ts_ns };
-		if (lo > l->max_lo)
-			l->max_lo = lo;
-		/* keep the list sorted by lo (the scan above relies on it) */
-		guint at = sent_lower_bound(l, lo);
-		if (a->len - at <= SENT_NEAR_END) {
-			g_array_insert_val(a, at, ns);
-		} else {
-			g_array_append_val(l->late, ns);
-			/* a batch of about sqrt(n): the scan of the late entries and the
-			 * merges then cost O(sqrt n) per packet */
-			guint batch = SENT_LATE_MIN;
-			while ((guint64)batch * batch < a->len - l->head)
-				batch *= 2;
-			if (l->late->len >= batch)
-				sent_merge_late(l);
-		}
-		if (hi - lo > cs->max_len[md])
-			cs->max_len[md] = hi - lo;
+		sent_insert(own, &ns);
 	}
 	return reinj;
 }
@@ -663,7 +709,12 @@ static uint64_t union_add(struct range_set *u, uint64_t lo, uint64_t hi)
 	GTreeNode *prev = n ? g_tree_node_previous(n) : g_tree_node_last(u->tree);
 	if (prev && ((struct range *)g_tree_node_value(prev))->hi >= lo)
 		n = prev;
-	uint64_t covered = 0, nlo = lo, nhi = hi;
+	/* a range starting at or before lo grows in place (the common case:
+	 * each subflow's data extends its own range); otherwise a new one */
+	struct range *keep = NULL;
+	if (n && ((struct range *)g_tree_node_value(n))->lo <= lo)
+		keep = g_tree_node_value(n);
+	uint64_t covered = 0, nhi = hi;
 	while (n) {
 		struct range *r = g_tree_node_value(n);
 		if (r->lo > hi)
@@ -671,17 +722,22 @@ static uint64_t union_add(struct range_set *u, uint64_t lo, uint64_t hi)
 		uint64_t olo = MAX(r->lo, lo), ohi = MIN(r->hi, hi);
 		if (ohi > olo)
 			covered += ohi - olo;
-		nlo = MIN(nlo, r->lo);
 		nhi = MAX(nhi, r->hi);
 		GTreeNode *next = g_tree_node_next(n);
-		uint64_t key = r->lo;
-		g_tree_remove(u->tree, &key);
+		if (r != keep) {
+			uint64_t key = r->lo;
+			g_tree_remove(u->tree, &key);
+		}
 		n = next;
 	}
-	struct range *nr = g_new(struct range, 1);
-	nr->lo = nlo;
-	nr->hi = nhi;
-	g_tree_insert(u->tree, &nr->lo, nr);
+	if (keep) {
+		keep->hi = nhi;
+	} else {
+		struct range *nr = g_new(struct range, 1);
+		nr->lo = lo;
+		nr->hi = nhi;
+		g_tree_insert(u->tree, &nr->lo, nr);
+	}
 	u->top = g_tree_node_value(g_tree_node_last(u->tree));
 	return (hi - lo) - covered;
 }
@@ -720,6 +776,8 @@ static void maps_prune(struct map_list *l, int64_t now)
 static void sent_prune(struct sent_list *l, uint64_t acked, bool has_ack, int64_t now)
 {
 	GArray *a = l->a;
+	if (!a)
+		return;
 	guint live = a->len - l->head;
 	if (!has_ack || live < PRUNE_EVERY || live % PRUNE_EVERY)
 		return;
@@ -776,8 +834,8 @@ static void assign_dsn(struct mptcp_tracker *mt, uint32_t row)
 	uint64_t lo = p->dsn, hi = p->dsn + p->tcplen;
 	mptcp_dir_count(dir, p);
 	dir->unique_bytes += union_add(&cs->uni[md], lo, hi);
-	sent_prune(&cs->sent[md], cs->last_ack[!md], cs->has_last_ack[!md], p->ts_ns);
-	if (sent_record(mt, cs, md, row, p->stream, lo, hi)) {
+	sent_prune(&sf->sent[d], cs->last_ack[!md], cs->has_last_ack[!md], p->ts_ns);
+	if (sent_record(mt, m, md, row, p->stream, lo, hi)) {
 		dir->reinjections++;
 		dir->reinjected_bytes += p->tcplen;
 	}
@@ -1015,17 +1073,18 @@ void mptcp_tracker_free(struct mptcp_tracker *mt)
 		return;
 	for (guint i = 0; i < mt->sf->len; i++) {
 		struct sf_state *sf = &g_array_index(mt->sf, struct sf_state, i);
-		for (int d = 0; d < 2; d++)
+		for (int d = 0; d < 2; d++) {
 			if (sf->maps[d].a)
 				g_array_free(sf->maps[d].a, TRUE);
+			if (sf->sent[d].a)
+				g_array_free(sf->sent[d].a, TRUE);
+			if (sf->sent[d].late)
+				g_array_free(sf->sent[d].late, TRUE);
+		}
 	}
 	for (guint i = 0; i < mt->cs->len; i++) {
 		struct conn_state *cs = cs_get(mt, i);
 		for (int d = 0; d < 2; d++) {
-			if (cs->sent[d].a)
-				g_array_free(cs->sent[d].a, TRUE);
-			if (cs->sent[d].late)
-				g_array_free(cs->sent[d].late, TRUE);
 			if (cs->uni[d].tree)
 				g_tree_destroy(cs->uni[d].tree);
 		}
