@@ -4,6 +4,7 @@
  * pointing outside the tables is refused with a reason, never trusted and
  * never crashing (run under ASan).  Skips when ../shared is absent. */
 #include <glib.h>
+#include "test_common.h"
 #include <glib/gstdio.h>
 #include <stdio.h>
 #include <string.h>
@@ -548,14 +549,7 @@ static void test_speed(void)
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
-	const char *src = g_getenv("MPTCPA_SOURCE_ROOT");
-	char *dir = g_build_filename(src ? src : ".", "..", "shared", NULL);
-	char *readme = g_build_filename(dir, "captures", "v1", "README.md", NULL);
-	if (g_file_test(readme, G_FILE_TEST_EXISTS))
-		shared_dir = dir;
-	else
-		g_free(dir);
-	g_free(readme);
+	shared_dir = test_shared_dir();
 	tmp_dir = g_dir_make_tmp("test_cache-XXXXXX", NULL);
 	g_assert_nonnull(tmp_dir);
 	g_test_add_func("/cache/round-trip", test_round_trip);

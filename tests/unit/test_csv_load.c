@@ -7,6 +7,7 @@
  * Malformed files are refused with the line number; cut or damaged exports
  * never crash (run under ASan).  Skips when ../shared is absent. */
 #include <glib.h>
+#include "test_common.h"
 #include <glib/gstdio.h>
 #include <string.h>
 #include "capture/reader.h"
@@ -451,14 +452,7 @@ static void test_damaged(void)
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
-	const char *src = g_getenv("MPTCPA_SOURCE_ROOT");
-	char *dir = g_build_filename(src ? src : ".", "..", "shared", NULL);
-	char *readme = g_build_filename(dir, "captures", "v1", "README.md", NULL);
-	if (g_file_test(readme, G_FILE_TEST_EXISTS))
-		shared_dir = dir;
-	else
-		g_free(dir);
-	g_free(readme);
+	shared_dir = test_shared_dir();
 	tmp_dir = g_dir_make_tmp("test_csv_load-XXXXXX", NULL);
 	g_test_add_func("/csv-load/round-trips", test_round_trips);
 	g_test_add_func("/csv-load/delimiters", test_delimiters);

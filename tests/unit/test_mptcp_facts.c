@@ -3,6 +3,7 @@
  * streams, connections, subflows, fallbacks, events, application bytes each
  * way and the kernel's tokens.  Skips when ../shared is absent. */
 #include <glib.h>
+#include "test_common.h"
 #include <stdio.h>
 #include <string.h>
 #include <arpa/inet.h>
@@ -318,8 +319,8 @@ static void test_join_hmacs(void)
 /* The project's own examples (examples/README.md and logs/): always there. */
 static struct tables *load_example(const char *name)
 {
-	const char *src = g_getenv("MPTCPA_SOURCE_ROOT");
-	char *path = g_build_filename(src ? src : ".", "examples", name, NULL);
+	const char *src = test_source_root();
+	char *path = g_build_filename(src, "examples", name, NULL);
 	GError *err = NULL;
 	struct tables *t = capture_load(path, NULL, NULL, &err);
 	g_assert_no_error(err);
@@ -406,8 +407,8 @@ static void test_failed_and_partial(void)
  * the MP_JOIN ACK's HMAC in a copy of an example capture. */
 static void test_hmac_mismatch(void)
 {
-	const char *src = g_getenv("MPTCPA_SOURCE_ROOT");
-	char *path = g_build_filename(src ? src : ".", "examples", "basic-client.pcap", NULL);
+	const char *src = test_source_root();
+	char *path = g_build_filename(src, "examples", "basic-client.pcap", NULL);
 	char *data;
 	gsize len;
 	g_assert_true(g_file_get_contents(path, &data, &len, NULL));
@@ -437,14 +438,7 @@ static void test_hmac_mismatch(void)
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
-	const char *src = g_getenv("MPTCPA_SOURCE_ROOT");
-	char *dir = g_build_filename(src ? src : ".", "..", "shared", NULL);
-	char *readme_path = g_build_filename(dir, "captures", "v1", "README.md", NULL);
-	if (g_file_test(readme_path, G_FILE_TEST_EXISTS))
-		shared_dir = dir;
-	else
-		g_free(dir);
-	g_free(readme_path);
+	shared_dir = test_shared_dir();
 	g_test_add_func("/facts/examples", test_examples);
 	g_test_add_func("/facts/readme-counts", test_readme_counts);
 	g_test_add_func("/facts/client2", test_client2);

@@ -10,6 +10,7 @@
  * message naming gnuplot-nox.  Captures: examples/ (every .pcap) and, when present,
  * ../shared/captures (v1/lossy-client.pcap, v0/client_2.pcap). */
 #include <glib.h>
+#include "test_common.h"
 #include <glib/gstdio.h>
 #include <math.h>
 #include <stdarg.h>
@@ -1120,15 +1121,9 @@ static void remove_tmp_dir(void)
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
-	const char *src = g_getenv("MPTCPA_SOURCE_ROOT");
-	char *dir = g_build_filename(src ? src : ".", "..", "shared", NULL);
-	char *readme = g_build_filename(dir, "captures", "v1", "README.md", NULL);
-	if (g_file_test(readme, G_FILE_TEST_EXISTS))
-		shared_dir = dir;
-	else
-		g_free(dir);
-	g_free(readme);
-	examples_dir = g_build_filename(src ? src : ".", "examples", NULL);
+	const char *src = test_source_root();
+	shared_dir = test_shared_dir();
+	examples_dir = g_build_filename(src, "examples", NULL);
 	tmp_dir = g_dir_make_tmp("test_plot-XXXXXX", NULL);
 	g_assert_nonnull(tmp_dir);
 	char *v = plot_gnuplot_version(NULL);

@@ -4,6 +4,7 @@
  * for client_2 hold, indexes exist, and the file appears atomically.  Skips
  * when ../shared is absent. */
 #include <glib.h>
+#include "test_common.h"
 #include <glib/gstdio.h>
 #include <string.h>
 #include <sqlite3.h>
@@ -248,14 +249,7 @@ static void remove_tmp(void)
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
-	const char *src = g_getenv("MPTCPA_SOURCE_ROOT");
-	char *dir = g_build_filename(src ? src : ".", "..", "shared", NULL);
-	char *readme = g_build_filename(dir, "captures", "v1", "README.md", NULL);
-	if (g_file_test(readme, G_FILE_TEST_EXISTS))
-		shared_dir = dir;
-	else
-		g_free(dir);
-	g_free(readme);
+	shared_dir = test_shared_dir();
 	tmp_dir = g_dir_make_tmp("test_sqlite-XXXXXX", NULL);
 	g_test_add_func("/sqlite/client2", test_client2);
 	g_test_add_func("/sqlite/many", test_many);

@@ -5,6 +5,7 @@
  * retransmissions, and reinjection verdicts.  Uses ../shared/captures (skips
  * without it) and the project's examples/. */
 #include <glib.h>
+#include "test_common.h"
 #include <string.h>
 #include "table/load.h"
 #include "twocap/twocap.h"
@@ -500,15 +501,9 @@ static void test_examples(void)
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
-	const char *src = g_getenv("MPTCPA_SOURCE_ROOT");
-	source_root = src ? src : ".";
-	char *dir = g_build_filename(source_root, "..", "shared", NULL);
-	char *readme = g_build_filename(dir, "captures", "v1", "README.md", NULL);
-	if (g_file_test(readme, G_FILE_TEST_EXISTS))
-		shared_dir = dir;
-	else
-		g_free(dir);
-	g_free(readme);
+	const char *src = test_source_root();
+	source_root = src;
+	shared_dir = test_shared_dir();
 	g_test_add_func("/twocap/v0/mapping", test_v0_mapping);
 	g_test_add_func("/twocap/v0/tcp-only", test_v0_tcp_only);
 	g_test_add_func("/twocap/v0/owd", test_v0_owd);
