@@ -22,29 +22,9 @@ static char *capture_path(const char *rel)
 	return g_build_filename(shared_dir, "captures", rel, NULL);
 }
 
-/* writes a file without the fsync of g_file_set_contents: hundreds are written */
-static void put_file(const char *path, const char *data, gssize len)
-{
-	g_unlink(path); /* a new file: rewriting one in place waits for its flush (ext4) */
-	FILE *fp = fopen(path, "wb");
-	g_assert_nonnull(fp);
-	size_t n = len < 0 ? strlen(data) : (size_t)len;
-	g_assert_cmpuint(fwrite(data, 1, n, fp), ==, n);
-	g_assert_cmpint(fclose(fp), ==, 0);
-}
-
 static char *tmp_path(const char *name)
 {
 	return g_build_filename(tmp_dir, name, NULL);
-}
-
-static struct tables *load(const char *path)
-{
-	GError *err = NULL;
-	struct tables *t = capture_load(path, NULL, NULL, &err);
-	g_assert_no_error(err);
-	g_assert_nonnull(t);
-	return t;
 }
 
 static void save(const struct tables *t, const char *file)
@@ -71,7 +51,7 @@ static void copy_file(const char *from, const char *to)
 	gchar *data;
 	gsize len;
 	g_assert_true(g_file_get_contents(from, &data, &len, NULL));
-	put_file(to, data, (gssize)len);
+	test_put_file(to, data, (gssize)len);
 	g_free(data);
 }
 
@@ -136,14 +116,14 @@ static void round_trip(const char *rel)
 {
 	char *cap = capture_path(rel);
 	char *file = tmp_path("rt.mpac");
-	struct tables *t = load(cap);
+	struct tables *t = test_load(cap);
 	save(t, file);
 	tables_free(t);
 	GError *err = NULL;
 	struct tables *c = cache_load(file, cap, &err);
 	g_assert_no_error(err);
 	g_assert_nonnull(c);
-	struct tables *fresh = load(cap);
+	struct tables *fresh = test_load(cap);
 	assert_same_tables(fresh, c);
 	tables_free(fresh);
 	tables_free(c);
@@ -172,7 +152,7 @@ static void test_client2_values(void)
 		return;
 	char *cap = capture_path("v0/client_2.pcap");
 	char *file = tmp_path("c2.mpac");
-	struct tables *t = load(cap);
+	struct tables *t = test_load(cap);
 	save(t, file);
 	tables_free(t);
 	GError *err = NULL;
@@ -210,7 +190,7 @@ static void test_unlinked_reason(void)
 		return;
 	char *cap = capture_path("v1/basic-client.pcap");
 	char *file = tmp_path("reason.mpac");
-	struct tables *t = load(cap);
+	struct tables *t = test_load(cap);
 	g_assert_cmpuint(t->tcp->len, ==, 2);
 	tables_tcp(t, 1)->unlinked_reason = "a reason written by a test";
 	save(t, file);
@@ -297,7 +277,7 @@ static void test_stale(void)
 	copy_file(orig, cap2);
 	set_mtime(cap, 1700000000);
 	set_mtime(cap2, 1700000000);
-	struct tables *t = load(cap);
+	struct tables *t = test_load(cap);
 	save(t, file);
 	tables_free(t);
 	GError *err = NULL;
@@ -320,7 +300,7 @@ static void test_stale(void)
 	set_mtime(cap, 1700000000);
 	assert_refused(file, cap, MPTCPA_ERR_CACHE, "stale");
 	/* changed between loading and saving: not saved under the new identity */
-	t = load(cap2);
+	t = test_load(cap2);
 	fp = fopen(cap2, "ab");
 	fputc(0, fp);
 	fclose(fp);
@@ -342,7 +322,7 @@ static char *make_cache(const char *rel, gchar **data, gsize *len, char **cap)
 {
 	*cap = capture_path(rel);
 	char *file = tmp_path("good.mpac");
-	struct tables *t = load(*cap);
+	struct tables *t = test_load(*cap);
 	save(t, file);
 	tables_free(t);
 	g_assert_true(g_file_get_contents(file, data, len, NULL));
@@ -351,7 +331,7 @@ static char *make_cache(const char *rel, gchar **data, gsize *len, char **cap)
 
 static void write_bytes(const char *file, const gchar *data, gsize len)
 {
-	put_file(file, data, (gssize)len);
+	test_put_file(file, data, (gssize)len);
 }
 
 static void test_truncated(void)
@@ -497,7 +477,7 @@ static void test_bad_rows(void)
 	char *cap = capture_path("v1/mpfail-client.pcap");
 	char *file = tmp_path("spoilt.mpac");
 	for (size_t i = 0; i < G_N_ELEMENTS(spoils); i++) {
-		struct tables *t = load(cap);
+		struct tables *t = test_load(cap);
 		g_assert_cmpuint(t->events->len, >, 0);
 		g_assert_cmpuint(t->links->len, >, 0);
 		spoils[i](t);
@@ -506,7 +486,7 @@ static void test_bad_rows(void)
 		assert_refused(file, cap, MPTCPA_ERR_CACHE, "corrupted (");
 	}
 	/* a window of the packets (streaming) is not cached */
-	struct tables *t = load(cap);
+	struct tables *t = test_load(cap);
 	t->pkt_base = 1;
 	GError *err = NULL;
 	g_assert_false(cache_save(t, file, &err));
@@ -527,7 +507,7 @@ static void test_speed(void)
 	char *cap = capture_path("v1/many-client.pcap");
 	char *file = tmp_path("speed.mpac");
 	gint64 t0 = g_get_monotonic_time();
-	struct tables *t = load(cap);
+	struct tables *t = test_load(cap);
 	gint64 t1 = g_get_monotonic_time();
 	save(t, file);
 	tables_free(t);

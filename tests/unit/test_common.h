@@ -4,6 +4,10 @@
 #define MPTCPA_TEST_COMMON_H
 
 #include <glib.h>
+#include <stdio.h>
+#include <string.h>
+#include <glib/gstdio.h>
+#include "table/load.h"
 
 /* the source tree's root ("." when the test is run by hand from it) */
 static inline const char *test_source_root(void)
@@ -25,6 +29,36 @@ static inline char *test_shared_dir(void)
 		return NULL;
 	}
 	return dir;
+}
+
+/* a capture that must load */
+static inline struct tables *test_load(const char *path)
+{
+	GError *err = NULL;
+	struct tables *t = capture_load(path, NULL, NULL, &err);
+	g_assert_no_error(err);
+	g_assert_nonnull(t);
+	return t;
+}
+
+/* a capture of <shared>/captures/REL that must load */
+static inline struct tables *test_load_shared(const char *shared, const char *rel)
+{
+	char *path = g_build_filename(shared, "captures", rel, NULL);
+	struct tables *t = test_load(path);
+	g_free(path);
+	return t;
+}
+
+/* writes a file without the fsync of g_file_set_contents: tests write hundreds */
+static inline void test_put_file(const char *path, const char *data, gssize len)
+{
+	g_unlink(path); /* a new file: rewriting one in place waits for its flush (ext4) */
+	FILE *fp = fopen(path, "wb");
+	g_assert_nonnull(fp);
+	size_t n = len < 0 ? strlen(data) : (size_t)len;
+	g_assert_cmpuint(fwrite(data, 1, n, fp), ==, n);
+	g_assert_cmpint(fclose(fp), ==, 0);
 }
 
 #endif

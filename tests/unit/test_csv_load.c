@@ -20,30 +20,9 @@
 static char *shared_dir;
 static char *tmp_dir;
 
-/* writes a file without the fsync of g_file_set_contents: hundreds are written */
-static void put_file(const char *path, const char *data, gssize len)
-{
-	g_unlink(path); /* a new file: rewriting one in place waits for its flush (ext4) */
-	FILE *fp = fopen(path, "wb");
-	g_assert_nonnull(fp);
-	size_t n = len < 0 ? strlen(data) : (size_t)len;
-	g_assert_cmpuint(fwrite(data, 1, n, fp), ==, n);
-	g_assert_cmpint(fclose(fp), ==, 0);
-}
-
 static char *tmp_path(const char *name)
 {
 	return g_build_filename(tmp_dir, name, NULL);
-}
-
-static struct tables *load_shared(const char *rel)
-{
-	char *path = g_build_filename(shared_dir, "captures", rel, NULL);
-	GError *err = NULL;
-	struct tables *t = capture_load(path, NULL, NULL, &err);
-	g_assert_no_error(err);
-	g_free(path);
-	return t;
 }
 
 static void export_to(const struct tables *t, const char *path, const struct export_opts *o)
@@ -237,7 +216,7 @@ static void test_round_trips(void)
 	GPtrArray *every = all_columns();
 	for (size_t i = 0; i < G_N_ELEMENTS(captures); i++) {
 		g_test_message("%s", captures[i]);
-		struct tables *t = load_shared(captures[i]);
+		struct tables *t = test_load_shared(shared_dir, captures[i]);
 		struct export_opts csv = { .format = EXP_CSV, .delimiter = ',', .tshark_names = false, .columns = NULL };
 		round_trip(t, &csv);
 		struct export_opts raw = { .format = EXP_CSV, .delimiter = ',', .tshark_names = false, .columns = every };
@@ -253,7 +232,7 @@ static void test_delimiters(void)
 		g_test_skip("../shared is absent");
 		return;
 	}
-	struct tables *t = load_shared("v1/lossy-client.pcap");
+	struct tables *t = test_load_shared(shared_dir, "v1/lossy-client.pcap");
 	struct export_opts opts[] = {
 		{ .format = EXP_CSV, .delimiter = '|', .tshark_names = false, .columns = NULL }, { .format = EXP_CSV, .delimiter = ';', .tshark_names = false, .columns = NULL }, { .format = EXP_TSV, .delimiter = ',', .tshark_names = false, .columns = NULL },
 		{ .format = EXP_CSV, .delimiter = ',', .tshark_names = true, .columns = NULL }, { .format = EXP_TSV, .delimiter = ',', .tshark_names = true, .columns = NULL },
@@ -270,7 +249,7 @@ static void test_client2_facts(void)
 		g_test_skip("../shared is absent");
 		return;
 	}
-	struct tables *t = load_shared("v0/client_2.pcap");
+	struct tables *t = test_load_shared(shared_dir, "v0/client_2.pcap");
 	char *csv = tmp_path("c2.csv");
 	struct export_opts o = { .format = EXP_CSV, .delimiter = ',', .tshark_names = false, .columns = NULL };
 	export_to(t, csv, &o);
@@ -297,7 +276,7 @@ static void test_client2_facts(void)
 static void assert_bad(const char *text, gssize len, const char *why)
 {
 	char *path = tmp_path("bad.csv");
-	put_file(path, text, len);
+	test_put_file(path, text, len);
 	GError *err = NULL;
 	struct tables *t = csv_load(path, &err);
 	g_assert_null(t);
@@ -377,7 +356,7 @@ static void test_minimal(void)
 	                           "3;0;\"10\";\"a;b\"\r\n\r\n"
 	                           "4;0;5;x\r\n"
 	                           "9;1;\"\";\"\"\"quoted\"\"\"\r\n";
-	put_file(path, text, -1);
+	test_put_file(path, text, -1);
 	struct tables *t = csv_load_ok(path);
 	g_assert_cmpuint(t->packets->len, ==, 3);
 	g_assert_cmpuint(t->tcp->len, ==, 2);
@@ -399,7 +378,7 @@ static void test_damaged(void)
 		g_test_skip("../shared is absent");
 		return;
 	}
-	struct tables *t = load_shared("v1/mpfail-client.pcap");
+	struct tables *t = test_load_shared(shared_dir, "v1/mpfail-client.pcap");
 	char *csv = tmp_path("good.csv"), *bad = tmp_path("damaged.csv");
 	struct export_opts o = { .format = EXP_CSV, .delimiter = ',', .tshark_names = false, .columns = NULL };
 	export_to(t, csv, &o);
@@ -421,7 +400,7 @@ static void test_damaged(void)
 				copy[at] = i % 2 ? (gchar)g_rand_int(rnd) : repl[g_rand_int_range(rnd, 0, sizeof repl - 1)];
 			}
 		}
-		put_file(bad, copy, (gssize)n);
+		test_put_file(bad, copy, (gssize)n);
 		GError *err = NULL;
 		struct tables *u = csv_load(bad, &err);
 		if (u) {

@@ -16,16 +16,6 @@
 static char *shared_dir;
 static char *tmp_dir;
 
-static struct tables *load_shared(const char *rel)
-{
-	char *path = g_build_filename(shared_dir, "captures", rel, NULL);
-	GError *err = NULL;
-	struct tables *t = capture_load(path, NULL, NULL, &err);
-	g_assert_no_error(err);
-	g_free(path);
-	return t;
-}
-
 static sqlite3 *export_and_open(const struct tables *t, const char *name)
 {
 	char *path = g_build_filename(tmp_dir, name, NULL);
@@ -137,7 +127,7 @@ static void test_client2(void)
 		g_test_skip("../shared is absent");
 		return;
 	}
-	struct tables *t = load_shared("v0/client_2.pcap");
+	struct tables *t = test_load_shared(shared_dir, "v0/client_2.pcap");
 	sqlite3 *db = export_and_open(t, "c2.sqlite");
 	check_counts(db, t);
 	check_stream_bytes(db, t);
@@ -189,7 +179,7 @@ static void test_many(void)
 	static const char *caps[] = { "v1/many-client.pcap", "v1/lossy-server.pcap", "v1/ipv6-client.pcap",
 	                              "v1/mpfail-server.pcap" };
 	for (size_t i = 0; i < G_N_ELEMENTS(caps); i++) {
-		struct tables *t = load_shared(caps[i]);
+		struct tables *t = test_load_shared(shared_dir, caps[i]);
 		sqlite3 *db = export_and_open(t, "many.sqlite");
 		check_counts(db, t);
 		check_stream_bytes(db, t);
@@ -211,7 +201,7 @@ static void test_atomic(void)
 		g_test_skip("../shared is absent");
 		return;
 	}
-	struct tables *t = load_shared("v1/basic-client.pcap");
+	struct tables *t = test_load_shared(shared_dir, "v1/basic-client.pcap");
 	sqlite3 *db = export_and_open(t, "same.sqlite");
 	sqlite3_close(db);
 	db = export_and_open(t, "same.sqlite");

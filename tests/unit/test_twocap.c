@@ -13,15 +13,6 @@
 static char *shared_dir;
 static const char *source_root;
 
-static struct tables *load(const char *path)
-{
-	GError *err = NULL;
-	struct tables *t = capture_load(path, NULL, NULL, &err);
-	g_assert_no_error(err);
-	g_assert_nonnull(t);
-	return t;
-}
-
 /* both captures of a shared pair, or NULL (test skipped) */
 static bool load_pair(const char *rel1, const char *rel2, struct tables **t1, struct tables **t2)
 {
@@ -31,8 +22,8 @@ static bool load_pair(const char *rel1, const char *rel2, struct tables **t1, st
 	}
 	char *p1 = g_build_filename(shared_dir, "captures", rel1, NULL);
 	char *p2 = g_build_filename(shared_dir, "captures", rel2, NULL);
-	*t1 = load(p1);
-	*t2 = load(p2);
+	*t1 = test_load(p1);
+	*t2 = test_load(p2);
 	g_free(p1);
 	g_free(p2);
 	return true;
@@ -405,7 +396,7 @@ static struct verdicts check_reinjections(const struct twocap *a)
 
 static void run_pair(const char *p1, const char *p2, struct loss_count *lc, struct verdicts *vd)
 {
-	struct tables *t1 = load(p1), *t2 = load(p2);
+	struct tables *t1 = test_load(p1), *t2 = test_load(p2);
 	struct twocap_ctx *x = twocap_ctx_new(t1, t2);
 	GError *err = NULL;
 	struct twocap_conn *c = twocap_map_mptcp(x, 0, NO_ROW, &err);
