@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
@@ -202,16 +203,38 @@ static void write_header(FILE *fp, GPtrArray *cols, const struct export_opts *o)
 	fputc('\n', fp);
 }
 
-/* A text writer: output file, columns, and reused line buffers. */
+/* What one thread needs to format rows: reused line buffers and the text of
+ * the rows it formatted, written out in row order by the writer. */
+struct row_buf {
+	GString *line, *v, *out;
+};
+
+/* rows below which formatting stays on one thread, and the most threads */
+#define ROWS_PER_PART 2048
+#define MAX_PARTS 8
+/* rows formatted between writes when a whole table is exported */
+#define WRITE_CHUNK 16384
+
+/* A text writer: output file, columns, and a buffer per formatting thread. */
 struct text_writer {
 	FILE *fp;
 	GPtrArray *cols;
 	const struct export_opts *o;
-	GString *line, *v;
+	struct row_buf bufs[MAX_PARTS];
+	guint n_bufs;
 	struct atomic_file af;
 	bool to_stdout;
 	bool special[256];       /* CSV: bytes that need quotes */
 };
+
+/* formatting threads: one per processor, 1 when MPTCPANALYZER_THREADS=1 */
+static guint formatting_threads(void)
+{
+	const char *v = getenv("MPTCPANALYZER_THREADS");
+	if (v && strcmp(v, "1") == 0)
+		return 1;
+	return CLAMP(g_get_num_processors(), 1, MAX_PARTS);
+}
 
 static bool writer_open(struct text_writer *w, const char *path, const struct export_opts *o, GError **err)
 {
@@ -229,8 +252,12 @@ static bool writer_open(struct text_writer *w, const char *path, const struct ex
 		setvbuf(w->fp, NULL, _IOFBF, 1 << 20);
 	csv_special_init(w->special, o->delimiter);
 	w->cols = o->columns ? g_ptr_array_ref(o->columns) : columns_default();
-	w->line = g_string_sized_new(512);
-	w->v = g_string_sized_new(64);
+	w->n_bufs = formatting_threads();
+	for (guint i = 0; i < w->n_bufs; i++) {
+		w->bufs[i].line = g_string_sized_new(512);
+		w->bufs[i].v = g_string_sized_new(64);
+		w->bufs[i].out = g_string_sized_new(1 << 16);
+	}
 	write_header(w->fp, w->cols, o);
 	return true;
 }
@@ -239,8 +266,11 @@ static bool writer_open(struct text_writer *w, const char *path, const struct ex
 static bool writer_close(struct text_writer *w, bool ok, GError **err)
 {
 	g_ptr_array_unref(w->cols);
-	g_string_free(w->line, TRUE);
-	g_string_free(w->v, TRUE);
+	for (guint i = 0; i < w->n_bufs; i++) {
+		g_string_free(w->bufs[i].line, TRUE);
+		g_string_free(w->bufs[i].v, TRUE);
+		g_string_free(w->bufs[i].out, TRUE);
+	}
 	if (w->to_stdout) {
 		if (ok && (fflush(stdout) != 0 || ferror(stdout))) {
 			g_set_error(err, MPTCPA_ERROR, MPTCPA_ERR_OPEN, "standard output: write failed: %s",
@@ -256,10 +286,11 @@ static bool writer_close(struct text_writer *w, bool ok, GError **err)
 	return atomic_commit(&w->af, err);
 }
 
-static void write_json_row(struct text_writer *w, const struct tables *t, uint32_t row)
+static void format_json_row(const struct text_writer *w, const struct tables *t, uint32_t row,
+                            struct row_buf *b)
 {
 	const struct export_opts *o = w->o;
-	GString *line = w->line, *v = w->v;
+	GString *line = b->line, *v = b->v;
 	g_string_truncate(line, 0);
 	g_string_append_c(line, '{');
 	for (guint i = 0; i < w->cols->len; i++) {
@@ -274,7 +305,6 @@ static void write_json_row(struct text_writer *w, const struct tables *t, uint32
 		json_value(line, c, v->str, v->len);
 	}
 	g_string_append(line, "}\n");
-	fwrite(line->str, 1, line->len, w->fp);
 }
 
 #define ONES8 0x0101010101010101ull
@@ -313,9 +343,10 @@ static bool csv_line_plain(const char *s, size_t n, char delim, guint ncols)
 
 /* CSV with the values checked one by one: the rare one that needs quotes is
  * moved out and appended again, quoted */
-static void format_csv_checked(struct text_writer *w, const struct tables *t, uint32_t row, char sep)
+static void format_csv_checked(const struct text_writer *w, const struct tables *t, uint32_t row, char sep,
+                               struct row_buf *b)
 {
-	GString *line = w->line, *v = w->v;
+	GString *line = b->line, *v = b->v;
 	g_string_truncate(line, 0);
 	for (guint i = 0; i < w->cols->len; i++) {
 		const struct column *c = w->cols->pdata[i];
@@ -333,27 +364,69 @@ static void format_csv_checked(struct text_writer *w, const struct tables *t, ui
 }
 
 /* CSV and TSV: every value is formatted straight into the line; a CSV line is
- * then checked once, and built again value by value if some value needs quotes */
-static void write_row(struct text_writer *w, const struct tables *t, uint32_t row)
+ * then checked once, and built again value by value if some value needs quotes.
+ * The line (JSON too) ends up appended to b->out. */
+static void format_row(const struct text_writer *w, const struct tables *t, uint32_t row, struct row_buf *b)
 {
 	const struct export_opts *o = w->o;
+	GString *line = b->line;
 	if (o->format == EXP_JSONL) {
-		write_json_row(w, t, row);
-		return;
+		format_json_row(w, t, row, b);
+	} else {
+		char sep = o->format == EXP_TSV ? '\t' : o->delimiter;
+		g_string_truncate(line, 0);
+		for (guint i = 0; i < w->cols->len; i++) {
+			const struct column *c = w->cols->pdata[i];
+			if (i)
+				g_string_append_c(line, sep);
+			c->format(t, row, line);
+		}
+		if (o->format == EXP_CSV && !csv_line_plain(line->str, line->len, sep, w->cols->len))
+			format_csv_checked(w, t, row, sep, b);
+		g_string_append_c(line, '\n');
 	}
-	GString *line = w->line;
-	char sep = o->format == EXP_TSV ? '\t' : o->delimiter;
-	g_string_truncate(line, 0);
-	for (guint i = 0; i < w->cols->len; i++) {
-		const struct column *c = w->cols->pdata[i];
-		if (i)
-			g_string_append_c(line, sep);
-		c->format(t, row, line);
+	g_string_append_len(b->out, line->str, (gssize)line->len);
+}
+
+/* rows [from, to) formatted into one buffer, by one thread */
+struct format_job {
+	const struct text_writer *w;
+	const struct tables *t;
+	uint32_t from, to;
+	struct row_buf *b;
+};
+
+static gpointer format_rows(gpointer data)
+{
+	const struct format_job *j = data;
+	for (uint32_t row = j->from; row < j->to; row++)
+		format_row(j->w, j->t, row, j->b);
+	return NULL;
+}
+
+/* Formats rows [from, to) and writes them in order.  The tables are not
+ * changed while this runs (the loader waits for it), and formatting only
+ * reads them, so parts of the range are formatted on other threads. */
+static void write_rows(struct text_writer *w, const struct tables *t, uint32_t from, uint32_t to)
+{
+	uint32_t n = to - from;
+	guint parts = MIN(w->n_bufs, MAX(1u, n / ROWS_PER_PART));
+	struct format_job jobs[MAX_PARTS];
+	GThread *threads[MAX_PARTS] = { NULL };
+	for (guint i = 0; i < parts; i++) {
+		jobs[i] = (struct format_job){ w, t, from + (uint32_t)((uint64_t)n * i / parts),
+		                               from + (uint32_t)((uint64_t)n * (i + 1) / parts), &w->bufs[i] };
+		if (i > 0)
+			threads[i] = g_thread_new("mptcpa-format", format_rows, &jobs[i]);
 	}
-	if (o->format == EXP_CSV && !csv_line_plain(line->str, line->len, sep, w->cols->len))
-		format_csv_checked(w, t, row, sep);
-	g_string_append_c(line, '\n');
-	fwrite(line->str, 1, line->len, w->fp);
+	format_rows(&jobs[0]);
+	for (guint i = 0; i < parts; i++) {
+		if (threads[i])
+			g_thread_join(threads[i]);
+		GString *out = w->bufs[i].out;
+		fwrite(out->str, 1, out->len, w->fp);
+		g_string_truncate(out, 0);
+	}
 }
 
 bool export_tables(const struct tables *t, const char *path, const struct export_opts *o, GError **err)
@@ -363,8 +436,12 @@ bool export_tables(const struct tables *t, const char *path, const struct export
 	struct text_writer w;
 	if (!writer_open(&w, path, o, err))
 		return false;
-	for (uint32_t row = t->pkt_base; row < tables_n_pkts(t); row++)
-		write_row(&w, t, row);
+	uint32_t end = tables_n_pkts(t);
+	for (uint32_t row = t->pkt_base; row < end;) {
+		uint32_t next = row + MIN(WRITE_CHUNK, end - row);
+		write_rows(&w, t, row, next);
+		row = next;
+	}
 	return writer_close(&w, true, err);
 }
 
@@ -377,9 +454,7 @@ static void discard_rows(struct tables *t, uint32_t from, uint32_t to, void *use
 
 static void write_rows_sink(struct tables *t, uint32_t from, uint32_t to, void *user)
 {
-	struct text_writer *w = user;
-	for (uint32_t row = from; row < to; row++)
-		write_row(w, t, row);
+	write_rows(user, t, from, to);
 }
 
 /* frame -> frames of the later packets that repeat it, from the links */

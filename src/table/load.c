@@ -1,11 +1,42 @@
-/* load.c - builds the tables from a capture in one pass (see load.h). */
+/* load.c - builds the tables from a capture in one pass (see load.h).
+ *
+ * Two threads share the work: a reading thread pulls frames from libpcap and
+ * decodes them into batches of `struct decoded`; the calling thread runs the
+ * TCP and MPTCP trackers over the batches in capture order.  The batches are
+ * preallocated and recycled through two queues, so nothing is allocated per
+ * packet and the result is the same as a single-threaded pass (which
+ * MPTCPANALYZER_THREADS=1 selects, for comparison and debugging). */
 #include "table/load.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include "capture/reader.h"
 #include "decode/decode.h"
 #include "track/tcp_tracker.h"
 #include "track/mptcp_tracker.h"
+
+/* TCP frames per batch, and batches in flight: about 0.5 MB, which keeps
+ * the decoded frames in cache between the two threads */
+#define BATCH_FRAMES 256
+#define N_BATCHES 8
+
+struct batch {
+	uint32_t n;               /* decoded TCP frames in d[] */
+	bool last;                /* the reader stopped after this batch */
+	uint64_t offset;          /* file bytes consumed, for the progress callback */
+	struct decoded d[BATCH_FRAMES];
+};
+
+/* the reading side: reader, decoder and what they count */
+struct reading {
+	struct capture_reader *r;
+	int dlt;
+	struct capture_stats stats;
+	int64_t first_ns;
+	int rc;                   /* of the last reader_next: 0 end, -1 error */
+	GError *err;
+	GAsyncQueue *full, *empty;/* struct batch *, NULL in neither */
+};
 
 static void count_result(struct capture_stats *st, enum decode_result r, const struct decoded *d)
 {
@@ -27,16 +58,131 @@ static void count_result(struct capture_stats *st, enum decode_result r, const s
 	}
 }
 
+/* Fills `b` with the next TCP frames; b->last when the file (or an error)
+ * ended the stream. */
+static void read_batch(struct reading *rd, struct batch *b)
+{
+	struct frame f;
+	b->n = 0;
+	b->last = false;
+	while (b->n < BATCH_FRAMES) {
+		rd->rc = reader_next(rd->r, &f, &rd->err);
+		if (rd->rc != 1) {
+			b->last = true;
+			break;
+		}
+		if (rd->stats.frames == 0)
+			rd->first_ns = f.ts_ns;
+		rd->stats.frames++;
+		struct decoded *d = &b->d[b->n];
+		memset(d, 0, offsetof(struct decoded, mptcp));
+		d->frame = f.number;
+		d->ts_ns = f.ts_ns;
+		d->caplen = f.caplen;
+		d->wirelen = f.wirelen;
+		d->iface = f.iface;
+		enum decode_result res = decode_frame(rd->dlt, span_make(f.data, f.caplen), d);
+		count_result(&rd->stats, res, d);
+		if (res == DEC_TCP)
+			b->n++;
+	}
+	b->offset = reader_offset(rd->r);
+}
+
+static gpointer reading_thread(gpointer data)
+{
+	struct reading *rd = data;
+	bool last = false;
+	while (!last) {
+		struct batch *b = g_async_queue_pop(rd->empty);
+		read_batch(rd, b);
+		last = b->last;
+		g_async_queue_push(rd->full, b);
+	}
+	return NULL;
+}
+
+static bool use_threads(void)
+{
+	const char *v = getenv("MPTCPANALYZER_THREADS");
+	return !(v && strcmp(v, "1") == 0);
+}
+
 /* settled rows handed to a streaming sink at a time */
 #define SINK_CHUNK 16384
 
-static void sink_flush(struct tables *t, struct load_sink *sink, uint32_t upto)
+/* Hands the rows [*flushed, upto) to the sink.  The window is compacted only
+ * once the rows already handed over outnumber the ones still held, so that
+ * each row is moved at most about once. */
+static void sink_flush(struct tables *t, struct load_sink *sink, uint32_t *flushed, uint32_t upto)
 {
-	uint32_t from = t->pkt_base;
-	if (!sink || upto <= from)
+	if (!sink || upto <= *flushed)
 		return;
-	sink->rows(t, from, upto, sink->user);
-	tables_evict(t, upto);
+	sink->rows(t, *flushed, upto, sink->user);
+	*flushed = upto;
+	if (upto - t->pkt_base >= tables_n_pkts(t) - upto)
+		tables_evict(t, upto);
+}
+
+struct tracking {
+	struct tables *t;
+	struct tcp_tracker *tt;
+	struct mptcp_tracker *mt;
+	struct load_sink *sink;
+	uint32_t chunk, flushed;
+	load_progress_fn progress;
+	void *user;
+	uint64_t batches;
+};
+
+static void track_batch(struct tracking *tk, const struct batch *b, uint64_t file_size)
+{
+	for (uint32_t i = 0; i < b->n; i++) {
+		uint32_t row = tcp_tracker_add(tk->tt, &b->d[i]);
+		mptcp_tracker_add(tk->mt, row, &b->d[i]);
+		if (tk->sink) {
+			uint32_t settled = mptcp_tracker_settled(tk->mt);
+			if (settled - tk->flushed >= tk->chunk)
+				sink_flush(tk->t, tk->sink, &tk->flushed, settled);
+		}
+	}
+	if (tk->progress && (++tk->batches & 511) == 0)
+		tk->progress(b->offset, file_size, tk->user);
+}
+
+/* Runs the trackers over every batch the reading side produces: on another
+ * thread, or inline. */
+static void track_all(struct tracking *tk, struct reading *rd, struct batch *batches)
+{
+	uint64_t size = tk->t->stats.bytes;
+	bool first = true;
+	if (!use_threads()) {
+		for (bool last = false; !last;) {
+			read_batch(rd, &batches[0]);
+			tk->t->first_ns = rd->first_ns;
+			track_batch(tk, &batches[0], size);
+			last = batches[0].last;
+		}
+		return;
+	}
+	rd->full = g_async_queue_new();
+	rd->empty = g_async_queue_new();
+	for (int i = 0; i < N_BATCHES; i++)
+		g_async_queue_push(rd->empty, &batches[i]);
+	GThread *th = g_thread_new("mptcpa-reader", reading_thread, rd);
+	for (bool last = false; !last;) {
+		struct batch *b = g_async_queue_pop(rd->full);
+		if (first) {  /* set before any frame was queued: the queue orders it */
+			tk->t->first_ns = rd->first_ns;
+			first = false;
+		}
+		track_batch(tk, b, size);
+		last = b->last;
+		g_async_queue_push(rd->empty, b);
+	}
+	g_thread_join(th);
+	g_async_queue_unref(rd->full);
+	g_async_queue_unref(rd->empty);
 }
 
 static struct tables *load_impl(const char *path, struct load_sink *sink, load_progress_fn progress,
@@ -61,49 +207,37 @@ static struct tables *load_impl(const char *path, struct load_sink *sink, load_p
 	t->dlt = dlt;
 	t->link_name = g_strdup(reader_datalink_name(r));
 	t->stats.bytes = reader_size(r);
-	struct tcp_tracker *tt = tcp_tracker_new(t);
-	struct mptcp_tracker *mt = mptcp_tracker_new(t);
-	uint32_t chunk = SINK_CHUNK;
+	struct tracking tk = {
+		.t = t, .tt = tcp_tracker_new(t), .mt = mptcp_tracker_new(t), .sink = sink,
+		.chunk = SINK_CHUNK, .progress = progress, .user = user,
+	};
 	if (sink && sink->lag) {
-		mptcp_tracker_set_lag(mt, sink->lag);
-		chunk = MAX(1, MIN(SINK_CHUNK, sink->lag / 2));
+		mptcp_tracker_set_lag(tk.mt, sink->lag);
+		tk.chunk = MAX(1, MIN(SINK_CHUNK, sink->lag / 2));
 	}
-	struct decoded d;
-	struct frame f;
-	int rc;
-	while ((rc = reader_next(r, &f, err)) == 1) {
-		if (t->stats.frames == 0)
-			t->first_ns = f.ts_ns;
-		t->stats.frames++;
-		memset(&d, 0, offsetof(struct decoded, mptcp));
-		d.frame = f.number;
-		d.ts_ns = f.ts_ns;
-		d.caplen = f.caplen;
-		d.wirelen = f.wirelen;
-		d.iface = f.iface;
-		enum decode_result res = decode_frame(dlt, span_make(f.data, f.caplen), &d);
-		count_result(&t->stats, res, &d);
-		if (res == DEC_TCP) {
-			uint32_t row = tcp_tracker_add(tt, &d);
-			mptcp_tracker_add(mt, row, &d);
-			uint32_t settled = mptcp_tracker_settled(mt);
-			if (sink && settled - t->pkt_base >= chunk)
-				sink_flush(t, sink, settled);
-		}
-		if (progress && (f.number & 0xffff) == 0)
-			progress(reader_offset(r), reader_size(r), user);
-	}
+	struct reading rd = { .r = r, .dlt = dlt };
+	struct batch *batches = g_new(struct batch, N_BATCHES);
+	track_all(&tk, &rd, batches);
+	g_free(batches);
+
+	uint64_t bytes = t->stats.bytes;
+	t->stats = rd.stats;
+	t->stats.bytes = bytes;
+	t->first_ns = rd.first_ns;
+	int rc = rd.rc;
+	if (rc < 0)
+		g_propagate_error(err, rd.err);
 	if (rc == 0 && t->stats.frames == 0 && !reader_warning(r)) {
 		g_set_error(err, MPTCPA_ERROR, MPTCPA_ERR_EMPTY, "%s: the capture holds no packet", path);
 		rc = -1;
 	}
 	if (reader_warning(r))
 		t->warning = g_strdup(reader_warning(r));
-	mptcp_tracker_finish(mt);
+	mptcp_tracker_finish(tk.mt);
 	if (rc >= 0)
-		sink_flush(t, sink, tables_n_pkts(t));
-	mptcp_tracker_free(mt);
-	tcp_tracker_free(tt);
+		sink_flush(t, sink, &tk.flushed, tables_n_pkts(t));
+	mptcp_tracker_free(tk.mt);
+	tcp_tracker_free(tk.tt);
 	reader_close(r);
 	if (rc < 0) {
 		tables_free(t);
