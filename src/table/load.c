@@ -10,6 +10,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include "capture/reader.h"
 #include "decode/decode.h"
 #include "track/tcp_tracker.h"
@@ -17,13 +18,14 @@
 
 /* TCP frames per batch, and batches in flight: about 0.5 MB, which keeps
  * the decoded frames in cache between the two threads */
-#define BATCH_FRAMES 256
-#define N_BATCHES 8
+#define BATCH_FRAMES 512
+#define N_BATCHES 6
 
 struct batch {
 	uint32_t n;               /* decoded TCP frames in d[] */
 	bool last;                /* the reader stopped after this batch */
 	uint64_t offset;          /* file bytes consumed, for the progress callback */
+	uint64_t frames;          /* frames read so far (TCP or not) */
 	struct decoded d[BATCH_FRAMES];
 };
 
@@ -83,10 +85,13 @@ static void read_batch(struct reading *rd, struct batch *b)
 		d->iface = f.iface;
 		enum decode_result res = decode_frame(rd->dlt, span_make(f.data, f.caplen), d);
 		count_result(&rd->stats, res, d);
-		if (res == DEC_TCP)
+		if (res == DEC_TCP) {
+			tcp_flow_prepare(d);
 			b->n++;
+		}
 	}
 	b->offset = reader_offset(rd->r);
+	b->frames = rd->stats.frames;
 }
 
 static gpointer reading_thread(gpointer data)
@@ -135,6 +140,28 @@ struct tracking {
 	uint64_t batches;
 };
 
+/* Sizes the packet table once, from the first batch's bytes per frame: the
+ * table then grows in place instead of being copied at each doubling, and,
+ * being one large block, can be backed by huge pages (faulting it in 4 KiB
+ * pages costs more than the decoding). */
+static void reserve_packets(struct tables *t, uint64_t offset, uint64_t frames, uint64_t file_size)
+{
+	if (frames == 0 || offset == 0 || file_size <= offset)
+		return;
+	uint64_t estimate = file_size / offset * frames + file_size % offset * frames / offset;
+	estimate += estimate / 16;
+	if (estimate > UINT32_MAX / 2 || estimate <= t->packets->len)
+		return;
+	guint len = t->packets->len;
+	g_array_set_size(t->packets, (guint)estimate);
+	g_array_set_size(t->packets, len);
+	const uintptr_t huge = 2u << 20;
+	uintptr_t lo = ((uintptr_t)t->packets->data + huge - 1) & ~(huge - 1);
+	uintptr_t hi = ((uintptr_t)t->packets->data + estimate * sizeof(struct pkt)) & ~(huge - 1);
+	if (hi > lo)
+		madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+}
+
 static void track_batch(struct tracking *tk, const struct batch *b, uint64_t file_size)
 {
 	for (uint32_t i = 0; i < b->n; i++) {
@@ -146,7 +173,9 @@ static void track_batch(struct tracking *tk, const struct batch *b, uint64_t fil
 				sink_flush(tk->t, tk->sink, &tk->flushed, settled);
 		}
 	}
-	if (tk->progress && (++tk->batches & 511) == 0)
+	if (tk->batches++ == 0 && !tk->sink)
+		reserve_packets(tk->t, b->offset, b->frames, file_size);
+	if (tk->progress && (tk->batches & 511) == 0)
 		tk->progress(b->offset, file_size, tk->user);
 }
 

@@ -4,11 +4,12 @@
 #include <string.h>
 
 /* The 4-tuple, stored with the lower endpoint first so both directions hash
- * to the same key. */
+ * to the same key, and its hash (worked out once, maybe on the reading thread). */
 struct flow_key {
 	uint8_t family;
 	uint8_t addr[2][16];
 	uint16_t port[2];
+	uint32_t hash;
 };
 
 struct tcp_tracker {
@@ -16,18 +17,23 @@ struct tcp_tracker {
 	GHashTable *flows; /* struct flow_key* -> stream id + 1 */
 };
 
-static guint flow_hash(gconstpointer p)
+/* multiply-xorshift over the key (hash field zero) as 64-bit words, its
+ * padding zeroed by flow_key_of: a few instructions instead of one round per byte */
+static uint32_t flow_key_hash(const struct flow_key *k)
 {
-	/* multiply-xorshift over the key as 64-bit words (its padding is zeroed
-	 * by flow_key_of): a few instructions instead of one round per byte */
 	uint64_t w[(sizeof(struct flow_key) + 7) / 8] = { 0 };
-	memcpy(w, p, sizeof(struct flow_key));
+	memcpy(w, k, sizeof(struct flow_key));
 	uint64_t h = 0x9e3779b97f4a7c15ull;
 	for (size_t i = 0; i < G_N_ELEMENTS(w); i++) {
 		h = (h ^ w[i]) * 0xff51afd7ed558ccdull;
 		h ^= h >> 32;
 	}
-	return (guint)h;
+	return (uint32_t)h;
+}
+
+static guint flow_hash(gconstpointer p)
+{
+	return ((const struct flow_key *)p)->hash;
 }
 
 static gboolean flow_equal(gconstpointer a, gconstpointer b)
@@ -48,7 +54,17 @@ static bool flow_key_of(const struct decoded *d, struct flow_key *k)
 	memcpy(k->addr[swap ? 0 : 1], d->dst, alen);
 	k->port[swap ? 1 : 0] = d->sport;
 	k->port[swap ? 0 : 1] = d->dport;
+	k->hash = d->has_flow_hash ? d->flow_hash : flow_key_hash(k);
 	return swap;
+}
+
+void tcp_flow_prepare(struct decoded *d)
+{
+	struct flow_key k;
+	d->has_flow_hash = false;
+	flow_key_of(d, &k);
+	d->flow_hash = k.hash;
+	d->has_flow_hash = true;
 }
 
 struct tcp_tracker *tcp_tracker_new(struct tables *t)

@@ -13,6 +13,11 @@ struct tcp_tracker;
 struct tcp_tracker *tcp_tracker_new(struct tables *t);
 void tcp_tracker_free(struct tcp_tracker *tt);
 
+/* Works out what tcp_tracker_add needs to find the packet's stream (its flow
+ * hash) ahead of time: the reading thread calls it to take work off the
+ * tracking one.  Optional. */
+void tcp_flow_prepare(struct decoded *d);
+
 /* Appends the packet to t->packets (its MPTCP options to t->mptcp_opts) and
  * updates its stream; returns the new packet row. */
 uint32_t tcp_tracker_add(struct tcp_tracker *tt, const struct decoded *d);
