@@ -1,0 +1,116 @@
+#!/usr/bin/env python3
+"""test_threads.py - the results do not depend on the number of threads (TAP).
+
+    test_threads.py MPTCPEXPORTER MPTCPANALYZER SOURCE_ROOT
+
+Loading reads and decodes on one thread while another tracks, and the
+exporter formats chunks of rows on several threads; MPTCPANALYZER_THREADS=1
+does everything on one.  Each capture (the project's examples, and the
+../shared ones when present) is exported as CSV, JSON lines and with a small
+window with 1, 2 and 5 threads, and the outputs must be byte-identical; the
+row count must be the capture's TCP packet count (the analyzer's count over
+TCP connections).  The analyzer's JSON outputs must not change either."""
+import glob
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+EXPORTER = os.path.abspath(sys.argv[1])
+ANALYZER = os.path.abspath(sys.argv[2])
+ROOT = os.path.abspath(sys.argv[3])
+SHARED = os.path.join(ROOT, '..', 'shared', 'captures')
+TMP = tempfile.mkdtemp(prefix='mptcpa-threads-')
+
+n_tests = 0
+n_failed = 0
+
+
+def report(ok, name, detail=''):
+    global n_tests, n_failed
+    n_tests += 1
+    if not ok:
+        n_failed += 1
+    print(('ok' if ok else 'not ok'), n_tests, '-', name)
+    if not ok and detail:
+        print('#', str(detail)[:500])
+    sys.stdout.flush()
+
+
+def env_for(threads):
+    env = dict(os.environ)
+    env['MPTCPANALYZER_THREADS'] = str(threads)
+    for k in ('XDG_CONFIG_HOME', 'XDG_CACHE_HOME', 'XDG_DATA_HOME'):
+        env[k] = os.path.join(TMP, k.lower())
+    env['LC_ALL'] = 'C'
+    return env
+
+
+def export(cap, threads, args):
+    out = os.path.join(TMP, 'out-%d' % threads)
+    r = subprocess.run([EXPORTER, cap, '-o', out] + args, env=env_for(threads),
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    if r.returncode != 0:
+        return None
+    with open(out, 'rb') as f:
+        return f.read()
+
+
+def analyzer_json(cap, threads, command):
+    r = subprocess.run([ANALYZER, '-r', '-l', cap, command + ' --json'], env=env_for(threads),
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return r.stdout if r.returncode == 0 else None
+
+
+def tcp_packets(cap):
+    """TCP packets of the capture: the sum over its TCP connections"""
+    try:
+        doc = json.loads(analyzer_json(cap, 1, 'list_tcp_connections'))
+    except (TypeError, ValueError):
+        return None
+    return sum(c['forward']['packets'] + c['backward']['packets'] for c in doc['connections'])
+
+
+def check_capture(cap):
+    name = os.path.relpath(cap, os.path.join(ROOT, '..'))
+    for label, args in (('csv', []), ('jsonl', ['-F', 'jsonl']), ('window 300', ['-w', '300'])):
+        ref = export(cap, 1, args)
+        if ref is None:
+            report(False, '%s %s: exported with 1 thread' % (name, label))
+            continue
+        for threads in (2, 5):
+            out = export(cap, threads, args)
+            report(out == ref, '%s %s: %d threads write the same %d bytes as 1' %
+                   (name, label, threads, len(ref)),
+                   'sizes %s vs %d' % (None if out is None else len(out), len(ref)))
+        if label == 'csv':
+            want = tcp_packets(cap)
+            rows = ref.count(b'\n') - 1
+            report(want is not None and rows == want,
+                   '%s: %s rows, one per TCP packet (%s)' % (name, rows, want))
+    for command in ('list_tcp_connections', 'list_subflows 0', 'mptcp_summary 0', 'list_reinjections 0'):
+        ref = analyzer_json(cap, 1, command)
+        out = analyzer_json(cap, 2, command)
+        report(ref is not None and ref == out,
+               '%s: mptcpanalyzer %s is the same with 1 and 2 threads' % (name, command))
+
+
+def main():
+    caps = sorted(glob.glob(os.path.join(ROOT, 'examples', '*.pcap')))
+    shared = [os.path.join(SHARED, 'v0', 'client_2.pcap'), os.path.join(SHARED, 'v1', 'failover-client.pcap'),
+              os.path.join(SHARED, 'v1', 'basic-client-ifaces.pcapng')]
+    missing = [c for c in shared if not os.path.exists(c)]
+    caps += [c for c in shared if os.path.exists(c)]
+    for c in caps:
+        check_capture(c)
+    for c in missing:
+        global n_tests
+        n_tests += 1
+        print('ok', n_tests, '-', os.path.basename(c), '# SKIP ../shared is not there')
+    print('1..%d' % n_tests)
+    return 1 if n_failed else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
