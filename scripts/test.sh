@@ -1,23 +1,26 @@
 #!/usr/bin/env bash
 # test.sh - builds mptcpanalyzer and runs the whole test suite.
 #
-#   scripts/test.sh [--asan] [--builddir DIR]
+#   scripts/test.sh [--asan | --tsan] [--builddir DIR]
 #
 # Checks the Debian packages (scripts/deps.sh), configures the build folder
 # when needed (build/, or build-asan/ with --asan: AddressSanitizer and
 # UBSan), builds, runs `meson test`, and counts TAP subtests from the
-# folder's meson-logs/testlog.json.  The last line printed is always
+# folder's meson-logs/testlog.json.  --tsan (build-tsan/, ThreadSanitizer)
+# builds the two programs and runs only the `threads` suite: the code that
+# runs on several threads.  The last line printed is always
 # "N passed, N failed" (", N skipped" when some were skipped); the exit status
 # is non-zero when anything failed, the build included.
 set -euo pipefail
 
 usage() { sed -n '2,/^set -euo/{/^set/d;s/^# \{0,1\}//;p}' "$0"; exit "${1:-0}"; }
 
-ASAN=0
+ASAN=0 TSAN=0
 BUILDDIR=
 while (($#)); do
     case $1 in
         --asan) ASAN=1; shift ;;
+        --tsan) TSAN=1; shift ;;
         --builddir) [[ $# -ge 2 ]] || usage 2; BUILDDIR=$2; shift 2 ;;
         -h|--help) usage ;;
         *) echo "test.sh: unknown argument: $1" >&2; usage 2 ;;
@@ -30,7 +33,14 @@ source scripts/deps.sh
 deps_ensure
 
 SETUP_OPTS=()
-if ((ASAN)); then
+TARGETS=() SUITES=()
+if ((TSAN)); then
+    BUILDDIR=${BUILDDIR:-build-tsan}
+    SETUP_OPTS=(-Db_sanitize=thread -Db_lundef=false)
+    export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1}
+    TARGETS=(mptcpexporter mptcpanalyzer)
+    SUITES=(threads)
+elif ((ASAN)); then
     BUILDDIR=${BUILDDIR:-build-asan}
     SETUP_OPTS=(-Db_sanitize=address,undefined -Db_lundef=false)
     # GLib keeps type-system and quark memory for the whole process
@@ -52,12 +62,16 @@ if [[ ! -f $BUILDDIR/build.ninja ]]; then
 elif ((${#SETUP_OPTS[@]})); then
     meson configure "$BUILDDIR" "${SETUP_OPTS[@]}" || build_failed "meson configure $BUILDDIR"
 fi
-ninja -C "$BUILDDIR" || build_failed "ninja -C $BUILDDIR"
+ninja -C "$BUILDDIR" "${TARGETS[@]}" || build_failed "ninja -C $BUILDDIR"
 
 LOG=$BUILDDIR/meson-logs/testlog.json
 rm -f "$LOG"
 set +e
-meson test -C "$BUILDDIR" --print-errorlogs --num-processes 2
+if ((${#SUITES[@]})); then
+    meson test -C "$BUILDDIR" --no-rebuild --print-errorlogs --num-processes 2 "${SUITES[@]}"
+else
+    meson test -C "$BUILDDIR" --print-errorlogs --num-processes 2
+fi
 MESON_RC=$?
 set -e
 

@@ -8,6 +8,7 @@
  * MPTCPANALYZER_THREADS=1 selects, for comparison and debugging). */
 #include "table/load.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -29,6 +30,51 @@ struct batch {
 	struct decoded d[BATCH_FRAMES];
 };
 
+/* A blocking queue of batches.  pthread primitives rather than
+ * GAsyncQueue: ThreadSanitizer sees through them (GLib's mutexes are bare
+ * futexes), so `meson test` under -Db_sanitize=thread checks the hand-over. */
+struct batch_queue {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct batch *items[N_BATCHES];
+	unsigned head, count;
+};
+
+static void queue_init(struct batch_queue *q)
+{
+	pthread_mutex_init(&q->lock, NULL);
+	pthread_cond_init(&q->cond, NULL);
+	q->head = q->count = 0;
+}
+
+static void queue_clear(struct batch_queue *q)
+{
+	pthread_mutex_destroy(&q->lock);
+	pthread_cond_destroy(&q->cond);
+}
+
+/* never blocks: each queue holds at most the N_BATCHES batches there are */
+static void queue_push(struct batch_queue *q, struct batch *b)
+{
+	pthread_mutex_lock(&q->lock);
+	q->items[(q->head + q->count) % N_BATCHES] = b;
+	q->count++;
+	pthread_cond_signal(&q->cond);
+	pthread_mutex_unlock(&q->lock);
+}
+
+static struct batch *queue_pop(struct batch_queue *q)
+{
+	pthread_mutex_lock(&q->lock);
+	while (q->count == 0)
+		pthread_cond_wait(&q->cond, &q->lock);
+	struct batch *b = q->items[q->head];
+	q->head = (q->head + 1) % N_BATCHES;
+	q->count--;
+	pthread_mutex_unlock(&q->lock);
+	return b;
+}
+
 /* the reading side: reader, decoder and what they count */
 struct reading {
 	struct capture_reader *r;
@@ -37,7 +83,7 @@ struct reading {
 	int64_t first_ns;
 	int rc;                   /* of the last reader_next: 0 end, -1 error */
 	GError *err;
-	GAsyncQueue *full, *empty;/* struct batch *, NULL in neither */
+	struct batch_queue full, empty;
 };
 
 static void count_result(struct capture_stats *st, enum decode_result r, const struct decoded *d)
@@ -99,10 +145,10 @@ static gpointer reading_thread(gpointer data)
 	struct reading *rd = data;
 	bool last = false;
 	while (!last) {
-		struct batch *b = g_async_queue_pop(rd->empty);
+		struct batch *b = queue_pop(&rd->empty);
 		read_batch(rd, b);
 		last = b->last;
-		g_async_queue_push(rd->full, b);
+		queue_push(&rd->full, b);
 	}
 	return NULL;
 }
@@ -194,24 +240,24 @@ static void track_all(struct tracking *tk, struct reading *rd, struct batch *bat
 		}
 		return;
 	}
-	rd->full = g_async_queue_new();
-	rd->empty = g_async_queue_new();
+	queue_init(&rd->full);
+	queue_init(&rd->empty);
 	for (int i = 0; i < N_BATCHES; i++)
-		g_async_queue_push(rd->empty, &batches[i]);
+		queue_push(&rd->empty, &batches[i]);
 	GThread *th = g_thread_new("mptcpa-reader", reading_thread, rd);
 	for (bool last = false; !last;) {
-		struct batch *b = g_async_queue_pop(rd->full);
+		struct batch *b = queue_pop(&rd->full);
 		if (first) {  /* set before any frame was queued: the queue orders it */
 			tk->t->first_ns = rd->first_ns;
 			first = false;
 		}
 		track_batch(tk, b, size);
 		last = b->last;
-		g_async_queue_push(rd->empty, b);
+		queue_push(&rd->empty, b);
 	}
 	g_thread_join(th);
-	g_async_queue_unref(rd->full);
-	g_async_queue_unref(rd->empty);
+	queue_clear(&rd->full);
+	queue_clear(&rd->empty);
 }
 
 static struct tables *load_impl(const char *path, struct load_sink *sink, load_progress_fn progress,
