@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # run.sh - the performance benchmark (not part of the test suite).
 #
-#   bench/run.sh [-B BUILD] [-n RUNS] [--tshark-runs N] [--tshark-max-mb MB] [--make] [CAPTURE...]
+#   bench/run.sh [-B BUILD] [-n RUNS] [--tshark-runs N] [--tshark-max-mb MB] [--rss-curve] [--make] [CAPTURE...]
 #
 # For each CAPTURE (default: bench/data/big-53MB.pcap and bench/data/big-530MB.pcap,
 # about 0.5M and 5M packets of real MPTCP v1 traffic) it times, RUNS times
@@ -16,13 +16,16 @@
 # Columns: wall time (median), CPU time user+sys (median), packets/s and MB/s
 # (from the wall time), peak RSS (largest of the runs).  Each capture is read
 # once before the runs: every case reads it from the page cache.
+# --rss-curve: also mptcpexporter's peak RSS on the first 20%, 40%, ... 100%
+# of each capture's packets (cuts made with tcpdump -c), to show that its
+# memory stops growing with the number of packets.
 # --make: make the missing default captures with scripts/make-examples.sh --big
 # (root, kernel MPTCP; about 10 s and 90 s).  The machine: see the header lines.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TOP=$(dirname "$HERE")
-BUILD=$TOP/build RUNS=5 TSHARK_RUNS=1 TSHARK_MAX_MB=100 MAKE=0
+BUILD=$TOP/build RUNS=5 TSHARK_RUNS=1 TSHARK_MAX_MB=100 MAKE=0 RSS_CURVE=0
 usage() { sed -n '2,/^set -euo/{/^set/d;s/^# \{0,1\}//;p}' "$0"; exit "${1:-0}"; }
 while [[ ${1:-} == -* ]]; do
     case $1 in
@@ -31,6 +34,7 @@ while [[ ${1:-} == -* ]]; do
         --tshark-runs) [[ ${2:-} =~ ^[0-9]+$ ]] || usage 2; TSHARK_RUNS=$2; shift 2 ;;
         --tshark-max-mb) [[ ${2:-} =~ ^[0-9]+$ ]] || usage 2; TSHARK_MAX_MB=$2; shift 2 ;;
         --make) MAKE=1; shift ;;
+        --rss-curve) RSS_CURVE=1; shift ;;
         -h|--help) usage ;;
         *) usage 2 ;;
     esac
@@ -154,4 +158,21 @@ for CAP in "${CAPS[@]}"; do
          "RSS after capture_load - before: $(get rss_bytes_per_packet) B/packet (peak $(get peak_bytes_per_packet)); target <= 64;" \
          "capture_load alone: $(get seconds) s"
     echo "mptcpexporter peak RSS: $(awk -v r="$D_RSS" 'BEGIN{printf "%.1f", r / 1024}') MiB"
+    if ((RSS_CURVE)); then
+        command -v tcpdump >/dev/null || die "--rss-curve needs tcpdump"
+        echo
+        echo "mptcpexporter peak RSS on the first packets of the capture:"
+        echo
+        echo "| packets | capture s | RSS MiB |"
+        echo "| ---: | ---: | ---: |"
+        for pct in 20 40 60 80 100; do
+            n=$((PKTS * pct / 100))
+            tcpdump -r "$CAP" -c "$n" -w "$TMP/cut.pcap" 2>/dev/null
+            dur=$("$BUILD/mptcpanalyzer" -l "$TMP/cut.pcap" 'list_tcp_connections --json' 2>/dev/null |
+                  python3 -c 'import json,sys; c=json.load(sys.stdin)["connections"]; print("%.1f" % max(x["start"] + x["duration"] for x in c))')
+            measure 1 "$BUILD/mptcpexporter" "$TMP/cut.pcap" -o "$TMP/out.csv"
+            awk -v n="$n" -v d="$dur" -v r="$RSS" 'BEGIN{printf "| %d | %s | %.1f |\n", n, d, r / 1024}'
+        done
+        rm -f "$TMP/cut.pcap"
+    fi
 done

@@ -209,8 +209,10 @@ struct row_buf {
 	GString *line, *v, *out;
 };
 
-/* rows below which formatting stays on one thread, and the most threads */
-#define ROWS_PER_PART 512
+/* rows a thread formats at a time: at most ROWS_PER_PART, and a range is
+ * split only into parts of at least MIN_ROWS_PER_PART rows; the most threads */
+#define ROWS_PER_PART 2048
+#define MIN_ROWS_PER_PART 256
 #define MAX_PARTS 8
 /* rows formatted between writes when a whole table is exported */
 #define WRITE_CHUNK 16384
@@ -408,11 +410,12 @@ static gpointer format_rows(gpointer data)
 
 /* Formats rows [from, to) and writes them in order.  The tables are not
  * changed while this runs (the loader waits for it), and formatting only
- * reads them, so parts of the range are formatted on other threads. */
-static void write_rows(struct text_writer *w, const struct tables *t, uint32_t from, uint32_t to)
+ * reads them, so parts of the range are formatted on other threads.  At
+ * most ROWS_PER_PART rows per thread at a time keeps the buffers small. */
+static void write_rows_parts(struct text_writer *w, const struct tables *t, uint32_t from, uint32_t to)
 {
 	uint32_t n = to - from;
-	guint parts = MIN(w->n_bufs, MAX(1u, n / ROWS_PER_PART));
+	guint parts = MIN(w->n_bufs, MAX(1u, n / MIN_ROWS_PER_PART));
 	struct format_job jobs[MAX_PARTS];
 	GThread *threads[MAX_PARTS] = { NULL };
 	for (guint i = 0; i < parts; i++) {
@@ -428,6 +431,16 @@ static void write_rows(struct text_writer *w, const struct tables *t, uint32_t f
 		GString *out = w->bufs[i].out;
 		fwrite(out->str, 1, out->len, w->fp);
 		g_string_truncate(out, 0);
+	}
+}
+
+static void write_rows(struct text_writer *w, const struct tables *t, uint32_t from, uint32_t to)
+{
+	uint32_t step = ROWS_PER_PART * w->n_bufs;
+	for (uint32_t row = from; row < to;) {
+		uint32_t next = row + MIN(step, to - row);
+		write_rows_parts(w, t, row, next);
+		row = next;
 	}
 }
 

@@ -163,15 +163,16 @@ static bool use_threads(void)
 #define SINK_CHUNK 16384
 
 /* Hands the rows [*flushed, upto) to the sink.  The window is compacted only
- * once the rows already handed over outnumber the ones still held, so that
- * each row is moved at most about once. */
+ * once the rows already handed over are half as many as the ones still held:
+ * each row is moved about twice instead of lag / chunk times, and the window
+ * holds at most 1.5 times the rows it needs. */
 static void sink_flush(struct tables *t, struct load_sink *sink, uint32_t *flushed, uint32_t upto)
 {
 	if (!sink || upto <= *flushed)
 		return;
 	sink->rows(t, *flushed, upto, sink->user);
 	*flushed = upto;
-	if (upto - t->pkt_base >= tables_n_pkts(t) - upto)
+	if (2 * (uint64_t)(upto - t->pkt_base) >= tables_n_pkts(t) - upto)
 		tables_evict(t, upto);
 }
 
