@@ -40,7 +40,8 @@ static inline unsigned u64_digits(uint64_t v)
 }
 
 /* the number written from its last digit backwards, two at a time, straight
- * into the string's buffer */
+ * into the string's buffer; 32-bit divisions once the value fits (they are
+ * cheaper, and most values do) */
 void fmt_u64(GString *o, uint64_t v)
 {
 	unsigned n = u64_digits(v);
@@ -52,17 +53,24 @@ void fmt_u64(GString *o, uint64_t v)
 	char *p = o->str + o->len + n;
 	o->len += n;
 	*p = '\0';
-	while (v >= 100) {
+	while (v > UINT32_MAX) {
 		unsigned r = (unsigned)(v % 100);
 		v /= 100;
 		p -= 2;
 		memcpy(p, digit_pairs + 2 * r, 2);
 	}
-	if (v >= 10) {
+	uint32_t w = (uint32_t)v;
+	while (w >= 100) {
+		unsigned r = w % 100;
+		w /= 100;
 		p -= 2;
-		memcpy(p, digit_pairs + 2 * v, 2);
+		memcpy(p, digit_pairs + 2 * r, 2);
+	}
+	if (w >= 10) {
+		p -= 2;
+		memcpy(p, digit_pairs + 2 * w, 2);
 	} else {
-		*--p = (char)('0' + v);
+		*--p = (char)('0' + w);
 	}
 }
 
@@ -85,11 +93,13 @@ void fmt_time_ns(GString *o, int64_t ns)
 	}
 	fmt_u64(o, mag / 1000000000);
 	char frac[10];
-	uint64_t f = mag % 1000000000;
+	uint32_t f = (uint32_t)(mag % 1000000000);
 	frac[0] = '.';
-	for (int i = 9; i >= 1; i--, f /= 10)
-		frac[i] = (char)('0' + f % 10);
-	g_string_append_len(o, frac, 10);
+	frac[1] = (char)('0' + f / 100000000);
+	f %= 100000000;
+	for (int i = 8; i >= 2; i -= 2, f /= 100)
+		memcpy(frac + i, digit_pairs + 2 * (f % 100), 2);
+	put(o, frac, 10);
 }
 
 void fmt_hex16(GString *o, uint16_t v)

@@ -1,0 +1,161 @@
+/* test_format.c - the export's number, time and address formatting against
+ * printf and inet_ntop: edges (digit-count boundaries, the 32-bit limit,
+ * the extremes) and a million seeded random values of every magnitude. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <glib.h>
+#include "export/format.h"
+
+/* formats with fn into a string that already holds a prefix, as rows do */
+#define CHECK_FMT(fn, value, expect)                                          \
+	do {                                                                  \
+		GString *o_ = g_string_new("x,");                             \
+		fn(o_, value);                                                \
+		g_assert_cmpstr(o_->str + 2, ==, expect);                     \
+		g_assert_cmpuint(o_->len, ==, 2 + strlen(expect));            \
+		g_string_free(o_, TRUE);                                      \
+	} while (0)
+
+static void check_u64(uint64_t v)
+{
+	char want[32];
+	snprintf(want, sizeof want, "%" PRIu64, v);
+	CHECK_FMT(fmt_u64, v, want);
+}
+
+static void check_i64(int64_t v)
+{
+	char want[32];
+	snprintf(want, sizeof want, "%" PRId64, v);
+	CHECK_FMT(fmt_i64, v, want);
+}
+
+/* seconds.nanoseconds with 9 decimals, the sign in front */
+static void check_time(int64_t ns)
+{
+	char want[40];
+	uint64_t mag = ns < 0 ? 0 - (uint64_t)ns : (uint64_t)ns;
+	snprintf(want, sizeof want, "%s%" PRIu64 ".%09" PRIu64, ns < 0 ? "-" : "", mag / 1000000000,
+	         mag % 1000000000);
+	CHECK_FMT(fmt_time_ns, ns, want);
+}
+
+static void test_u64_edges(void)
+{
+	check_u64(0);
+	uint64_t p = 1;
+	for (int i = 0; i < 20; i++, p *= 10) {
+		check_u64(p - 1);
+		check_u64(p);
+		check_u64(p + 1);
+	}
+	check_u64(UINT32_MAX - 1);
+	check_u64(UINT32_MAX);
+	check_u64((uint64_t)UINT32_MAX + 1);
+	check_u64(UINT64_MAX);
+	check_u64(UINT64_MAX - 1);
+	CHECK_FMT(fmt_u64, 4294967296u, "4294967296");
+	CHECK_FMT(fmt_u64, 17328612200006659956u, "17328612200006659956");
+}
+
+static void test_i64_edges(void)
+{
+	const int64_t v[] = { 0, 1, -1, 9, -9, 10, -10, INT32_MIN, INT32_MAX, (int64_t)INT32_MIN - 1,
+	                      INT64_MAX, INT64_MIN, INT64_MIN + 1 };
+	for (size_t i = 0; i < G_N_ELEMENTS(v); i++)
+		check_i64(v[i]);
+	CHECK_FMT(fmt_i64, INT64_MIN, "-9223372036854775808");
+}
+
+static void test_time_edges(void)
+{
+	const int64_t v[] = { 0, 1, 9, 10, 99, 100, 999999999, 1000000000, 1000000001, -1, -999999999,
+	                      -1000000000, 1795703751860543000, INT64_MAX, INT64_MIN, INT64_MIN + 1 };
+	for (size_t i = 0; i < G_N_ELEMENTS(v); i++)
+		check_time(v[i]);
+	CHECK_FMT(fmt_time_ns, 1795703751860543000, "1795703751.860543000");
+	CHECK_FMT(fmt_time_ns, 19000, "0.000019000");
+	CHECK_FMT(fmt_time_ns, -1, "-0.000000001");
+}
+
+/* random values spread over every magnitude: a random bit length, then bits */
+static void test_random(void)
+{
+	GRand *r = g_rand_new_with_seed(20261126);
+	for (int i = 0; i < 1000000; i++) {
+		unsigned bits = (unsigned)g_rand_int_range(r, 0, 65);
+		uint64_t v = ((uint64_t)g_rand_int(r) << 32) | g_rand_int(r);
+		v = bits == 64 ? v : v & ((UINT64_C(1) << bits) - 1);
+		check_u64(v);
+		check_i64((int64_t)v);
+		check_time((int64_t)v);
+	}
+	g_rand_free(r);
+}
+
+static void test_hex16(void)
+{
+	CHECK_FMT(fmt_hex16, 0, "0x0000");
+	CHECK_FMT(fmt_hex16, 0x12, "0x0012");
+	CHECK_FMT(fmt_hex16, 0x1ff, "0x01ff");
+	CHECK_FMT(fmt_hex16, 0xffff, "0xffff");
+	CHECK_FMT(fmt_hex16, 0xabcd, "0xabcd");
+}
+
+static void check_addr(int family, const char *text)
+{
+	uint8_t addr[16] = { 0 };
+	g_assert_cmpint(inet_pton(family == 4 ? AF_INET : AF_INET6, text, addr), ==, 1);
+	GString *o = g_string_new("");
+	fmt_addr(o, (uint8_t)family, addr);
+	char want[INET6_ADDRSTRLEN];
+	inet_ntop(family == 4 ? AF_INET : AF_INET6, addr, want, sizeof want);
+	g_assert_cmpstr(o->str, ==, want);
+	g_string_free(o, TRUE);
+}
+
+static void test_addresses(void)
+{
+	const char *v4[] = { "0.0.0.0", "198.18.1.2", "10.0.0.255", "255.255.255.255", "1.22.133.4", "100.9.90.0" };
+	for (size_t i = 0; i < G_N_ELEMENTS(v4); i++)
+		check_addr(4, v4[i]);
+	const char *v6[] = { "::", "::1", "fd00::1", "2001:db8::ff00:42:8329", "fe80::1:0:0:1",
+	                     "2001:db8:0:0:1:0:0:1", "::ffff:198.18.1.2", "1:2:3:4:5:6:7:8" };
+	for (size_t i = 0; i < G_N_ELEMENTS(v6); i++)
+		check_addr(6, v6[i]);
+	GString *o = g_string_new("");
+	uint8_t zero[16] = { 0 };
+	fmt_addr(o, 7, zero);
+	g_assert_cmpstr(o->str, ==, "?");
+	g_string_free(o, TRUE);
+}
+
+/* values appended one after another into a string that has to grow */
+static void test_growth(void)
+{
+	GString *o = g_string_sized_new(1);
+	GString *want = g_string_new("");
+	for (uint64_t v = 1; v < UINT64_MAX / 3; v = v * 3 + 1) {
+		fmt_u64(o, v);
+		g_string_append_c(o, ',');
+		g_string_append_printf(want, "%" PRIu64 ",", v);
+	}
+	g_assert_cmpstr(o->str, ==, want->str);
+	g_string_free(o, TRUE);
+	g_string_free(want, TRUE);
+}
+
+int main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/format/u64-edges", test_u64_edges);
+	g_test_add_func("/format/i64-edges", test_i64_edges);
+	g_test_add_func("/format/time-edges", test_time_edges);
+	g_test_add_func("/format/random", test_random);
+	g_test_add_func("/format/hex16", test_hex16);
+	g_test_add_func("/format/addresses", test_addresses);
+	g_test_add_func("/format/growth", test_growth);
+	return g_test_run();
+}
