@@ -61,7 +61,7 @@ int main(int argc, char **argv)
 	printf("sizeof_mptcp_option=%zu\n", sizeof(struct mptcp_option));
 	printf("options=%u\n", t->mptcp_opts->len);
 	printf("options_per_packet=%.3f\n", t->mptcp_opts->len / n);
-	printf("side_entries=%u\n", t->pkt_ext->len);
+	printf("side_entries=%u\nfar_mappings=%u\n", t->pkt_ext->len, t->map_ext->len);
 	/* the row, plus the options, side entries and data bases per row */
 	printf("table_bytes_per_packet=%.1f\n", tables_bytes_per_packet(t));
 	printf("rss_base=%llu\nrss_after=%llu\nrss_peak=%llu\n", (unsigned long long)base,

@@ -44,6 +44,7 @@ static const uint32_t struct_sizes[] = {
 	sizeof(struct pkt), sizeof(struct mptcp_option), sizeof(struct tcp_conn),
 	sizeof(struct mptcp_conn), sizeof(struct event), sizeof(struct link),
 	sizeof(struct capture_stats), sizeof(struct pkt_ext), sizeof(struct data_base),
+	sizeof(struct map_ext),
 };
 #define N_SIZES ((uint32_t)G_N_ELEMENTS(struct_sizes))
 
@@ -305,6 +306,7 @@ static void put_body(struct writer *w, const struct tables *t, const struct capt
 	put_array(w, t->mptcp_opts, sizeof(struct mptcp_option));
 	put_array(w, t->opt_rows, sizeof(uint32_t));
 	put_array(w, t->pkt_ext, sizeof(struct pkt_ext));
+	put_array(w, t->map_ext, sizeof(struct map_ext));
 	put_tcp(w, t->tcp);
 	put_mptcp(w, t->mptcp);
 	put_array(w, t->events, sizeof(struct event));
@@ -600,6 +602,7 @@ static bool get_tables(struct reader *r, struct tables *t)
 	return get_array(r, t->packets, sizeof(struct pkt)) &&
 	       get_array(r, t->mptcp_opts, sizeof(struct mptcp_option)) &&
 	       get_array(r, t->opt_rows, sizeof(uint32_t)) && get_array(r, t->pkt_ext, sizeof(struct pkt_ext)) &&
+	       get_array(r, t->map_ext, sizeof(struct map_ext)) &&
 	       get_tcp(r, t->tcp) && get_mptcp(r, t->mptcp) &&
 	       get_array(r, t->events, sizeof(struct event)) &&
 	       get_array(r, t->links, sizeof(struct link));
@@ -694,6 +697,29 @@ static const char *ext_bad(const struct tables *t)
 	return flagged != n ? "a packet's side entry does not exist" : NULL;
 }
 
+/* a packet whose inline mapping's DSN is in map_ext */
+static bool far_mapping(const struct pkt *p)
+{
+	return (p->xflags & PX_DSS) && (p->xflags & DSS_FLAG_MAP) && (p->marks & PF_HAS_DSN) &&
+	       p->map_delta == MAP_DELTA_FAR;
+}
+
+/* the far mappings: one per such packet, in row order */
+static const char *map_ext_bad(const struct tables *t)
+{
+	guint np = t->packets->len, n = t->map_ext->len, flagged = 0;
+	for (guint i = 0; i < n; i++) {
+		const struct map_ext *x = &g_array_index(t->map_ext, struct map_ext, i);
+		if (x->row >= np || !far_mapping(tables_pkt(t, x->row)))
+			return "a far mapping's packet does not exist";
+		if (i && x->row <= g_array_index(t->map_ext, struct map_ext, i - 1).row)
+			return "far mappings out of order";
+	}
+	for (guint i = 0; i < np; i++)
+		flagged += far_mapping(tables_pkt(t, i));
+	return flagged != n ? "a packet's far mapping does not exist" : NULL;
+}
+
 static const char *packets_bad(const struct tables *t)
 {
 	guint np = t->packets->len, nt = t->tcp->len;
@@ -704,7 +730,9 @@ static const char *packets_bad(const struct tables *t)
 		/* p->mapping is a frame number: nothing to check */
 	}
 	const char *why = options_bad(t);
-	return why ? why : ext_bad(t);
+	if (!why)
+		why = ext_bad(t);
+	return why ? why : map_ext_bad(t);
 }
 
 static bool tcp_dir_ok(const struct tcp_dir *d)

@@ -11,6 +11,7 @@ struct tables *tables_new(void)
 	t->mptcp_opts = g_array_new(FALSE, FALSE, sizeof(struct mptcp_option));
 	t->opt_rows = g_array_new(FALSE, FALSE, sizeof(uint32_t));
 	t->pkt_ext = g_array_new(FALSE, FALSE, sizeof(struct pkt_ext));
+	t->map_ext = g_array_new(FALSE, FALSE, sizeof(struct map_ext));
 	t->tcp = g_array_new(FALSE, FALSE, sizeof(struct tcp_conn));
 	t->mptcp = g_array_new(FALSE, FALSE, sizeof(struct mptcp_conn));
 	t->events = g_array_new(FALSE, FALSE, sizeof(struct event));
@@ -35,6 +36,7 @@ void tables_free(struct tables *t)
 	g_array_free(t->mptcp_opts, TRUE);
 	g_array_free(t->opt_rows, TRUE);
 	g_array_free(t->pkt_ext, TRUE);
+	g_array_free(t->map_ext, TRUE);
 	g_array_free(t->tcp, TRUE);
 	g_array_free(t->mptcp, TRUE);
 	g_array_free(t->events, TRUE);
@@ -77,6 +79,21 @@ static guint ext_lower_bound(const struct tables *t, uint32_t row)
 	return lo;
 }
 
+/* index of the first far mapping whose row is >= row */
+static guint map_ext_lower_bound(const struct tables *t, uint32_t row)
+{
+	const struct map_ext *x = (const struct map_ext *)(const void *)t->map_ext->data;
+	guint lo = 0, hi = t->map_ext->len;
+	while (lo < hi) {
+		guint mid = lo + (hi - lo) / 2;
+		if (x[mid].row < row)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 void tables_evict(struct tables *t, uint32_t row)
 {
 	if (row <= t->pkt_base)
@@ -89,6 +106,7 @@ void tables_evict(struct tables *t, uint32_t row)
 	g_array_remove_range(t->mptcp_opts, 0, n);
 	g_array_remove_range(t->opt_rows, 0, n);
 	g_array_remove_range(t->pkt_ext, 0, ext_lower_bound(t, row));
+	g_array_remove_range(t->map_ext, 0, map_ext_lower_bound(t, row));
 	/* the data bases are a few per connection: kept, keyed by absolute row */
 }
 
@@ -124,6 +142,13 @@ static uint64_t inline_map_dsn(const struct tables *t, const struct pkt *p)
 {
 	if (!(p->marks & PF_HAS_DSN))
 		return pkt_base(t, p, DK_DSN) + p->dsn_rel;
+	if (p->map_delta == MAP_DELTA_FAR) {
+		uint32_t row = pkt_row(t, p);
+		guint i = map_ext_lower_bound(t, row);
+		if (i < t->map_ext->len && g_array_index(t->map_ext, struct map_ext, i).row == row)
+			return g_array_index(t->map_ext, struct map_ext, i).dsn;
+		return pkt_dsn(t, p); /* a damaged cache: anything but a crash */
+	}
 	if (pkt_has_payload(p))
 		return pkt_dsn(t, p) - p->map_delta;
 	return pkt_dsn(t, p) + p->map_delta;
@@ -288,6 +313,23 @@ void tables_set_map_dsn(struct tables *t, uint32_t row, uint64_t v)
 	tables_pkt(t, row)->dsn_rel = off;
 }
 
+/* Does dss_build() give DSS option `o` back, byte for byte (dack: the
+ * packet's data ACK; the DSN of a mapping, settled later, is its wire value)?
+ * Field by field: the decoder zeroes what it does not set. */
+static bool dss_rebuilds(const struct mptcp_option *o, uint64_t dack)
+{
+	const struct mptcp_dss *d = &o->u.dss;
+	uint8_t f = d->flags;
+	bool ack = f & DSS_FLAG_ACK, ack8 = ack && (f & DSS_FLAG_ACK8);
+	bool map = f & DSS_FLAG_MAP, dsn8 = map && (f & DSS_FLAG_DSN8);
+	unsigned len = 4 + (ack ? (ack8 ? 8 : 4) : 0) + (map ? (dsn8 ? 8 : 4) + 6 + (d->has_checksum ? 2 : 0) : 0);
+	return o->length == len && d->has_ack == ack && d->ack64 == ack8 && d->has_map == map &&
+	       d->dsn64 == dsn8 && d->data_fin == ((f & DSS_FLAG_FIN) != 0) && (map || !d->has_checksum) &&
+	       (d->has_checksum || d->checksum == 0) &&
+	       d->data_ack == (ack ? (ack8 ? dack : (uint32_t)dack) : 0) &&
+	       (map ? dsn8 || d->dsn <= UINT32_MAX : d->dsn == 0 && d->ssn == 0 && d->data_len == 0);
+}
+
 bool tables_inline_dss(struct tables *t, uint32_t row, const struct mptcp_option *o)
 {
 	struct pkt *p = tables_pkt(t, row);
@@ -295,13 +337,8 @@ bool tables_inline_dss(struct tables *t, uint32_t row, const struct mptcp_option
 	if (o->subtype != MPTCP_SUB_DSS || o->malformed || (d->flags & ~PX_DSS_FLAGS) ||
 	    (d->has_ack && !(p->marks & PF_HAS_DACK)) || row + 1 != tables_n_pkts(t))
 		return false;
-	/* what the row gives back must be the option, byte for byte (the DSN
-	 * of a mapping is settled later: its wire value stands in for it) */
-	struct pkt_ext csum = { row, 0, 0, d->checksum, true, { 0 } };
-	struct mptcp_option back;
-	dss_build(d->flags, d->has_ack ? pkt_dack(t, p) : 0, d->dsn, d->ssn, d->data_len,
-	          d->has_checksum ? &csum : NULL, &back);
-	if (memcmp(&back, o, sizeof back) != 0)
+	/* what the row gives back must be the option, byte for byte */
+	if (!dss_rebuilds(o, d->has_ack ? pkt_dack(t, p) : 0))
 		return false;
 	if (d->has_checksum) {
 		/* the row's side entry is the last one, if it has one */
@@ -331,26 +368,23 @@ void tables_settle_dss(struct tables *t, uint32_t row, uint64_t map_dsn)
 		return;
 	}
 	uint64_t delta = pkt_has_payload(p) ? pkt_dsn(t, p) - map_dsn : map_dsn - pkt_dsn(t, p);
-	if (delta <= UINT16_MAX) {
+	if (delta < MAP_DELTA_FAR) {
 		p->map_delta = (uint16_t)delta;
 		return;
 	}
-	/* a mapping that does not cover its own packet: the whole option moves */
-	struct mptcp_option o;
-	uint8_t flags = p->xflags & PX_DSS_FLAGS;
-	dss_build(flags, (flags & DSS_FLAG_ACK) ? pkt_dack(t, p) : 0, map_dsn, p->dss_ssn, p->dss_len,
-	          dss_checksum(t, p), &o);
-	p->xflags &= (uint8_t)~(PX_DSS | PX_DSS_FLAGS);
-	p->dss_ssn = 0;
-	p->dss_len = 0;
-	tables_add_opts(t, row, &o, 1);
+	/* a mapping that does not cover its own packet (a retransmission with a
+	 * new mapping, a DATA_FIN far from the subflow's data): its DSN apart */
+	p->map_delta = MAP_DELTA_FAR;
+	struct map_ext x = { row, 0, map_dsn };
+	g_array_append_val(t->map_ext, x);
 }
 
 double tables_bytes_per_packet(const struct tables *t)
 {
 	double n = t->packets->len ? t->packets->len : 1;
 	double side = (double)t->mptcp_opts->len * (sizeof(struct mptcp_option) + sizeof(uint32_t)) +
-	              (double)t->pkt_ext->len * sizeof(struct pkt_ext);
+	              (double)t->pkt_ext->len * sizeof(struct pkt_ext) +
+	              (double)t->map_ext->len * sizeof(struct map_ext);
 	for (guint i = 0; i < t->mptcp->len; i++) {
 		const struct mptcp_conn *m = tables_mptcp(t, i);
 		for (int k = 0; k < 2; k++)

@@ -6,6 +6,7 @@
  *   mptcp_opts   the MPTCP options of the packets not kept in their row
  *                (opt_rows: the packet row of each, in row order)
  *   pkt_ext      rare packet values too wide for the row (by row)
+ *   map_ext      DSNs of inline mappings far from their packet's (by row)
  *   tcp          one row per TCP stream (tshark's tcp.stream numbering)
  *   mptcp        one row per MPTCP connection (tshark's mptcp.stream)
  *   subflows     stream ids of each MPTCP connection's subflows
@@ -16,9 +17,9 @@
  * 32-bit offsets from a base of their connection and direction
  * (mptcp_conn.bases), and a DSS option, when it is the packet's only MPTCP
  * option, inline.  Whatever does not fit takes an escape: the options of
- * the packet go to mptcp_opts (two options, a malformed DSS, a mapping far
- * from the packet's DSN, ...); a payload over 65,535 bytes, an interface id
- * over 254 or a DSS checksum to pkt_ext.  Read them through the accessors
+ * the packet go to mptcp_opts (two options, a malformed DSS, ...); a payload
+ * over 65,535 bytes, an interface id over 254 or a DSS checksum to pkt_ext;
+ * the DSN of a mapping far from its packet's DSN to map_ext.  Read them through the accessors
  * below (pkt_tcplen, pkt_dsn, pkt_dack, pkt_opts_next, ...), never the raw
  * fields.
  */
@@ -54,6 +55,9 @@ enum pkt_flag {
 /* the largest values kept in the row; larger ones escape to pkt_ext */
 #define PKT_LEN16_MAX UINT16_MAX
 #define PKT_IFACE8_MAX 254
+/* a data packet covered by the mapping it carries is at most 65,534 bytes
+ * into it (data-level lengths are 16-bit): the top value is the escape */
+#define MAP_DELTA_FAR UINT16_MAX
 
 struct pkt {                  /* 64 bytes */
 	int64_t ts_ns;            /* capture time, ns since the epoch */
@@ -74,7 +78,8 @@ struct pkt {                  /* 64 bytes */
 	uint16_t ip_id;
 	uint16_t dss_len;         /* inline DSS: data-level length */
 	/* inline DSS mapping with PF_HAS_DSN: DSN - the mapping's DSN (a packet
-	 * without payload, e.g. a DATA_FIN: the mapping's DSN - DSN) */
+	 * without payload, e.g. a DATA_FIN: the mapping's DSN - DSN);
+	 * MAP_DELTA_FAR: the mapping's DSN is in map_ext */
 	uint16_t map_delta;
 	uint8_t iface8;           /* interface id (PX_EXT: pkt_ext) */
 	uint8_t xflags;           /* PX_* */
@@ -102,6 +107,13 @@ struct data_base {
 };
 
 enum data_kind { DK_DSN = 0, DK_DACK = 1 };
+
+/* the 64-bit DSN of an inline mapping too far from its packet's DSN */
+struct map_ext {
+	uint32_t row;
+	uint32_t pad;
+	uint64_t dsn;
+};
 
 /* per direction of a TCP stream */
 struct tcp_dir {
@@ -211,6 +223,7 @@ struct tables {
 	GArray *mptcp_opts;       /* struct mptcp_option of the PX_OPTS packets */
 	GArray *opt_rows;         /* uint32_t: packet row of each option (sorted) */
 	GArray *pkt_ext;          /* struct pkt_ext of the PX_EXT packets */
+	GArray *map_ext;          /* struct map_ext of the MAP_DELTA_FAR packets */
 	GArray *tcp;              /* struct tcp_conn */
 	GArray *mptcp;            /* struct mptcp_conn */
 	GArray *events;           /* struct event */
@@ -219,7 +232,7 @@ struct tables {
 	int64_t first_ns;         /* time of the first frame (reltime 0) */
 	/* Exporting a capture larger than memory keeps only a window of packets:
 	 * rows keep their absolute numbers, the packet array starts at pkt_base
-	 * (mptcp_opts and pkt_ext are keyed by row: they only lose their front). */
+	 * (the side tables are keyed by row: they only lose their front). */
 	uint32_t pkt_base;
 	GHashTable *reinjected_in;/* frame -> GArray of frames; streaming export only */
 };
@@ -381,8 +394,8 @@ void tables_set_map_dsn(struct tables *t, uint32_t row, uint64_t v);
  * given later by tables_settle_dss.  False: keep it in mptcp_opts. */
 bool tables_inline_dss(struct tables *t, uint32_t row, const struct mptcp_option *o);
 /* Settles an inline DSS mapping once the packet's own DSN is known (or
- * known to be absent): map_dsn is the mapping's widened DSN.  When it cannot
- * be kept inline, the DSS moves to mptcp_opts. */
+ * known to be absent): map_dsn is the mapping's widened DSN.  Rows are
+ * settled in order (map_ext only grows at its end). */
 void tables_settle_dss(struct tables *t, uint32_t row, uint64_t map_dsn);
 /* bytes the tables hold per packet row: the row, the side tables, the options */
 double tables_bytes_per_packet(const struct tables *t);

@@ -106,6 +106,7 @@ static void assert_same_tables(const struct tables *a, const struct tables *b)
 	assert_same_array(a->mptcp_opts, b->mptcp_opts, sizeof(struct mptcp_option));
 	assert_same_array(a->opt_rows, b->opt_rows, sizeof(uint32_t));
 	assert_same_array(a->pkt_ext, b->pkt_ext, sizeof(struct pkt_ext));
+	assert_same_array(a->map_ext, b->map_ext, sizeof(struct map_ext));
 	assert_same_tcp(a, b);
 	assert_same_mptcp(a, b);
 	assert_same_array(a->events, b->events, sizeof(struct event));

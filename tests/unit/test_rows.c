@@ -15,6 +15,7 @@
 #include <string.h>
 #include "test_common.h"
 #include "pkt_builder.h"
+#include "capture/reader.h"
 #include "decode/decode.h"
 #include "export/columns.h"
 #include "export/export.h"
@@ -214,36 +215,43 @@ static char *crafted_capture(void)
 
 /* ------------------------------------------------------------------ checks */
 
-/* each packet's options, read from the tables, are what the decoder makes of its frame */
+/* each packet's options, read from the tables, are what the decoder makes of
+ * its frame (byte for byte), and so are its payload length and interface */
 static void check_options_like_decoder(const struct tables *t, const char *path)
 {
 	GError *err = NULL;
-	gchar *data;
-	gsize len;
-	g_assert_true(g_file_get_contents(path, &data, &len, &err));
-	gsize off = 24;
-	for (uint32_t row = 0; row < t->packets->len; row++) {
-		uint32_t rec[4];
-		memcpy(rec, data + off, sizeof rec);
-		struct decoded d;
+	struct capture_reader *r = reader_open(path, &err);
+	g_assert_no_error(err);
+	int dlt = reader_datalink(r);
+	struct frame f;
+	struct decoded d;
+	uint32_t row = 0;
+	while (reader_next(r, &f, &err) == 1) {
 		memset(&d, 0, sizeof d);
-		d.caplen = rec[2];
-		d.wirelen = rec[3];
-		g_assert_cmpint(decode_frame(DLT_ETH, span_make((const uint8_t *)data + off + 16, rec[2]), &d), ==, DEC_TCP);
-		off += 16 + rec[2];
-		const struct pkt *p = tables_pkt(t, row);
+		d.frame = f.number;
+		d.caplen = f.caplen;
+		d.wirelen = f.wirelen;
+		d.iface = f.iface;
+		if (decode_frame(dlt, span_make(f.data, f.caplen), &d) != DEC_TCP)
+			continue;
+		g_assert_cmpuint(row, <, t->packets->len);
+		const struct pkt *p = tables_pkt(t, row++);
+		g_assert_cmpuint(p->frame, ==, f.number);
 		g_assert_cmpuint(pkt_tcplen(t, p), ==, d.tcplen);
+		g_assert_cmpuint(pkt_iface(t, p), ==, d.iface);
 		g_assert_cmpuint(pkt_n_opts(t, p), ==, d.n_mptcp);
 		struct pkt_opts it;
 		unsigned i = 0;
 		for (const struct mptcp_option *o = pkt_opts_first(&it, t, p); o; o = pkt_opts_next(&it), i++) {
 			g_assert_cmpuint(i, <, d.n_mptcp);
-			g_assert_cmpmem(o, sizeof *o, &d.mptcp[i], sizeof d.mptcp[i]);
+			if (memcmp(o, &d.mptcp[i], sizeof *o) != 0)
+				g_error("%s: frame %u: MPTCP option %u differs from the decoder's", path, f.number, i);
 		}
 		g_assert_cmpuint(i, ==, d.n_mptcp);
 	}
-	g_assert_cmpuint(off, ==, len);
-	g_free(data);
+	g_assert_no_error(err);
+	g_assert_cmpuint(row, ==, t->packets->len);
+	reader_close(r);
 }
 
 static const struct mptcp_option *only_option(const struct tables *t, uint32_t row, struct pkt_opts *it)
@@ -321,9 +329,12 @@ static void check_values(const struct tables *t)
 	g_assert_cmpuint(pkt_dsn(t, p), ==, idsn_a + 74001 + JUMP);
 	g_assert_cmpuint(pkt_dack(t, p), ==, idsn_b + 1);
 
-	/* a mapping 100000 bytes from its packet's DSN: the DSS moves apart */
+	/* a mapping 100000 bytes from its packet's DSN: its DSN apart */
 	p = tables_pkt(t, R_FAR_MAP);
-	g_assert_cmpuint(p->xflags & (PX_DSS | PX_OPTS), ==, PX_OPTS);
+	g_assert_cmpuint(p->xflags & (PX_DSS | PX_OPTS), ==, PX_DSS);
+	g_assert_cmpuint(p->map_delta, ==, MAP_DELTA_FAR);
+	g_assert_cmpuint(t->map_ext->len, ==, 1);
+	g_assert_cmpuint(g_array_index(t->map_ext, struct map_ext, 0).row, ==, R_FAR_MAP);
 	g_assert_cmpuint(pkt_dsn(t, p), ==, idsn_a + 74001 + JUMP);
 	g_assert_cmpuint(only_option(t, R_FAR_MAP, &it)->u.dss.dsn, ==, idsn_a + 174001 + JUMP);
 	g_assert_true(p->marks & PF_REINJECTION || p->marks & PF_RETRANS);
@@ -444,6 +455,45 @@ static void test_crafted(void)
 	g_free(fpath), g_free(cpath), g_free(spath), g_free(cap);
 }
 
+/* every packet of every capture of ../shared and examples/ gives its options
+ * back as decoded, and the rows stay within 64 bytes for the common case */
+static void test_captures(void)
+{
+	char *shared = test_shared_dir();
+	GPtrArray *paths = g_ptr_array_new_with_free_func(g_free);
+	const char *dirs[] = { "captures/v0", "captures/v1" };
+	for (guint k = 0; shared && k < G_N_ELEMENTS(dirs); k++) {
+		char *dir = g_build_filename(shared, dirs[k], NULL);
+		GDir *dh = g_dir_open(dir, 0, NULL);
+		for (const char *n; dh && (n = g_dir_read_name(dh));)
+			if (g_str_has_suffix(n, ".pcap") || g_str_has_suffix(n, ".pcapng"))
+				g_ptr_array_add(paths, g_build_filename(dir, n, NULL));
+		if (dh)
+			g_dir_close(dh);
+		g_free(dir);
+	}
+	char *ex = g_build_filename(test_source_root(), "examples", "basic-client.pcap", NULL);
+	if (g_file_test(ex, G_FILE_TEST_EXISTS))
+		g_ptr_array_add(paths, ex);
+	else
+		g_free(ex);
+	if (paths->len == 0)
+		g_test_skip("no capture found (../shared and examples/ absent)");
+	for (guint i = 0; i < paths->len; i++) {
+		const char *path = g_ptr_array_index(paths, i);
+		struct tables *t = test_load(path);
+		check_options_like_decoder(t, path);
+		/* Linux traffic: options apart or side entries are rare (handshakes,
+		 * ADD_ADDR, ...; a checksummed DSS costs a side entry: 80 B) */
+		double bpp = tables_bytes_per_packet(t);
+		g_test_message("%s: %u packets, %.1f bytes per packet", path, t->packets->len, bpp);
+		g_assert_cmpfloat(bpp, <, 80);
+		tables_free(t);
+	}
+	g_ptr_array_free(paths, TRUE);
+	g_free(shared);
+}
+
 /* values written straight to the tables: the escapes of tcplen and iface, and
  * eviction of the side table with the rows */
 static void test_side_table(void)
@@ -509,6 +559,7 @@ int main(int argc, char **argv)
 	tmpdir = g_dir_make_tmp("test_rows-XXXXXX", NULL);
 	g_test_add_func("/rows/crafted", test_crafted);
 	g_test_add_func("/rows/side-table", test_side_table);
+	g_test_add_func("/rows/captures", test_captures);
 	int rc = g_test_run();
 	remove_tmpdir();
 	g_free(tmpdir);
