@@ -52,7 +52,6 @@ int main(int argc, char **argv)
 	}
 	uint64_t after = rss_now();
 	double n = t->packets->len ? t->packets->len : 1;
-	double opt_bytes = (double)t->mptcp_opts->len * sizeof(struct mptcp_option);
 	printf("seconds=%.4f\n", (double)(t1 - t0) / 1e6);
 	printf("frames=%llu\n", (unsigned long long)t->stats.frames);
 	printf("packets=%u\n", t->packets->len);
@@ -62,7 +61,9 @@ int main(int argc, char **argv)
 	printf("sizeof_mptcp_option=%zu\n", sizeof(struct mptcp_option));
 	printf("options=%u\n", t->mptcp_opts->len);
 	printf("options_per_packet=%.3f\n", t->mptcp_opts->len / n);
-	printf("table_bytes_per_packet=%.1f\n", sizeof(struct pkt) + opt_bytes / n);
+	printf("side_entries=%u\nfar_mappings=%u\n", t->pkt_ext->len, t->map_ext->len);
+	/* the row, plus the options, side entries and data bases per row */
+	printf("table_bytes_per_packet=%.1f\n", tables_bytes_per_packet(t));
 	printf("rss_base=%llu\nrss_after=%llu\nrss_peak=%llu\n", (unsigned long long)base,
 	       (unsigned long long)after, (unsigned long long)rss_peak());
 	printf("rss_bytes_per_packet=%.1f\n", (double)(after - base) / n);

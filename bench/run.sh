@@ -154,7 +154,7 @@ for CAP in "${CAPS[@]}"; do
         printf "ratios: (b)/(a) = %.1f (target <= 2), (d)/(a) = %.1f (target <= 4)", b / a, d / a
         if (e != "") printf ", (e)/(b) = %.0f (target >= 200)", e / b
         printf "; (c) = %.3f s (target < 0.1 s per 500k packets: %.3f s)\n", c, 0.1 * p / 500000 }'
-    echo "loaded tables: sizeof(struct pkt) $(get sizeof_pkt) + $(get options_per_packet) options x $(get sizeof_mptcp_option) B = $(get table_bytes_per_packet) B/packet;" \
+    echo "loaded tables: sizeof(struct pkt) $(get sizeof_pkt) + $(get options_per_packet) options x $(get sizeof_mptcp_option) B + side tables = $(get table_bytes_per_packet) B/packet;" \
          "RSS after capture_load - before: $(get rss_bytes_per_packet) B/packet (peak $(get peak_bytes_per_packet)); target <= 64;" \
          "capture_load alone: $(get seconds) s"
     echo "mptcpexporter peak RSS: $(awk -v r="$D_RSS" 'BEGIN{printf "%.1f", r / 1024}') MiB"

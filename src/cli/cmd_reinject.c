@@ -10,7 +10,7 @@
 /* DSN relative to the sender's IDSN, as the dsn export column */
 static uint64_t rel_dsn(const struct tables *t, const struct mptcp_conn *m, const struct pkt *p)
 {
-	return p->dsn - m->idsn[mptcp_pkt_dir(t, p)];
+	return pkt_dsn(t, p) - m->idsn[mptcp_pkt_dir(t, p)];
 }
 
 static bool is_reinjection_of(const struct tables *t, uint32_t row, uint32_t conn)
@@ -35,8 +35,8 @@ static void reinjection_json(JsonBuilder *b, const struct tables *t, const struc
 	out_json_double(b, "time", out_seconds(p->ts_ns - t->first_ns));
 	bool has = p->marks & PF_HAS_DSN;
 	out_json_uint(b, "dsn", has ? rel_dsn(t, m, p) : NO_VALUE);
-	out_json_uint(b, "dsn_end", has ? rel_dsn(t, m, p) + p->tcplen : NO_VALUE);
-	out_json_uint(b, "bytes", p->tcplen);
+	out_json_uint(b, "dsn_end", has ? rel_dsn(t, m, p) + pkt_tcplen(t, p) : NO_VALUE);
+	out_json_uint(b, "bytes", pkt_tcplen(t, p));
 	json_builder_set_member_name(b, "repeats");
 	json_builder_begin_array(b);
 	for (guint i = tables_links_first(t, row); i < t->links->len; i++) {
@@ -75,9 +75,9 @@ static void reinjection_row(struct out_table *tb, const struct tables *t, const 
 	char *fr = g_strdup_printf("frame %u", p->frame);
 	char *st = g_strdup_printf("tcp.stream %u", p->stream);
 	char *dsn = (p->marks & PF_HAS_DSN)
-	                ? g_strdup_printf("dsn %" PRIu64 "-%" PRIu64, rel_dsn(t, m, p), rel_dsn(t, m, p) + p->tcplen)
+	                ? g_strdup_printf("dsn %" PRIu64 "-%" PRIu64, rel_dsn(t, m, p), rel_dsn(t, m, p) + pkt_tcplen(t, p))
 	                : g_strdup("dsn ?");
-	char *len = g_strdup_printf("%u", p->tcplen);
+	char *len = g_strdup_printf("%u", pkt_tcplen(t, p));
 	char *dest = g_strdup_printf("to %s", mptcp_dest_name(mptcp_pkt_dir(t, p)));
 	char *rep = repeats_text(t, row);
 	const char *cells[] = { fr, st, dest, dsn, len, "bytes, repeats", rep };
@@ -94,9 +94,9 @@ static void count_per_subflow(const struct tables *t, uint32_t conn, GHashTable 
 		const struct pkt *p = tables_pkt(t, r);
 		struct sf_count *c = g_hash_table_lookup(per_sf, GUINT_TO_POINTER(p->stream));
 		c->packets++;
-		c->bytes += p->tcplen;
+		c->bytes += pkt_tcplen(t, p);
 		total->packets++;
-		total->bytes += p->tcplen;
+		total->bytes += pkt_tcplen(t, p);
 	}
 }
 

@@ -428,7 +428,7 @@ static bool owd_csv(struct session *s, const struct two *w, const GArray *owds, 
 		const struct pkt *pk = tables_pkt(w->t[o->up], o->row);
 		fprintf(fp, "%s,%u,%u,%d,%u,%u,%.9f,%.9f,%s,%u,%u\n", mptcp_dest_name(o->dest), p->s1, p->s2, o->up + 1,
 		        pk->frame, tables_pkt(w->t[!o->up], o->peer)->frame, rel_s(w, o->sent_ns), out_seconds(o->owd_ns),
-		        o->fate == TWF_MATCHED ? "exact" : "split", tcp_rel_seq(w->t[o->up], pk), pk->tcplen);
+		        o->fate == TWF_MATCHED ? "exact" : "split", tcp_rel_seq(w->t[o->up], pk), pkt_tcplen(w->t[o->up], pk));
 	}
 	if (to_stdout)
 		return true;
@@ -666,7 +666,7 @@ static uint64_t rel_dsn(const struct two *w, const struct twocap_reinj *q)
 	const struct tcp_conn *c = tables_tcp(t, p->stream);
 	if (!(p->marks & PF_HAS_DSN) || c->mptcp == NO_ROW)
 		return NO_VALUE;
-	return p->dsn - tables_mptcp(t, c->mptcp)->idsn[q->dest];
+	return pkt_dsn(t, p) - tables_mptcp(t, c->mptcp)->idsn[q->dest];
 }
 
 static void reinj_row(struct out_table *tb, const struct two *w, const struct twocap_reinj *q)
@@ -675,7 +675,7 @@ static void reinj_row(struct out_table *tb, const struct two *w, const struct tw
 	uint64_t dsn = rel_dsn(w, q);
 	char *fr = g_strdup_printf("frame %u of %s", p->frame, w->name[q->cap]);
 	char *st = g_strdup_printf("tcp.stream %u", p->stream);
-	char *ds = dsn == NO_VALUE ? g_strdup("dsn ?") : g_strdup_printf("dsn %" PRIu64 "+%u", dsn, p->tcplen);
+	char *ds = dsn == NO_VALUE ? g_strdup("dsn ?") : g_strdup_printf("dsn %" PRIu64 "+%u", dsn, pkt_tcplen(w->t[q->cap], p));
 	char *sent = time_text(w, q->sent_ns), *arr = time_text(w, q->arrived_ns);
 	char *orig = q->orig == NO_ROW ? g_strdup("-") : g_strdup_printf("frame %u", tables_pkt(w->t[q->cap], q->orig)->frame);
 	char *oarr = time_text(w, q->orig_arrived_ns), *other = time_text(w, q->other_arrived_ns);
@@ -694,7 +694,7 @@ static void reinj_json(JsonBuilder *b, const struct two *w, const struct twocap_
 	out_json_int(b, "tcpstream", p->stream);
 	out_json_string(b, "mptcpdest", mptcp_dest_name(q->dest));
 	out_json_uint(b, "dsn", rel_dsn(w, q));
-	out_json_uint(b, "bytes", p->tcplen);
+	out_json_uint(b, "bytes", pkt_tcplen(w->t[q->cap], p));
 	out_json_uint(b, "original_frame", q->orig == NO_ROW ? NO_VALUE : tables_pkt(w->t[q->cap], q->orig)->frame);
 	json_time(b, w, "sent", q->sent_ns);
 	json_time(b, w, "arrived", q->arrived_ns);

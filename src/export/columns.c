@@ -25,11 +25,12 @@ static const struct mptcp_conn *M(const struct tables *t, uint32_t row)
 	return c->mptcp == NO_ROW ? NULL : tables_mptcp(t, c->mptcp);
 }
 
-/* calls fn for each MPTCP option of the packet with the given subtype */
+/* each well-formed MPTCP option of the packet, in wire order */
 #define FOR_OPTS(t, row, var)                                                   \
-	for (uint32_t _i = 0, _n = P(t, row)->n_opt; _i < _n; _i++)             \
-		for (const struct mptcp_option *var = tables_opt(t, P(t, row)->opt + _i); var; var = NULL) \
-			if (!var->malformed)
+	struct pkt_opts var##_it;                                               \
+	for (const struct mptcp_option *var = pkt_opts_first(&var##_it, t, P(t, row)); var; \
+	     var = pkt_opts_next(&var##_it))                                    \
+		if (!var->malformed)
 
 static void list_sep(GString *out, size_t start)
 {
@@ -46,7 +47,7 @@ static void f_packetid(const struct tables *t, uint32_t row, GString *o)
 
 static void f_interface(const struct tables *t, uint32_t row, GString *o)
 {
-	fmt_u64(o, P(t, row)->iface);
+	fmt_u64(o, pkt_iface(t, P(t, row)));
 }
 
 static void f_abstime(const struct tables *t, uint32_t row, GString *o)
@@ -114,7 +115,7 @@ static void f_tcpack_raw(const struct tables *t, uint32_t row, GString *o)
 
 static void f_tcplen(const struct tables *t, uint32_t row, GString *o)
 {
-	fmt_u64(o, P(t, row)->tcplen);
+	fmt_u64(o, pkt_tcplen(t, P(t, row)));
 }
 
 static void f_rwnd(const struct tables *t, uint32_t row, GString *o)
@@ -190,9 +191,10 @@ static void f_version(const struct tables *t, uint32_t row, GString *o)
 static void f_subtype(const struct tables *t, uint32_t row, GString *o)
 {
 	size_t start = o->len;
-	for (uint32_t i = 0; i < P(t, row)->n_opt; i++) {
+	struct pkt_opts it;
+	for (const struct mptcp_option *op = pkt_opts_first(&it, t, P(t, row)); op; op = pkt_opts_next(&it)) {
 		list_sep(o, start);
-		fmt_u64(o, tables_opt(t, P(t, row)->opt + i)->subtype);
+		fmt_u64(o, op->subtype);
 	}
 }
 
@@ -254,18 +256,23 @@ static void f_addrid(const struct tables *t, uint32_t row, GString *o)
 	}
 }
 
-static const struct mptcp_dss *dss_of(const struct tables *t, uint32_t row)
+/* the packet's first well-formed DSS, copied to *out (an inline one is
+ * rebuilt by the iterator) */
+static const struct mptcp_dss *dss_of(const struct tables *t, uint32_t row, struct mptcp_dss *out)
 {
 	FOR_OPTS(t, row, op) {
-		if (op->subtype == MPTCP_SUB_DSS)
-			return &op->u.dss;
+		if (op->subtype == MPTCP_SUB_DSS) {
+			*out = op->u.dss;
+			return out;
+		}
 	}
 	return NULL;
 }
 
 static void f_datafin(const struct tables *t, uint32_t row, GString *o)
 {
-	const struct mptcp_dss *d = dss_of(t, row);
+	struct mptcp_dss dss;
+	const struct mptcp_dss *d = dss_of(t, row, &dss);
 	if (d)
 		fmt_u64(o, d->data_fin);
 }
@@ -288,21 +295,24 @@ static void f_dss_dsn(const struct tables *t, uint32_t row, GString *o)
 
 static void f_dss_rawack(const struct tables *t, uint32_t row, GString *o)
 {
-	const struct mptcp_dss *d = dss_of(t, row);
+	struct mptcp_dss dss;
+	const struct mptcp_dss *d = dss_of(t, row, &dss);
 	if (d && d->has_ack)
 		fmt_u64(o, d->data_ack);
 }
 
 static void f_dss_ssn(const struct tables *t, uint32_t row, GString *o)
 {
-	const struct mptcp_dss *d = dss_of(t, row);
+	struct mptcp_dss dss;
+	const struct mptcp_dss *d = dss_of(t, row, &dss);
 	if (d && d->has_map)
 		fmt_u64(o, d->ssn);
 }
 
 static void f_dss_length(const struct tables *t, uint32_t row, GString *o)
 {
-	const struct mptcp_dss *d = dss_of(t, row);
+	struct mptcp_dss dss;
+	const struct mptcp_dss *d = dss_of(t, row, &dss);
 	if (d && d->has_map) {
 		fmt_u64(o, d->data_len);
 		return;
@@ -318,7 +328,7 @@ static void f_dss_length(const struct tables *t, uint32_t row, GString *o)
 static void f_dsnraw64(const struct tables *t, uint32_t row, GString *o)
 {
 	if (P(t, row)->marks & PF_HAS_DSN)
-		fmt_u64(o, P(t, row)->dsn);
+		fmt_u64(o, pkt_dsn(t, P(t, row)));
 }
 
 static void f_dsn(const struct tables *t, uint32_t row, GString *o)
@@ -327,7 +337,7 @@ static void f_dsn(const struct tables *t, uint32_t row, GString *o)
 	const struct mptcp_conn *m = M(t, row);
 	int md = mptcp_pkt_dir(t, p);
 	if ((p->marks & PF_HAS_DSN) && m && m->has_key[md]) /* relative to a known IDSN only */
-		fmt_u64(o, p->dsn - m->idsn[md]);
+		fmt_u64(o, pkt_dsn(t, p) - m->idsn[md]);
 }
 
 static void f_dack(const struct tables *t, uint32_t row, GString *o)
@@ -336,7 +346,7 @@ static void f_dack(const struct tables *t, uint32_t row, GString *o)
 	const struct mptcp_conn *m = M(t, row);
 	int md = mptcp_pkt_dir(t, p);
 	if ((p->marks & PF_HAS_DACK) && m && m->has_key[!md])
-		fmt_u64(o, p->dack - m->idsn[!md]);
+		fmt_u64(o, pkt_dack(t, p) - m->idsn[!md]);
 }
 
 static void f_related_mappings(const struct tables *t, uint32_t row, GString *o)
@@ -399,7 +409,8 @@ static void f_wscale(const struct tables *t, uint32_t row, GString *o)
 
 static void f_dss_flags(const struct tables *t, uint32_t row, GString *o)
 {
-	const struct mptcp_dss *d = dss_of(t, row);
+	struct mptcp_dss dss;
+	const struct mptcp_dss *d = dss_of(t, row, &dss);
 	if (d)
 		fmt_hex16(o, d->flags);
 }

@@ -46,7 +46,7 @@ static void add_dacks(const struct tables *t, const struct mptcp_conn *m, int md
 			continue;
 		struct plot_series *se = single ? single
 		                                : g_ptr_array_index(by_rank, plot_subflow_rank(t, p->stream));
-		plot_series_add(se, plot_time(t, p), (double)(p->dack - m->idsn[mdir]));
+		plot_series_add(se, plot_time(t, p), (double)(pkt_dack(t, p) - m->idsn[mdir]));
 	}
 }
 
@@ -89,7 +89,7 @@ static bool dsn_build(const struct plot_input *in, int argc, char **argv, struct
 			continue;
 		GPtrArray *which = (p->marks & PF_REINJECTION) ? reinj : data;
 		plot_series_add(g_ptr_array_index(which, plot_subflow_rank(t, p->stream)), plot_time(t, p),
-		                (double)(p->dsn - m->idsn[a.mdir]));
+		                (double)(pkt_dsn(t, p) - m->idsn[a.mdir]));
 	}
 	if (a.flag)
 		add_dacks(t, m, a.mdir, dack, NULL);
@@ -109,12 +109,15 @@ const struct plot_type plot_type_dsn = {
 
 /* ------------------------------------------------------------------ dss */
 
-static const struct mptcp_dss *mapping_of(const struct tables *t, const struct pkt *p)
+/* the packet's first DSS carrying a mapping, copied to *out */
+static const struct mptcp_dss *mapping_of(const struct tables *t, const struct pkt *p, struct mptcp_dss *out)
 {
-	for (uint32_t i = 0; i < p->n_opt; i++) {
-		const struct mptcp_option *o = tables_opt(t, p->opt + i);
-		if (!o->malformed && o->subtype == MPTCP_SUB_DSS && o->u.dss.has_map)
-			return &o->u.dss;
+	struct pkt_opts it;
+	for (const struct mptcp_option *o = pkt_opts_first(&it, t, p); o; o = pkt_opts_next(&it)) {
+		if (!o->malformed && o->subtype == MPTCP_SUB_DSS && o->u.dss.has_map) {
+			*out = o->u.dss;
+			return out;
+		}
 	}
 	return NULL;
 }
@@ -147,7 +150,8 @@ static bool dss_build(const struct plot_input *in, int argc, char **argv, struct
 		const struct pkt *p = tables_pkt(t, row);
 		if (!(p->marks & PF_OWN_MAPPING) || !plot_in_conn(t, p, m) || mptcp_pkt_dir(t, p) != a.mdir)
 			continue;
-		const struct mptcp_dss *d = mapping_of(t, p);
+		struct mptcp_dss dss;
+		const struct mptcp_dss *d = mapping_of(t, p, &dss);
 		if (!d || d->data_len == 0) /* infinite mapping: no range */
 			continue;
 		uint64_t dsn = d->dsn64 ? d->dsn : mptcp_widen32((uint32_t)d->dsn, last_dsn);

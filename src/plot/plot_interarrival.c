@@ -46,7 +46,7 @@ static GArray *segments(const struct tables *t, const struct mptcp_conn *m, int 
 		int rank = plot_subflow_rank(t, p->stream);
 		if (only >= 0 && rank != only)
 			continue;
-		struct seg s = { p->dsn, p->ts_ns, (uint32_t)rank };
+		struct seg s = { pkt_dsn(t, p), p->ts_ns, (uint32_t)rank };
 		g_array_append_val(a, s);
 	}
 	if (a->len > 1)

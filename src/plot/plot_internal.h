@@ -46,7 +46,7 @@ static inline double plot_time(const struct tables *t, const struct pkt *p)
 /* a packet carrying MPTCP data: payload mapped to a DSN */
 static inline bool plot_is_mptcp_data(const struct pkt *p)
 {
-	return p->tcplen > 0 && (p->marks & PF_HAS_DSN);
+	return pkt_has_payload(p) && (p->marks & PF_HAS_DSN);
 }
 
 /* packet rows [*first, *last] spanning every subflow of the connection (walk

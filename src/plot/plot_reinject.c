@@ -27,15 +27,15 @@ static void count_bytes(const struct tables *t, const struct mptcp_conn *m, GPtr
 		if (!plot_is_mptcp_data(p) || !plot_in_conn(t, p, m))
 			continue;
 		int d = mptcp_pkt_dir(t, p), r = plot_subflow_rank(t, p->stream);
-		bc->sent[d] += p->tcplen;
-		bc->sf_sent[d][r] += p->tcplen;
+		bc->sent[d] += pkt_tcplen(t, p);
+		bc->sf_sent[d][r] += pkt_tcplen(t, p);
 		if (!(p->marks & PF_REINJECTION))
 			continue;
-		bc->reinjected[d] += p->tcplen;
-		bc->sf_reinj[d][r] += p->tcplen;
+		bc->reinjected[d] += pkt_tcplen(t, p);
+		bc->sf_reinj[d][r] += pkt_tcplen(t, p);
 		bc->sf_count[d][r]++;
 		if (series[d])
-			plot_series_add(g_ptr_array_index(series[d], r), plot_time(t, p), p->tcplen);
+			plot_series_add(g_ptr_array_index(series[d], r), plot_time(t, p), pkt_tcplen(t, p));
 	}
 }
 

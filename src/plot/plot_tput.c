@@ -23,9 +23,9 @@ static int arrival_cmp(const void *a, const void *b)
 	return (x->ts_ns > y->ts_ns) - (x->ts_ns < y->ts_ns);
 }
 
-static void arrival_add(GArray *a, const struct pkt *p)
+static void arrival_add(GArray *a, const struct tables *t, const struct pkt *p)
 {
-	struct arrival v = { p->ts_ns, p->tcplen };
+	struct arrival v = { p->ts_ns, pkt_tcplen(t, p) };
 	g_array_append_val(a, v);
 }
 
@@ -95,7 +95,7 @@ static void set_text(struct plot_spec *out, char *title, const struct tput_args 
 
 static bool tcp_counts(const struct pkt *p, bool goodput)
 {
-	return p->tcplen > 0 && !(goodput && (p->marks & PF_RETRANS));
+	return pkt_has_payload(p) && !(goodput && (p->marks & PF_RETRANS));
 }
 
 static bool tcp_tput_build(const struct plot_input *in, int argc, char **argv, struct plot_spec *out,
@@ -117,7 +117,7 @@ static bool tcp_tput_build(const struct plot_input *in, int argc, char **argv, s
 	for (uint32_t row = c->first_pkt; row <= c->last_pkt && row < t->packets->len; row++) {
 		const struct pkt *p = tables_pkt(t, row);
 		if (p->stream == c->id && tcp_counts(p, a.goodput))
-			arrival_add(arr[pkt_dir(p)], p);
+			arrival_add(arr[pkt_dir(p)], t, p);
 	}
 	int rank = plot_subflow_rank(t, c->id);
 	for (int to_client = 0; to_client < 2; to_client++) {
@@ -153,7 +153,7 @@ const struct plot_type plot_type_tcp_tput = {
 /* goodput: new data only, neither a reinjection nor a TCP retransmission */
 static bool mptcp_counts(const struct pkt *p, bool goodput)
 {
-	return p->tcplen > 0 && !(goodput && (p->marks & (PF_REINJECTION | PF_RETRANS)));
+	return pkt_has_payload(p) && !(goodput && (p->marks & (PF_REINJECTION | PF_RETRANS)));
 }
 
 static bool mptcp_tput_build(const struct plot_input *in, int argc, char **argv, struct plot_spec *out,
@@ -187,8 +187,8 @@ static bool mptcp_tput_build(const struct plot_input *in, int argc, char **argv,
 		const struct pkt *p = tables_pkt(t, row);
 		if (!plot_in_conn(t, p, m) || mptcp_pkt_dir(t, p) != mdir || !mptcp_counts(p, a.goodput))
 			continue;
-		arrival_add(arr[plot_subflow_rank(t, p->stream)], p);
-		arrival_add(arr[n_sf], p);
+		arrival_add(arr[plot_subflow_rank(t, p->stream)], t, p);
+		arrival_add(arr[n_sf], t, p);
 	}
 	int64_t win_ns = (int64_t)(a.window * 1e9);
 	for (guint i = 0; i <= n_sf; i++) {

@@ -96,7 +96,7 @@ int mpa_packet_dest(const mpa_capture *cap, uint32_t row)
 uint32_t mpa_packet_tcplen(const mpa_capture *cap, uint32_t row)
 {
 	const struct pkt *p = pkt_at(cap, row);
-	return p ? p->tcplen : 0;
+	return p ? pkt_tcplen(T(cap), p) : 0;
 }
 
 uint32_t mpa_packet_seq(const mpa_capture *cap, uint32_t row)
@@ -148,13 +148,13 @@ uint32_t mpa_packet_tsecr(const mpa_capture *cap, uint32_t row)
 uint64_t mpa_packet_dsn(const mpa_capture *cap, uint32_t row)
 {
 	const struct pkt *p = pkt_at(cap, row);
-	return p && (p->marks & PF_HAS_DSN) ? p->dsn : MPA_NO_VALUE;
+	return p && (p->marks & PF_HAS_DSN) ? pkt_dsn(T(cap), p) : MPA_NO_VALUE;
 }
 
 uint64_t mpa_packet_dack(const mpa_capture *cap, uint32_t row)
 {
 	const struct pkt *p = pkt_at(cap, row);
-	return p && (p->marks & PF_HAS_DACK) ? p->dack : MPA_NO_VALUE;
+	return p && (p->marks & PF_HAS_DACK) ? pkt_dack(T(cap), p) : MPA_NO_VALUE;
 }
 
 /* ---------------------------------------------------------------- TCP */

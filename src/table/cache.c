@@ -5,10 +5,13 @@
  *            structs, total file size, program version, the capture's real
  *            path, size and modification time (ns)
  *   tables   dlt, first_ns, stats, link name, warning; then each table as a
- *            64-bit row count followed by its rows as raw structs.  Pointers
- *            are written apart: tcp_conn.unlinked_reason as one string per
+ *            64-bit row count followed by its rows as raw structs (packets,
+ *            MPTCP options, their rows, side entries, ...).  Pointers are
+ *            written apart: tcp_conn.unlinked_reason as one string per
  *            stream, mptcp_conn.subflows as a count and stream ids per
- *            connection (the pointer fields themselves are written as NULL)
+ *            connection, then its four lists of data bases (a count and
+ *            the struct data_base each); the pointer fields themselves are
+ *            written as NULL
  *   trailer  64-bit checksum of everything before it
  * Strings are a 32-bit length (NO_STRING: NULL) and the bytes, no NUL.
  *
@@ -40,7 +43,8 @@
 static const uint32_t struct_sizes[] = {
 	sizeof(struct pkt), sizeof(struct mptcp_option), sizeof(struct tcp_conn),
 	sizeof(struct mptcp_conn), sizeof(struct event), sizeof(struct link),
-	sizeof(struct capture_stats),
+	sizeof(struct capture_stats), sizeof(struct pkt_ext), sizeof(struct data_base),
+	sizeof(struct map_ext),
 };
 #define N_SIZES ((uint32_t)G_N_ELEMENTS(struct_sizes))
 
@@ -269,13 +273,23 @@ static void put_mptcp(struct writer *w, const GArray *mptcp)
 	for (guint i = 0; i < mptcp->len; i++) {
 		struct mptcp_conn m = g_array_index(mptcp, struct mptcp_conn, i);
 		m.subflows = NULL;
+		memset(m.bases, 0, sizeof m.bases);
 		put(w, &m, sizeof m);
 	}
 	for (guint i = 0; i < mptcp->len; i++) {
-		const GArray *sf = g_array_index(mptcp, struct mptcp_conn, i).subflows;
+		const struct mptcp_conn *m = &g_array_index(mptcp, struct mptcp_conn, i);
+		const GArray *sf = m->subflows;
 		put_u32(w, sf ? sf->len : 0);
 		if (sf)
 			put(w, sf->data, (size_t)sf->len * sizeof(uint32_t));
+		for (int k = 0; k < 2; k++) {
+			for (int d = 0; d < 2; d++) {
+				const GArray *b = m->bases[k][d];
+				put_u32(w, b ? b->len : 0);
+				if (b)
+					put(w, b->data, (size_t)b->len * sizeof(struct data_base));
+			}
+		}
 	}
 }
 
@@ -290,6 +304,9 @@ static void put_body(struct writer *w, const struct tables *t, const struct capt
 	put_str(w, t->warning);
 	put_array(w, t->packets, sizeof(struct pkt));
 	put_array(w, t->mptcp_opts, sizeof(struct mptcp_option));
+	put_array(w, t->opt_rows, sizeof(uint32_t));
+	put_array(w, t->pkt_ext, sizeof(struct pkt_ext));
+	put_array(w, t->map_ext, sizeof(struct map_ext));
 	put_tcp(w, t->tcp);
 	put_mptcp(w, t->mptcp);
 	put_array(w, t->events, sizeof(struct event));
@@ -302,7 +319,7 @@ bool cache_save(const struct tables *t, const char *cache_file, GError **err)
 		g_set_error(err, MPTCPA_ERROR, MPTCPA_ERR_USAGE, "%s: the tables name no capture", cache_file);
 		return false;
 	}
-	if (t->pkt_base || t->opt_base) {
+	if (t->pkt_base) {
 		g_set_error(err, MPTCPA_ERROR, MPTCPA_ERR_USAGE, "%s: a window of the packets cannot be cached",
 		            cache_file);
 		return false;
@@ -541,17 +558,34 @@ static bool get_mptcp(struct reader *r, GArray *mptcp)
 	if (!get_array(r, mptcp, sizeof(struct mptcp_conn)))
 		return false;
 	/* no pointer from the file survives, even when a later read fails */
-	for (guint i = 0; i < mptcp->len; i++)
-		g_array_index(mptcp, struct mptcp_conn, i).subflows = NULL;
 	for (guint i = 0; i < mptcp->len; i++) {
+		struct mptcp_conn *m = &g_array_index(mptcp, struct mptcp_conn, i);
+		m->subflows = NULL;
+		memset(m->bases, 0, sizeof m->bases);
+	}
+	for (guint i = 0; i < mptcp->len; i++) {
+		struct mptcp_conn *m = &g_array_index(mptcp, struct mptcp_conn, i);
 		uint32_t n;
 		if (!get_u32(r, &n) || n > left(r) / sizeof(uint32_t))
 			return false;
 		GArray *sf = g_array_sized_new(FALSE, FALSE, sizeof(uint32_t), n);
 		g_array_set_size(sf, n);
-		g_array_index(mptcp, struct mptcp_conn, i).subflows = sf;
+		m->subflows = sf;
 		if (!get(r, sf->data, (size_t)n * sizeof(uint32_t)))
 			return false;
+		for (int k = 0; k < 2; k++) {
+			for (int d = 0; d < 2; d++) {
+				if (!get_u32(r, &n) || n > left(r) / sizeof(struct data_base))
+					return false;
+				if (n == 0)
+					continue;
+				GArray *b = g_array_sized_new(FALSE, FALSE, sizeof(struct data_base), n);
+				g_array_set_size(b, n);
+				m->bases[k][d] = b;
+				if (!get(r, b->data, (size_t)n * sizeof(struct data_base)))
+					return false;
+			}
+		}
 	}
 	return true;
 }
@@ -567,6 +601,8 @@ static bool get_tables(struct reader *r, struct tables *t)
 	t->first_ns = (int64_t)first_ns;
 	return get_array(r, t->packets, sizeof(struct pkt)) &&
 	       get_array(r, t->mptcp_opts, sizeof(struct mptcp_option)) &&
+	       get_array(r, t->opt_rows, sizeof(uint32_t)) && get_array(r, t->pkt_ext, sizeof(struct pkt_ext)) &&
+	       get_array(r, t->map_ext, sizeof(struct map_ext)) &&
 	       get_tcp(r, t->tcp) && get_mptcp(r, t->mptcp) &&
 	       get_array(r, t->events, sizeof(struct event)) &&
 	       get_array(r, t->links, sizeof(struct link));
@@ -614,21 +650,89 @@ static bool option_ok(const struct mptcp_option *o)
 
 /* Each check returns NULL or what is wrong. */
 
+/* the options: each names a packet row (in order) that says it has some,
+ * and each such packet has some */
+static const char *options_bad(const struct tables *t)
+{
+	guint np = t->packets->len, no = t->mptcp_opts->len;
+	if (t->opt_rows->len != no)
+		return "MPTCP options without their packet rows";
+	guint with_opts = 0;
+	for (guint i = 0; i < no; i++) {
+		uint32_t row = g_array_index(t->opt_rows, uint32_t, i);
+		if (row >= np || !(tables_pkt(t, row)->xflags & PX_OPTS))
+			return "an MPTCP option's packet does not exist";
+		if (i && row < g_array_index(t->opt_rows, uint32_t, i - 1))
+			return "MPTCP options out of order"; /* the binary searches need them sorted */
+		if (i == 0 || row != g_array_index(t->opt_rows, uint32_t, i - 1))
+			with_opts++;
+		if (!option_ok(&g_array_index(t->mptcp_opts, struct mptcp_option, i)))
+			return "an MPTCP option holds impossible values";
+	}
+	for (guint i = 0; i < np; i++) {
+		uint8_t x = tables_pkt(t, i)->xflags;
+		if ((x & PX_OPTS) && (x & PX_DSS))
+			return "a packet with its DSS both inline and apart";
+		if (x & PX_OPTS)
+			with_opts--;
+	}
+	return with_opts ? "a packet's options do not exist" : NULL;
+}
+
+/* the side entries: one per PX_EXT packet, in row order */
+static const char *ext_bad(const struct tables *t)
+{
+	guint np = t->packets->len, n = t->pkt_ext->len, flagged = 0;
+	for (guint i = 0; i < n; i++) {
+		const struct pkt_ext *x = &g_array_index(t->pkt_ext, struct pkt_ext, i);
+		if (x->row >= np || !(tables_pkt(t, x->row)->xflags & PX_EXT))
+			return "a side entry's packet does not exist";
+		if (!BOOL_OK(x->has_checksum))
+			return "a side entry holds impossible values";
+		if (i && x->row <= g_array_index(t->pkt_ext, struct pkt_ext, i - 1).row)
+			return "side entries out of order";
+	}
+	for (guint i = 0; i < np; i++)
+		flagged += (tables_pkt(t, i)->xflags & PX_EXT) != 0;
+	return flagged != n ? "a packet's side entry does not exist" : NULL;
+}
+
+/* a packet whose inline mapping's DSN is in map_ext */
+static bool far_mapping(const struct pkt *p)
+{
+	return (p->xflags & PX_DSS) && (p->xflags & DSS_FLAG_MAP) && (p->marks & PF_HAS_DSN) &&
+	       p->map_delta == MAP_DELTA_FAR;
+}
+
+/* the far mappings: one per such packet, in row order */
+static const char *map_ext_bad(const struct tables *t)
+{
+	guint np = t->packets->len, n = t->map_ext->len, flagged = 0;
+	for (guint i = 0; i < n; i++) {
+		const struct map_ext *x = &g_array_index(t->map_ext, struct map_ext, i);
+		if (x->row >= np || !far_mapping(tables_pkt(t, x->row)))
+			return "a far mapping's packet does not exist";
+		if (i && x->row <= g_array_index(t->map_ext, struct map_ext, i - 1).row)
+			return "far mappings out of order";
+	}
+	for (guint i = 0; i < np; i++)
+		flagged += far_mapping(tables_pkt(t, i));
+	return flagged != n ? "a packet's far mapping does not exist" : NULL;
+}
+
 static const char *packets_bad(const struct tables *t)
 {
-	guint np = t->packets->len, no = t->mptcp_opts->len, nt = t->tcp->len;
+	guint np = t->packets->len, nt = t->tcp->len;
 	for (guint i = 0; i < np; i++) {
 		const struct pkt *p = tables_pkt(t, i);
 		if (p->stream >= nt)
 			return "a packet's stream does not exist";
-		if (p->n_opt && (p->opt >= no || p->n_opt > no - p->opt))
-			return "a packet's options do not exist";
 		/* p->mapping is a frame number: nothing to check */
 	}
-	for (guint i = 0; i < no; i++)
-		if (!option_ok(tables_opt(t, i)))
-			return "an MPTCP option holds impossible values";
-	return NULL;
+	const char *why = options_bad(t);
+	if (!why)
+		why = ext_bad(t);
+	return why ? why : map_ext_bad(t);
 }
 
 static bool tcp_dir_ok(const struct tcp_dir *d)
@@ -666,6 +770,12 @@ static const char *mptcp_bad(const struct tables *t)
 		for (guint k = 0; k < m->subflows->len; k++)
 			if (g_array_index(m->subflows, uint32_t, k) >= nt)
 				return "a subflow does not exist";
+		for (int k = 0; k < 4; k++) {
+			const GArray *b = m->bases[k / 2][k % 2];
+			for (guint j = 1; b && j < b->len; j++)
+				if (g_array_index(b, struct data_base, j).row < g_array_index(b, struct data_base, j - 1).row)
+					return "data bases out of order";
+		}
 		if (!BOOL_OK(m->has_key[0]) || !BOOL_OK(m->has_key[1]) || !BOOL_OK(m->checksum) ||
 		    !BOOL_OK(m->fallback) || !BOOL_OK(m->fastclose) || !BOOL_OK(m->mp_fail) ||
 		    !BOOL_OK(m->infinite_mapping) || !BOOL_OK(m->partial) || !BOOL_OK(m->dir[0].data_fin) ||

@@ -144,7 +144,13 @@ struct loader {
 	GArray *cx;              /* struct conn_x per connection */
 	GArray *rwnd;            /* uint32_t per packet */
 	GArray *ranges;          /* struct range_rec per data packet */
-	bool dsn_relative;       /* no dsnraw64: p->dsn holds the relative DSN until the end */
+	/* DSN and data ACK of each packet (64-bit) until the IDSNs are known:
+	 * the rows store them relative to their connection's bases at the end */
+	GArray *dsn, *dack;      /* uint64_t per packet */
+	bool dsn_relative;       /* no dsnraw64: dsn holds the relative DSN until the end */
+	uint32_t tcplen;         /* of the row being read */
+	unsigned n_opts;         /* MPTCP options of the row being read */
+	struct mptcp_option opts[MAX_OPTS];
 };
 
 static bool fail(struct loader *L, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
@@ -596,15 +602,15 @@ static void packet_window(struct loader *L, struct tcp_conn *c, int dir, struct 
 		p->marks |= PKT_HAS_WSCALE;
 }
 
-static void stream_count(struct tcp_conn *c, int dir, struct pkt *p)
+static void stream_count(struct tcp_conn *c, int dir, struct pkt *p, uint32_t tcplen)
 {
 	struct tcp_dir *td = &c->dir[dir];
 	if (td->packets == 0)
 		td->first_ns = p->ts_ns;
 	td->last_ns = p->ts_ns;
 	td->packets++;
-	td->bytes += p->tcplen;
-	if (tcp_dir_account(td, p->seq, p->tcplen, p->flags))
+	td->bytes += tcplen;
+	if (tcp_dir_account(td, p->seq, tcplen, p->flags))
 		p->marks |= PF_RETRANS;
 	if (p->flags & TCPF_SYN)
 		td->syn = true;
@@ -819,7 +825,7 @@ static void capable_effects(struct loader *L, struct tcp_conn *c, int dir, struc
 		m->key[!from] = o->receiver_key;
 	}
 	/* v1: data on the third ACK, mapped by the option's data-level length */
-	if (o->has_data_len && p->tcplen > 0 && m->has_key[from])
+	if (o->has_data_len && L->tcplen > 0 && m->has_key[from])
 		p->marks |= PF_OWN_MAPPING;
 }
 
@@ -897,19 +903,19 @@ static bool packet_options(struct loader *L, struct tcp_conn *c, int dir, uint32
 		memset(&k, 0, sizeof k);
 		for (guint i = 0; i < subs->len; i++)
 			k.has_dss |= g_array_index(subs, uint64_t, i) == MPTCP_SUB_DSS;
-		p->opt = L->t->mptcp_opts->len;
-		p->n_opt = (uint8_t)subs->len;
+		/* all kept in mptcp_opts (given to the row once appended): a CSV
+		 * need not hold what an inline DSS is rebuilt from */
+		L->n_opts = subs->len;
 		for (guint i = 0; i < subs->len; i++) {
-			struct mptcp_option o;
-			option_from(L, &k, subs, i, p->flags, &o);
-			g_array_append_val(L->t->mptcp_opts, o);
-			if (o.subtype == MPTCP_SUB_CAPABLE) {
+			struct mptcp_option *o = &L->opts[i];
+			option_from(L, &k, subs, i, p->flags, o);
+			if (o->subtype == MPTCP_SUB_CAPABLE) {
 				mpc = true;
-				capable_effects(L, c, dir, p, &o.u.mpc);
-			} else if (o.subtype == MPTCP_SUB_JOIN) {
-				join_effects(L, c, dir, &o.u.join);
+				capable_effects(L, c, dir, p, &o->u.mpc);
+			} else if (o->subtype == MPTCP_SUB_JOIN) {
+				join_effects(L, c, dir, &o->u.join);
 			} else if (c->mptcp != NO_ROW) {
-				conn_effects(L, c, dir, row, p, &o);
+				conn_effects(L, c, dir, row, p, o);
 			}
 		}
 	}
@@ -966,7 +972,7 @@ static void packet_reinjection(struct loader *L, struct mptcp_dir *md, uint32_t 
 {
 	const GArray *of = L->r.list[F_REINJ_OF];
 	md->reinjections++;
-	md->reinjected_bytes += p->tcplen;
+	md->reinjected_bytes += L->tcplen;
 	for (guint i = 0; i < of->len; i++) {
 		uint32_t frame = (uint32_t)g_array_index(of, uint64_t, i);
 		uint32_t orig = row_of_frame(L->t, frame);
@@ -984,24 +990,27 @@ static void packet_data(struct loader *L, struct tcp_conn *c, int dir, uint32_t 
 {
 	struct mptcp_conn *m = tables_mptcp(L->t, c->mptcp);
 	int mdir = packet_mdir(c, dir);
+	uint64_t dsn = 0;
 	if (has(L, F_DSNRAW64) || has(L, F_DSN)) {
-		p->dsn = has(L, F_DSNRAW64) ? num(L, F_DSNRAW64) : num(L, F_DSN);
+		dsn = has(L, F_DSNRAW64) ? num(L, F_DSNRAW64) : num(L, F_DSN);
+		g_array_index(L->dsn, uint64_t, row) = dsn;
 		p->marks |= PF_HAS_DSN;
 		L->dsn_relative = !column(L, F_DSNRAW64);
 	}
 	if (has(L, F_DACK)) {
-		p->dack = num(L, F_DACK); /* relative: the receiver's IDSN is added at the end */
+		/* relative: the receiver's IDSN is added at the end */
+		g_array_index(L->dack, uint64_t, row) = num(L, F_DACK);
 		p->marks |= PF_HAS_DACK;
 	}
 	if (has(L, F_RELATED))
 		p->mapping = (uint32_t)g_array_index(L->r.list[F_RELATED], uint64_t, 0);
 	if (m->last_ns < p->ts_ns)
 		m->last_ns = p->ts_ns;
-	if (!(p->marks & PF_HAS_DSN) || p->tcplen == 0)
+	if (!(p->marks & PF_HAS_DSN) || L->tcplen == 0)
 		return;
 	struct mptcp_dir *d = &m->dir[mdir];
-	uint64_t lo = p->dsn, hi = p->dsn + p->tcplen;
-	mptcp_dir_count(d, p);
+	uint64_t lo = dsn, hi = dsn + L->tcplen;
+	mptcp_dir_count(d, p->ts_ns, dsn, L->tcplen);
 	struct range_rec rr = { c->mptcp * 2 + (uint32_t)mdir, lo, hi };
 	g_array_append_val(L->ranges, rr);
 	if (has(L, F_REINJ_OF))
@@ -1035,24 +1044,25 @@ static bool add_packet(struct loader *L)
 	memset(&p, 0, sizeof p);
 	p.frame = frame;
 	p.stream = sid;
-	p.iface = (uint16_t)num0(L, F_INTERFACE);
 	p.ts_ns = has(L, F_ABSTIME) ? L->r.ns[F_ABSTIME] : has(L, F_RELTIME) ? L->r.ns[F_RELTIME] : 0;
 	p.flags = (uint16_t)num0(L, F_TCPFLAGS);
-	p.tcplen = (uint32_t)num0(L, F_TCPLEN);
+	L->tcplen = (uint32_t)num0(L, F_TCPLEN);
+	L->n_opts = 0;
 	p.marks = dir ? PF_DIR_REV : 0;
 	if (has(L, F_TSVAL) || has(L, F_TSECR)) {
 		p.marks |= PKT_HAS_TS;
 		p.tsval = (uint32_t)num0(L, F_TSVAL);
 		p.tsecr = (uint32_t)num0(L, F_TSECR);
 	}
-	p.opt = p.mapping = NO_ROW;
-	p.dsn = p.dack = NO_VALUE;
+	p.mapping = NO_ROW;
+	g_array_set_size(L->dsn, row + 1);
+	g_array_set_size(L->dack, row + 1);
 	if (row == 0)
 		t->first_ns = has(L, F_ABSTIME) && has(L, F_RELTIME) ? p.ts_ns - L->r.ns[F_RELTIME] : p.ts_ns;
 
 	packet_seq(L, &c->dir[dir], &p);
 	packet_window(L, c, dir, &p);
-	stream_count(c, dir, &p);
+	stream_count(c, dir, &p, L->tcplen);
 	if (has(L, F_MPTCPSTREAM) && !attach_connection(L, c, row))
 		return false;
 	struct stream_x *x = stream_x(L, sid);
@@ -1065,7 +1075,8 @@ static bool add_packet(struct loader *L)
 	if (c->mptcp != NO_ROW)
 		packet_data(L, c, dir, row, &p);
 
-	g_array_append_val(t->packets, p);
+	tables_add_pkt(t, &p, L->tcplen, (uint16_t)num0(L, F_INTERFACE));
+	tables_add_opts(t, row, L->opts, L->n_opts);
 	if (c->first_pkt == NO_ROW)
 		c->first_pkt = row;
 	c->last_pkt = row;
@@ -1119,10 +1130,10 @@ static void settle_data_numbers(struct loader *L)
 			continue;
 		const struct mptcp_conn *m = tables_mptcp(t, c->mptcp);
 		int md = mptcp_pkt_dir(t, p);
-		if ((p->marks & PF_HAS_DSN) && L->dsn_relative)
-			p->dsn += m->idsn[md];
+		if (p->marks & PF_HAS_DSN)
+			tables_set_data(t, r, DK_DSN, g_array_index(L->dsn, uint64_t, r) + (L->dsn_relative ? m->idsn[md] : 0));
 		if (p->marks & PF_HAS_DACK)
-			p->dack += m->idsn[!md];
+			tables_set_data(t, r, DK_DACK, g_array_index(L->dack, uint64_t, r) + m->idsn[!md]);
 	}
 	for (guint i = 0; L->dsn_relative && i < t->mptcp->len; i++) {
 		struct mptcp_conn *m = tables_mptcp(t, i);
@@ -1285,6 +1296,8 @@ static void loader_init(struct loader *L, const char *path, GError **err)
 	L->sx = g_array_new(FALSE, FALSE, sizeof(struct stream_x));
 	L->cx = g_array_new(FALSE, FALSE, sizeof(struct conn_x));
 	L->rwnd = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+	L->dsn = g_array_new(FALSE, TRUE, sizeof(uint64_t));
+	L->dack = g_array_new(FALSE, TRUE, sizeof(uint64_t));
 	L->ranges = g_array_new(FALSE, FALSE, sizeof(struct range_rec));
 }
 
@@ -1298,6 +1311,8 @@ static void loader_clear(struct loader *L)
 	g_array_free(L->sx, TRUE);
 	g_array_free(L->cx, TRUE);
 	g_array_free(L->rwnd, TRUE);
+	g_array_free(L->dsn, TRUE);
+	g_array_free(L->dack, TRUE);
 	g_array_free(L->ranges, TRUE);
 }
 

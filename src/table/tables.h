@@ -2,13 +2,26 @@
  *
  * Everything after loading (commands, exporters, plots, plugins) reads these
  * tables and nothing else.  Rows refer to each other by index:
- *   packets      one row per TCP packet, in capture order
- *   mptcp_opts   the MPTCP options of the packets (a packet owns a run)
+ *   packets      one row per TCP packet, in capture order (64 bytes)
+ *   mptcp_opts   the MPTCP options of the packets not kept in their row
+ *                (opt_rows: the packet row of each, in row order)
+ *   pkt_ext      rare packet values too wide for the row (by row)
+ *   map_ext      DSNs of inline mappings far from their packet's (by row)
  *   tcp          one row per TCP stream (tshark's tcp.stream numbering)
  *   mptcp        one row per MPTCP connection (tshark's mptcp.stream)
  *   subflows     stream ids of each MPTCP connection's subflows
  *   events       ADD_ADDR, REMOVE_ADDR, MP_PRIO, MP_FAIL, ... with times
  *   links        reinjection links: packet row -> packet row it repeats
+ *
+ * A packet row holds the common case in 64 bytes: its DSN and data ACK as
+ * 32-bit offsets from a base of their connection and direction
+ * (mptcp_conn.bases), and a DSS option, when it is the packet's only MPTCP
+ * option, inline.  Whatever does not fit takes an escape: the options of
+ * the packet go to mptcp_opts (two options, a malformed DSS, ...); a payload
+ * over 65,535 bytes, an interface id over 254 or a DSS checksum to pkt_ext;
+ * the DSN of a mapping far from its packet's DSN to map_ext.  Read them through the accessors
+ * below (pkt_tcplen, pkt_dsn, pkt_dack, pkt_opts_next, ...), never the raw
+ * fields.
  */
 #ifndef MPTCPA_TABLES_H
 #define MPTCPA_TABLES_H
@@ -33,24 +46,73 @@ enum pkt_flag {
 	PF_DATA_FIN = 1 << 15,
 };
 
-struct pkt {
+/* pkt.xflags: the inline DSS's flags byte in the low 5 bits, escapes above */
+#define PX_DSS_FLAGS 0x1f /* DSS_FLAG_* of the inline DSS */
+#define PX_DSS 0x20       /* its only MPTCP option is a DSS, kept in the row */
+#define PX_OPTS 0x40      /* its MPTCP options are in mptcp_opts */
+#define PX_EXT 0x80       /* tcplen or iface did not fit: see pkt_ext */
+
+/* the largest values kept in the row; larger ones escape to pkt_ext */
+#define PKT_LEN16_MAX UINT16_MAX
+#define PKT_IFACE8_MAX 254
+/* a data packet covered by the mapping it carries is at most 65,534 bytes
+ * into it (data-level lengths are 16-bit): the top value is the escape */
+#define MAP_DELTA_FAR UINT16_MAX
+
+struct pkt {                  /* 64 bytes */
 	int64_t ts_ns;            /* capture time, ns since the epoch */
 	uint32_t frame;           /* frame number (1-based, all frames counted) */
 	uint32_t stream;          /* tcp.stream */
 	uint32_t seq, ack;        /* raw sequence and ack numbers */
-	uint32_t tcplen;          /* payload length from the IP header */
 	uint32_t tsval, tsecr;    /* valid when marks & PKT_HAS_TS */
-	uint32_t opt;             /* first row in mptcp_opts (NO_ROW: none) */
+	/* PF_HAS_DSN: DSN of the first payload byte - base; else, with an inline
+	 * DSS mapping: the mapping's 64-bit DSN - base (pkt_dsn, pkt_dss_option) */
+	uint32_t dsn_rel;
+	uint32_t dack_rel;        /* PF_HAS_DACK: 64-bit data ACK - base (pkt_dack) */
+	uint32_t dss_ssn;         /* inline DSS: subflow sequence number */
 	uint32_t mapping;         /* frame of the packet carrying its DSS mapping, NO_ROW */
-	uint64_t dsn;             /* absolute 64-bit DSN of the first payload byte */
-	uint64_t dack;            /* absolute 64-bit data ACK */
+	uint16_t len16;           /* payload length from the IP header (PX_EXT: pkt_ext) */
 	uint16_t win;             /* window field as on the wire */
 	uint16_t flags;           /* 12-bit TCP flags */
 	uint16_t marks;           /* enum pkt_mark | enum pkt_flag */
 	uint16_t ip_id;
+	uint16_t dss_len;         /* inline DSS: data-level length */
+	/* inline DSS mapping with PF_HAS_DSN: DSN - the mapping's DSN (a packet
+	 * without payload, e.g. a DATA_FIN: the mapping's DSN - DSN);
+	 * MAP_DELTA_FAR: the mapping's DSN is in map_ext */
+	uint16_t map_delta;
+	uint8_t iface8;           /* interface id (PX_EXT: pkt_ext) */
+	uint8_t xflags;           /* PX_* */
+};
+_Static_assert(sizeof(struct pkt) == 64, "a packet row is 64 bytes");
+
+/* what a packet row cannot hold (sorted by row): every field is valid */
+struct pkt_ext {
+	uint32_t row;
+	uint32_t tcplen;
 	uint16_t iface;
-	uint8_t n_opt;            /* MPTCP options of this packet */
-	uint8_t pad;
+	uint16_t dss_checksum;    /* has_checksum: the inline DSS's checksum */
+	bool has_checksum;
+	uint8_t pad[3];
+};
+
+/* A base of the DSNs (or data ACKs) of one connection direction, from packet
+ * row `row` on.  The first is the IDSN when it is known; a value more than
+ * 4 GiB past the current base (a long transfer, or DSNs jumping around)
+ * starts a new one.  Rows are encoded in order, so bases are sorted by row. */
+struct data_base {
+	uint32_t row;
+	uint32_t pad;
+	uint64_t base;
+};
+
+enum data_kind { DK_DSN = 0, DK_DACK = 1 };
+
+/* the 64-bit DSN of an inline mapping too far from its packet's DSN */
+struct map_ext {
+	uint32_t row;
+	uint32_t pad;
+	uint64_t dsn;
 };
 
 /* per direction of a TCP stream */
@@ -111,6 +173,10 @@ struct mptcp_conn {
 	bool fallback, fastclose, mp_fail, infinite_mapping;
 	bool partial;             /* handshake not captured: keys unknown */
 	GArray *subflows;         /* uint32_t stream ids, order of appearance */
+	/* [DK_DSN][d]: bases of the DSNs of the packets of MPTCP direction d;
+	 * [DK_DACK][d]: of the data ACKs they carry (DSN space of !d).
+	 * struct data_base, NULL until the first value */
+	GArray *bases[2][2];
 	struct mptcp_dir dir[2];  /* [0] towards the server, [1] towards the client */
 	int64_t first_ns, last_ns;
 };
@@ -154,7 +220,10 @@ struct tables {
 	char *link_name;
 	char *warning;            /* the file ended early, ... */
 	GArray *packets;          /* struct pkt */
-	GArray *mptcp_opts;       /* struct mptcp_option */
+	GArray *mptcp_opts;       /* struct mptcp_option of the PX_OPTS packets */
+	GArray *opt_rows;         /* uint32_t: packet row of each option (sorted) */
+	GArray *pkt_ext;          /* struct pkt_ext of the PX_EXT packets */
+	GArray *map_ext;          /* struct map_ext of the MAP_DELTA_FAR packets */
 	GArray *tcp;              /* struct tcp_conn */
 	GArray *mptcp;            /* struct mptcp_conn */
 	GArray *events;           /* struct event */
@@ -162,8 +231,9 @@ struct tables {
 	struct capture_stats stats;
 	int64_t first_ns;         /* time of the first frame (reltime 0) */
 	/* Exporting a capture larger than memory keeps only a window of packets:
-	 * rows keep their absolute numbers, the arrays start at these bases. */
-	uint32_t pkt_base, opt_base;
+	 * rows keep their absolute numbers, the packet array starts at pkt_base
+	 * (the side tables are keyed by row: they only lose their front). */
+	uint32_t pkt_base;
 	GHashTable *reinjected_in;/* frame -> GArray of frames; streaming export only */
 };
 
@@ -190,11 +260,6 @@ static inline struct mptcp_conn *tables_mptcp(const struct tables *t, uint32_t i
 {
 	return &g_array_index(t->mptcp, struct mptcp_conn, id);
 }
-static inline const struct mptcp_option *tables_opt(const struct tables *t, uint32_t row)
-{
-	return &g_array_index(t->mptcp_opts, struct mptcp_option, row - t->opt_base);
-}
-
 /* first index in t->links of the links of reinjection `row` (sorted by pkt) */
 static inline guint tables_links_first(const struct tables *t, uint32_t row)
 {
@@ -214,5 +279,125 @@ static inline int pkt_dir(const struct pkt *p)
 {
 	return (p->marks & PF_DIR_REV) ? 1 : 0;
 }
+
+/* absolute row of a packet of the table (p from tables_pkt) */
+static inline uint32_t pkt_row(const struct tables *t, const struct pkt *p)
+{
+	return (uint32_t)(p - (const struct pkt *)(const void *)t->packets->data) + t->pkt_base;
+}
+
+/* ------------------------------------------------------------------ packet values */
+
+/* the side-table entry of a PX_EXT packet, NULL if none */
+const struct pkt_ext *tables_ext(const struct tables *t, uint32_t row);
+
+/* payload length from the IP header */
+static inline uint32_t pkt_tcplen(const struct tables *t, const struct pkt *p)
+{
+	if (p->xflags & PX_EXT) {
+		const struct pkt_ext *x = tables_ext(t, pkt_row(t, p));
+		if (x)
+			return x->tcplen;
+	}
+	return p->len16;
+}
+
+/* true when the packet carries payload (needs no table) */
+static inline bool pkt_has_payload(const struct pkt *p)
+{
+	return p->len16 != 0;
+}
+
+/* capture interface id */
+static inline uint16_t pkt_iface(const struct tables *t, const struct pkt *p)
+{
+	if (p->xflags & PX_EXT) {
+		const struct pkt_ext *x = tables_ext(t, pkt_row(t, p));
+		if (x)
+			return x->iface;
+	}
+	return p->iface8;
+}
+
+/* MPTCP direction of a packet of a subflow: 0 sent by the MPTCP client */
+static inline int pkt_mptcp_dir(const struct tables *t, const struct pkt *p)
+{
+	return pkt_dir(p) == tables_tcp(t, p->stream)->mptcp_client ? 0 : 1;
+}
+
+/* the base in effect at `row` in a list of struct data_base (0 if none) */
+uint64_t data_base_at(const GArray *bases, uint32_t row);
+
+/* base of the DSNs (DK_DSN) or data ACKs (DK_DACK) of packet p */
+static inline uint64_t pkt_base(const struct tables *t, const struct pkt *p, enum data_kind k)
+{
+	uint32_t conn = tables_tcp(t, p->stream)->mptcp;
+	if (conn == NO_ROW || conn >= t->mptcp->len)
+		return 0;
+	const GArray *b = tables_mptcp(t, conn)->bases[k][pkt_mptcp_dir(t, p)];
+	if (b && b->len == 1)
+		return g_array_index(b, struct data_base, 0).base;
+	return data_base_at(b, pkt_row(t, p));
+}
+
+/* absolute 64-bit DSN of the first payload byte (valid with PF_HAS_DSN) */
+static inline uint64_t pkt_dsn(const struct tables *t, const struct pkt *p)
+{
+	return pkt_base(t, p, DK_DSN) + p->dsn_rel;
+}
+
+/* absolute 64-bit data ACK (valid with PF_HAS_DACK) */
+static inline uint64_t pkt_dack(const struct tables *t, const struct pkt *p)
+{
+	return pkt_base(t, p, DK_DACK) + p->dack_rel;
+}
+
+/* ------------------------------------------------------------------ MPTCP options */
+
+/* The MPTCP options of a packet in their order on the wire:
+ *   struct pkt_opts it;
+ *   for (const struct mptcp_option *o = pkt_opts_first(&it, t, p); o; o = pkt_opts_next(&it))
+ * An inline DSS is given back as the option the decoder made (valid until
+ * the next call). */
+struct pkt_opts {
+	const struct tables *t;
+	uint32_t row;
+	guint next;               /* index in mptcp_opts */
+	struct mptcp_option dss;
+};
+
+const struct mptcp_option *pkt_opts_first(struct pkt_opts *it, const struct tables *t, const struct pkt *p);
+const struct mptcp_option *pkt_opts_next(struct pkt_opts *it);
+/* how many MPTCP options the packet carries */
+unsigned pkt_n_opts(const struct tables *t, const struct pkt *p);
+/* the inline DSS of a PX_DSS packet, as decoded */
+void pkt_dss_option(const struct tables *t, const struct pkt *p, struct mptcp_option *out);
+
+/* ------------------------------------------------------------------ writers (loaders) */
+
+/* Appends packet p, its payload length and interface (p's len16, iface8
+ * and PX_EXT are set here); returns its row. */
+uint32_t tables_add_pkt(struct tables *t, struct pkt *p, uint32_t tcplen, uint16_t iface);
+/* Gives options to packet `row` (at the end of mptcp_opts, or at their place
+ * by row when later rows already have some); sets PX_OPTS. */
+void tables_add_opts(struct tables *t, uint32_t row, const struct mptcp_option *o, unsigned n);
+/* Sets the DSN (DK_DSN, sets PF_HAS_DSN) or data ACK (DK_DACK, PF_HAS_DACK)
+ * of packet `row` of an MPTCP connection.  For each kind, connection and
+ * direction, rows must be given in order. */
+void tables_set_data(struct tables *t, uint32_t row, enum data_kind k, uint64_t v);
+/* Stores v (a DSN of the packet's direction) in dsn_rel without PF_HAS_DSN:
+ * the DSN of an inline mapping for a packet without one of its own. */
+void tables_set_map_dsn(struct tables *t, uint32_t row, uint64_t v);
+/* Keeps DSS option `o` of packet `row` (the last row) in the row when it can
+ * be given back exactly: its only MPTCP option, well formed, its data ACK the
+ * packet's (PF_HAS_DACK already set); a checksum goes to pkt_ext.  The mapping's DSN (dsn64 widened) is
+ * given later by tables_settle_dss.  False: keep it in mptcp_opts. */
+bool tables_inline_dss(struct tables *t, uint32_t row, const struct mptcp_option *o);
+/* Settles an inline DSS mapping once the packet's own DSN is known (or
+ * known to be absent): map_dsn is the mapping's widened DSN.  Rows are
+ * settled in order (map_ext only grows at its end). */
+void tables_settle_dss(struct tables *t, uint32_t row, uint64_t map_dsn);
+/* bytes the tables hold per packet row: the row, the side tables, the options */
+double tables_bytes_per_packet(const struct tables *t);
 
 #endif

@@ -84,8 +84,18 @@ struct conn_state {
 	uint32_t fallback_row;     /* first infinite mapping: data after it needs none */
 };
 
+/* an inline DSS mapping waiting for its packet to be settled */
+struct pending_map {
+	uint32_t row;
+	uint64_t dsn;      /* the mapping's 64-bit DSN */
+};
+
 struct mptcp_tracker {
 	struct tables *t;
+	GArray *pending;   /* struct pending_map, by row; entries before pend_head are done */
+	guint pend_head;
+	bool row_has_map;  /* the packet being added carries a mapping: its DSN */
+	uint64_t row_map_dsn;
 	GArray *sf;        /* struct sf_state per TCP stream */
 	GArray *cs;        /* struct conn_state per MPTCP connection */
 	GHashTable *tokens;/* token -> connection id + 1 */
@@ -117,6 +127,7 @@ struct mptcp_tracker *mptcp_tracker_new(struct tables *t)
 	mt->sf = g_array_new(FALSE, TRUE, sizeof(struct sf_state));
 	mt->cs = g_array_new(FALSE, TRUE, sizeof(struct conn_state));
 	mt->tokens = g_hash_table_new(g_direct_hash, g_direct_equal);
+	mt->pending = g_array_new(FALSE, FALSE, sizeof(struct pending_map));
 	mt->lag = MPTCP_SETTLE_LAG;
 	return mt;
 }
@@ -135,8 +146,7 @@ static struct conn_state *cs_get(struct mptcp_tracker *mt, uint32_t conn)
 
 int mptcp_pkt_dir(const struct tables *t, const struct pkt *p)
 {
-	const struct tcp_conn *c = tables_tcp(t, p->stream);
-	return pkt_dir(p) == c->mptcp_client ? 0 : 1;
+	return pkt_mptcp_dir(t, p);
 }
 
 static void add_event(struct mptcp_tracker *mt, uint32_t row, uint32_t conn, enum event_type type,
@@ -296,7 +306,7 @@ static void on_capable(struct mptcp_tracker *mt, uint32_t row, const struct mptc
 	/* v1: the first data may ride on the third ACK with a data-level length:
 	 * an implicit mapping of the first subflow byte (relative sequence 1) to
 	 * IDSN + 1.  Segments split by GSO all repeat the option unchanged. */
-	if (o->has_data_len && p->tcplen > 0 && m->has_key[from]) {
+	if (o->has_data_len && pkt_has_payload(p) && m->has_key[from]) {
 		map_insert(mt, &sf_get(mt, p->stream)->maps[pkt_dir(p)], 1, o->data_len, m->idsn[from] + 1, row);
 		p->marks |= PF_OWN_MAPPING;
 	}
@@ -477,8 +487,7 @@ static void on_dss(struct mptcp_tracker *mt, uint32_t row, const struct mptcp_ds
 	if (o->has_ack) {
 		uint64_t ref = cs->has_last_ack[md] ? cs->last_ack[md] : m->idsn[!md] + 1;
 		uint64_t ack = o->ack64 ? o->data_ack : mptcp_widen32((uint32_t)o->data_ack, ref);
-		p->dack = ack;
-		p->marks |= PF_HAS_DACK;
+		tables_set_data(t, row, DK_DACK, ack);
 		cs->last_ack[md] = ack;
 		cs->has_last_ack[md] = true;
 	}
@@ -502,6 +511,8 @@ static void on_dss(struct mptcp_tracker *mt, uint32_t row, const struct mptcp_ds
 	}
 	map_insert(mt, &sf_get(mt, p->stream)->maps[pkt_dir(p)], o->ssn, o->data_len, dsn, row);
 	p->marks |= PF_OWN_MAPPING;
+	mt->row_has_map = true;
+	mt->row_map_dsn = dsn;
 	if (!o->dsn64 || !cs->has_last_dsn[md] || dsn > cs->last_dsn[md]) {
 		cs->last_dsn[md] = dsn;
 		cs->has_last_dsn[md] = true;
@@ -792,13 +803,13 @@ static void sent_prune(struct sent_list *l, uint64_t acked, bool has_ack, int64_
 		drop_front(a, &l->head, n);
 }
 
-void mptcp_dir_count(struct mptcp_dir *dir, const struct pkt *p)
+void mptcp_dir_count(struct mptcp_dir *dir, int64_t ts_ns, uint64_t dsn, uint32_t len)
 {
-	uint64_t lo = p->dsn, hi = p->dsn + p->tcplen;
+	uint64_t lo = dsn, hi = dsn + len;
 	if (dir->bytes == 0 && dir->first_ns == 0)
-		dir->first_ns = p->ts_ns;
-	dir->last_ns = p->ts_ns;
-	dir->bytes += p->tcplen;
+		dir->first_ns = ts_ns;
+	dir->last_ns = ts_ns;
+	dir->bytes += len;
 	if (dir->dsn_lo == 0 || lo < dir->dsn_lo)
 		dir->dsn_lo = lo;
 	if (hi > dir->dsn_hi)
@@ -820,9 +831,10 @@ static void assign_dsn(struct mptcp_tracker *mt, uint32_t row)
 		mp = map_last_before(&sf->maps[d], rel);
 	if (!mp)
 		return;
-	p->dsn = mp->dsn + (uint32_t)(rel - mp->ssn);
-	p->marks |= PF_HAS_DSN;
-	if (p->tcplen == 0)
+	uint64_t dsn = mp->dsn + (uint32_t)(rel - mp->ssn);
+	tables_set_data(t, row, DK_DSN, dsn);
+	uint32_t len = pkt_tcplen(t, p);
+	if (len == 0)
 		return; /* the DSN its sequence number maps to: no data, nothing to count */
 	p->mapping = mp->frame;
 
@@ -831,13 +843,13 @@ static void assign_dsn(struct mptcp_tracker *mt, uint32_t row)
 	struct conn_state *cs = cs_get(mt, conn);
 	int md = mptcp_pkt_dir(t, p);
 	struct mptcp_dir *dir = &m->dir[md];
-	uint64_t lo = p->dsn, hi = p->dsn + p->tcplen;
-	mptcp_dir_count(dir, p);
+	uint64_t lo = dsn, hi = dsn + len;
+	mptcp_dir_count(dir, p->ts_ns, dsn, len);
 	dir->unique_bytes += union_add(&cs->uni[md], lo, hi);
 	sent_prune(&sf->sent[d], cs->last_ack[!md], cs->has_last_ack[!md], p->ts_ns);
 	if (sent_record(mt, m, md, row, p->stream, lo, hi)) {
 		dir->reinjections++;
-		dir->reinjected_bytes += p->tcplen;
+		dir->reinjected_bytes += len;
 	}
 }
 
@@ -966,9 +978,29 @@ static void track_options(struct mptcp_tracker *mt, uint32_t row, const struct d
 		m->last_ns = p->ts_ns;
 }
 
+/* Where the packet's options live: a lone DSS in the row (its mapping's DSN
+ * settled with the packet), anything else in mptcp_opts. */
+static void store_options(struct mptcp_tracker *mt, uint32_t row, const struct decoded *d)
+{
+	struct tables *t = mt->t;
+	if (d->n_mptcp == 0)
+		return;
+	if (d->n_mptcp == 1 && tables_tcp(t, tables_pkt(t, row)->stream)->mptcp != NO_ROW &&
+	    tables_inline_dss(t, row, &d->mptcp[0])) {
+		if (d->mptcp[0].u.dss.has_map) {
+			struct pending_map pm = { row, mt->row_map_dsn };
+			g_array_append_val(mt->pending, pm);
+		}
+		return;
+	}
+	tables_add_opts(t, row, d->mptcp, d->n_mptcp);
+}
+
 void mptcp_tracker_add(struct mptcp_tracker *mt, uint32_t row, const struct decoded *d)
 {
+	mt->row_has_map = false;
 	track_options(mt, row, d);
+	store_options(mt, row, d);
 	if (mt->lag && row + 1 > mt->lag)
 		mptcp_tracker_settle(mt, row + 1 - mt->lag);
 }
@@ -1025,26 +1057,45 @@ static void settle_subflow_states(struct mptcp_tracker *mt)
  * its DSN and related mapping, is counted, and is checked for reinjection.
  * Packets with MPTCP options but no data get the DSN their sequence number
  * falls on (the IDSN for a SYN, IDSN + 1 right after it), as tshark shows. */
-void mptcp_tracker_settle(struct mptcp_tracker *mt, uint32_t upto)
+static void settle_row(struct mptcp_tracker *mt, uint32_t row)
 {
 	struct tables *t = mt->t;
+	struct pkt *p = tables_pkt(t, row);
+	const struct tcp_conn *c = tables_tcp(t, p->stream);
+	if (c->mptcp == NO_ROW || (!pkt_has_payload(p) && !(p->xflags & (PX_DSS | PX_OPTS))))
+		return;
+	const struct mptcp_conn *m = tables_mptcp(t, c->mptcp);
+	int md = mptcp_pkt_dir(t, p);
+	bool syn = p->flags & TCPF_SYN;
+	if (!pkt_has_payload(p) && (syn || tcp_rel_seq(t, p) == 1)) {
+		if (m->has_key[md])
+			tables_set_data(t, row, DK_DSN, m->idsn[md] + (syn ? 0 : 1));
+		return;
+	}
+	assign_dsn(mt, row);
+}
+
+/* the inline mapping of a settled row gets its place (see tables_settle_dss) */
+static void settle_pending(struct mptcp_tracker *mt, uint32_t row)
+{
+	GArray *a = mt->pending;
+	if (mt->pend_head >= a->len || g_array_index(a, struct pending_map, mt->pend_head).row != row)
+		return;
+	tables_settle_dss(mt->t, row, g_array_index(a, struct pending_map, mt->pend_head).dsn);
+	if (++mt->pend_head == a->len) {
+		g_array_set_size(a, 0);
+		mt->pend_head = 0;
+	} else if (mt->pend_head >= 4096 && mt->pend_head > a->len / 2) {
+		g_array_remove_range(a, 0, mt->pend_head);
+		mt->pend_head = 0;
+	}
+}
+
+void mptcp_tracker_settle(struct mptcp_tracker *mt, uint32_t upto)
+{
 	for (; mt->settled < upto; mt->settled++) {
-		uint32_t row = mt->settled;
-		struct pkt *p = tables_pkt(t, row);
-		const struct tcp_conn *c = tables_tcp(t, p->stream);
-		if (c->mptcp == NO_ROW || (p->tcplen == 0 && !p->n_opt))
-			continue;
-		const struct mptcp_conn *m = tables_mptcp(t, c->mptcp);
-		int md = mptcp_pkt_dir(t, p);
-		bool syn = p->flags & TCPF_SYN;
-		if (p->tcplen == 0 && (syn || tcp_rel_seq(t, p) == 1)) {
-			if (m->has_key[md]) {
-				p->dsn = m->idsn[md] + (syn ? 0 : 1);
-				p->marks |= PF_HAS_DSN;
-			}
-			continue;
-		}
-		assign_dsn(mt, row);
+		settle_row(mt, mt->settled);
+		settle_pending(mt, mt->settled);
 	}
 }
 
@@ -1091,6 +1142,7 @@ void mptcp_tracker_free(struct mptcp_tracker *mt)
 	}
 	g_array_free(mt->sf, TRUE);
 	g_array_free(mt->cs, TRUE);
+	g_array_free(mt->pending, TRUE);
 	g_hash_table_destroy(mt->tokens);
 	g_free(mt);
 }

@@ -34,9 +34,10 @@ void mptcp_tracker_free(struct mptcp_tracker *mt);
  * server), 1 otherwise.  Only meaningful for packets of a subflow. */
 int mptcp_pkt_dir(const struct tables *t, const struct pkt *p);
 
-/* Counts a data packet with its DSN in its direction's totals: bytes,
- * first/last time, DSN range (unique and reinjected bytes are counted apart). */
-void mptcp_dir_count(struct mptcp_dir *dir, const struct pkt *p);
+/* Counts a data packet (time, DSN, payload length) in its direction's totals:
+ * bytes, first/last time, DSN range (unique and reinjected bytes are counted
+ * apart). */
+void mptcp_dir_count(struct mptcp_dir *dir, int64_t ts_ns, uint64_t dsn, uint32_t len);
 
 /* Widens a 32-bit sequence number to 64 bits, picking the value closest to
  * `ref` (the last 64-bit value seen in that space). */

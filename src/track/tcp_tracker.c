@@ -213,24 +213,15 @@ uint32_t tcp_tracker_add(struct tcp_tracker *tt, const struct decoded *d)
 	p.stream = sid;
 	p.seq = d->seq;
 	p.ack = d->ack;
-	p.tcplen = d->tcplen;
 	p.tsval = d->tsval;
 	p.tsecr = d->tsecr;
 	p.win = d->win;
 	p.flags = d->flags;
 	p.marks = (uint16_t)((d->marks & 0xff) | (dir ? PF_DIR_REV : 0) | (rtx ? PF_RETRANS : 0));
 	p.ip_id = d->ip_id;
-	p.iface = d->iface;
 	p.mapping = NO_ROW;
-	p.dsn = p.dack = NO_VALUE;
-	p.opt = NO_ROW;
-	if (d->n_mptcp) {
-		p.opt = t->opt_base + t->mptcp_opts->len;
-		p.n_opt = d->n_mptcp;
-		g_array_append_vals(t->mptcp_opts, d->mptcp, d->n_mptcp);
-	}
-	uint32_t row = tables_n_pkts(t);
-	g_array_append_val(t->packets, p);
+	/* the MPTCP options are stored by the MPTCP tracker (inline DSS or mptcp_opts) */
+	uint32_t row = tables_add_pkt(t, &p, d->tcplen, d->iface);
 	if (c->first_pkt == NO_ROW)
 		c->first_pkt = row;
 	c->last_pkt = row;

@@ -18,8 +18,8 @@ void tcp_tracker_free(struct tcp_tracker *tt);
  * tracking one.  Optional. */
 void tcp_flow_prepare(struct decoded *d);
 
-/* Appends the packet to t->packets (its MPTCP options to t->mptcp_opts) and
- * updates its stream; returns the new packet row. */
+/* Appends the packet to t->packets and updates its stream; returns the new
+ * packet row.  Its MPTCP options are stored by mptcp_tracker_add(). */
 uint32_t tcp_tracker_add(struct tcp_tracker *tt, const struct decoded *d);
 
 /* Sequence bookkeeping of one segment in its direction: unique bytes,

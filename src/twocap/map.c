@@ -49,8 +49,8 @@ static void fp_ts(struct fp_dir *d, uint32_t tsval)
 
 static void fp_join(const struct tables *t, const struct pkt *p, struct fp *f)
 {
-	for (uint32_t i = 0; i < p->n_opt && p->opt != NO_ROW; i++) {
-		const struct mptcp_option *o = tables_opt(t, p->opt + i);
+	struct pkt_opts it;
+	for (const struct mptcp_option *o = pkt_opts_first(&it, t, p); o; o = pkt_opts_next(&it)) {
 		if (o->subtype == MPTCP_SUB_JOIN && !o->malformed && o->u.join.stage == MPJ_SYN) {
 			f->has_join = true;
 			f->join_token = o->u.join.token;
@@ -69,7 +69,7 @@ static struct fp *fingerprints(const struct tables *t)
 		struct fp *s = &f[p->stream];
 		if (p->marks & PKT_HAS_TS)
 			fp_ts(&s->d[pkt_dir(p)], p->tsval);
-		if (p->n_opt && (p->flags & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN)
+		if ((p->xflags & (PX_DSS | PX_OPTS)) && (p->flags & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN)
 			fp_join(t, p, s);
 	}
 	return f;

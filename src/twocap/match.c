@@ -91,15 +91,15 @@ static void add_stream(struct side *s, int cap, uint32_t stream, int flip, const
 		const struct pkt *p = tables_pkt(t, r);
 		if (p->stream != stream)
 			continue;
-		struct entry e = { r, 0, p->tcplen, 0, (uint8_t)(pkt_dir(p) ^ flip), 0 };
+		struct entry e = { r, 0, pkt_tcplen(t, p), 0, (uint8_t)(pkt_dir(p) ^ flip), 0 };
 		e.seq = p->seq - f->seq_ref[cap][e.dir];
 		e.fl = (uint8_t)(p->flags & (TCPF_SYN | TCPF_FIN | TCPF_RST));
-		if (p->tcplen == 0 && (p->flags & TCPF_ACK))
+		if (!pkt_has_payload(p) && (p->flags & TCPF_ACK))
 			e.ack = p->ack - f->seq_ref[cap][!e.dir];
 		g_array_append_val(s->e, e);
 		if (e.len > s->max_len)
 			s->max_len = e.len;
-		s->rows[r] = (struct twocap_row){ NO_ROW, p->tcplen, pair_index, TWF_MISSING,
+		s->rows[r] = (struct twocap_row){ NO_ROW, e.len, pair_index, TWF_MISSING,
 		                                  (uint8_t)(e.dir == f->client ? 0 : 1) };
 	}
 }
@@ -294,7 +294,7 @@ static void match_pair(struct twocap *a, uint16_t index)
 		for (uint32_t r = c->first_pkt; r <= c->last_pkt && r < tables_n_pkts(a->t[1]); r++) {
 			const struct pkt *pk = tables_pkt(a->t[1], r);
 			if (pk->stream == p->s2)
-				a->rows[1][r] = (struct twocap_row){ NO_ROW, pk->tcplen, index, TWF_MISSING,
+				a->rows[1][r] = (struct twocap_row){ NO_ROW, pkt_tcplen(a->t[1], pk), index, TWF_MISSING,
 				                                     (uint8_t)(pkt_dir(pk) == client_end(c) ? 0 : 1) };
 		}
 		return;

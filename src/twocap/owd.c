@@ -64,22 +64,22 @@ static void account(const struct twocap *a, int cap, uint32_t row, struct twocap
 		if (up) {
 			st->lost_pkts++;
 			st->lost_bytes += w->missing;
-			st->lost_data_pkts += p->tcplen > 0;
+			st->lost_data_pkts += pkt_has_payload(p);
 		} else {
 			st->unseen_pkts++;
 		}
 	}
-	if (p->tcplen == 0)
+	if (!pkt_has_payload(p))
 		return;
 	if (up) {
 		st->sent_pkts++;
-		st->sent_bytes += p->tcplen;
+		st->sent_bytes += pkt_tcplen(a->t[cap], p);
 		st->rtx_pkts += (p->marks & PF_RETRANS) != 0;
 		st->reinjections += (p->marks & PF_REINJECTION) != 0;
 		span_add(&st->first_sent, &st->last_sent, twocap_time(a, cap, row));
 	} else {
 		st->recv_pkts++;
-		st->recv_bytes += p->tcplen;
+		st->recv_bytes += pkt_tcplen(a->t[cap], p);
 		span_add(&st->first_recv, &st->last_recv, twocap_time(a, cap, row));
 	}
 }

@@ -70,7 +70,7 @@ static GArray *received_rows(const struct twocap *a, int cap, int dest)
 	GArray *v = g_array_new(FALSE, FALSE, sizeof(struct received));
 	for (uint32_t r = a->t[cap]->pkt_base; r < tables_n_pkts(a->t[cap]); r++) {
 		const struct twocap_row *w = &a->rows[cap][r];
-		if (w->fate == TWF_NONE || w->dest != dest || tables_pkt(a->t[cap], r)->tcplen == 0)
+		if (w->fate == TWF_NONE || w->dest != dest || !pkt_has_payload(tables_pkt(a->t[cap], r)))
 			continue;
 		struct received x = { twocap_time(a, cap, r), r };
 		g_array_append_val(v, x);
@@ -94,12 +94,13 @@ GArray *twocap_arrivals(const struct twocap *a, int dest)
 		uint16_t pair = a->rows[cap][x->row].pair;
 		struct twocap_arrival v = { x->ts_ns, 0, pair };
 		if (a->conn->mptcp && (p->marks & PF_HAS_DSN)) {
-			v.new_bytes = (uint32_t)set_add(dsn_set, p->dsn, p->dsn + p->tcplen);
+			uint64_t dsn = pkt_dsn(t, p);
+			v.new_bytes = (uint32_t)set_add(dsn_set, dsn, dsn + pkt_tcplen(t, p));
 		} else {
 			if (!seq_sets[pair])
 				seq_sets[pair] = g_array_new(FALSE, FALSE, sizeof(struct range));
 			uint64_t s = tcp_rel_seq(t, p);
-			v.new_bytes = (uint32_t)set_add(seq_sets[pair], s, s + p->tcplen);
+			v.new_bytes = (uint32_t)set_add(seq_sets[pair], s, s + pkt_tcplen(t, p));
 		}
 		g_array_append_val(out, v);
 	}
@@ -151,12 +152,14 @@ static void dsn_index_build(const struct twocap *a, int dest, struct dsn_index *
 	for (uint32_t r = a->t[cap]->pkt_base; r < tables_n_pkts(a->t[cap]); r++) {
 		const struct twocap_row *w = &a->rows[cap][r];
 		const struct pkt *p = tables_pkt(a->t[cap], r);
-		if (w->fate == TWF_NONE || w->dest != dest || p->tcplen == 0 || !(p->marks & PF_HAS_DSN))
+		if (w->fate == TWF_NONE || w->dest != dest || !pkt_has_payload(p) || !(p->marks & PF_HAS_DSN))
 			continue;
-		struct dsn_entry e = { p->dsn, p->dsn + p->tcplen, twocap_time(a, cap, r), r };
+		uint64_t dsn = pkt_dsn(a->t[cap], p);
+		uint32_t len = pkt_tcplen(a->t[cap], p);
+		struct dsn_entry e = { dsn, dsn + len, twocap_time(a, cap, r), r };
 		g_array_append_val(ix->e, e);
-		if (p->tcplen > ix->max_len)
-			ix->max_len = p->tcplen;
+		if (len > ix->max_len)
+			ix->max_len = len;
 	}
 	g_array_sort(ix->e, dsn_cmp);
 }
@@ -216,7 +219,7 @@ static void qualify(const struct twocap *a, const struct dsn_index ix[2], int ca
 	bool orig_here = q->orig != NO_ROW && q->orig >= t->pkt_base && q->orig < tables_n_pkts(t);
 	q->orig_sent_ns = orig_here ? twocap_time(a, cap, q->orig) : TWOCAP_NO_TIME;
 	q->orig_arrived_ns = orig_here ? arrival_of(a, cap, q->orig) : TWOCAP_NO_TIME;
-	q->other_arrived_ns = (p->marks & PF_HAS_DSN) ? first_other_arrival(a, &ix[w->dest], w->dest, p->dsn, row)
+	q->other_arrived_ns = (p->marks & PF_HAS_DSN) ? first_other_arrival(a, &ix[w->dest], w->dest, pkt_dsn(t, p), row)
 	                                              : q->orig_arrived_ns;
 	if (q->arrived_ns == TWOCAP_NO_TIME)
 		q->verdict = TWQ_FAILED;

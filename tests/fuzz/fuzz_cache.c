@@ -173,6 +173,7 @@ static void write_seed(const char *spec)
 		fprintf(stderr, "fuzz_cache: %s\n", err->message);
 		exit(1);
 	}
+	t->stats.bytes = 0; /* cache_save checks it against the identity file, which is not CAPTURE */
 	GByteArray *saved = saved_cache(t);
 	size_t h = header->len;
 	GByteArray *seed = g_byte_array_new();

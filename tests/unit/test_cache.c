@@ -82,6 +82,14 @@ static void assert_same_mptcp(const struct tables *a, const struct tables *b)
 		struct mptcp_conn x = *tables_mptcp(a, i), y = *tables_mptcp(b, i);
 		assert_same_array(x.subflows, y.subflows, sizeof(uint32_t));
 		x.subflows = y.subflows = NULL;
+		for (int k = 0; k < 2; k++) {
+			for (int d = 0; d < 2; d++) {
+				g_assert_true(!x.bases[k][d] == !y.bases[k][d]);
+				if (x.bases[k][d])
+					assert_same_array(x.bases[k][d], y.bases[k][d], sizeof(struct data_base));
+				x.bases[k][d] = y.bases[k][d] = NULL;
+			}
+		}
 		g_assert_cmpmem(&x, sizeof x, &y, sizeof y);
 	}
 }
@@ -96,6 +104,9 @@ static void assert_same_tables(const struct tables *a, const struct tables *b)
 	g_assert_cmpmem(&a->stats, sizeof a->stats, &b->stats, sizeof b->stats);
 	assert_same_array(a->packets, b->packets, sizeof(struct pkt));
 	assert_same_array(a->mptcp_opts, b->mptcp_opts, sizeof(struct mptcp_option));
+	assert_same_array(a->opt_rows, b->opt_rows, sizeof(uint32_t));
+	assert_same_array(a->pkt_ext, b->pkt_ext, sizeof(struct pkt_ext));
+	assert_same_array(a->map_ext, b->map_ext, sizeof(struct map_ext));
 	assert_same_tcp(a, b);
 	assert_same_mptcp(a, b);
 	assert_same_array(a->events, b->events, sizeof(struct event));
@@ -172,7 +183,7 @@ static void test_client2_values(void)
 	for (guint i = 0; i < t->links->len; i++) {
 		const struct link *l = &g_array_index(t->links, struct link, i);
 		const struct pkt *p = tables_pkt(t, l->pkt), *o = tables_pkt(t, l->orig);
-		if (p->stream == 4 && o->stream == 3 && p->dsn == o->dsn && p->tcplen == 2856)
+		if (p->stream == 4 && o->stream == 3 && pkt_dsn(t, p) == pkt_dsn(t, o) && pkt_tcplen(t, p) == 2856)
 			found = true;
 	}
 	g_assert_true(found);
@@ -443,7 +454,7 @@ static void test_version(void)
 typedef void (*spoil_fn)(struct tables *t);
 
 static void spoil_stream(struct tables *t) { tables_pkt(t, 10)->stream = t->tcp->len; }
-static void spoil_opt(struct tables *t) { tables_pkt(t, 0)->opt = t->mptcp_opts->len - 1; tables_pkt(t, 0)->n_opt = 2; }
+static void spoil_opt(struct tables *t) { g_array_index(t->opt_rows, uint32_t, 0) = t->packets->len; }
 static void spoil_event_pkt(struct tables *t) { g_array_index(t->events, struct event, 0).pkt = t->packets->len; }
 static void spoil_tcp_mptcp(struct tables *t) { tables_tcp(t, 0)->mptcp = t->mptcp->len; }
 static void spoil_wscale(struct tables *t) { tables_tcp(t, 0)->dir[1].wscale = 40; }

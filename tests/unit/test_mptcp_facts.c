@@ -125,7 +125,7 @@ static void test_client2(void)
 			g_assert_cmpuint(o->frame, ==, 492);
 			g_assert_cmpuint(p->stream, ==, 4);
 			g_assert_cmpuint(o->stream, ==, 3);
-			g_assert_cmpuint(p->dsn, ==, o->dsn);
+			g_assert_cmpuint(pkt_dsn(t, p), ==, pkt_dsn(t, o));
 			found = true;
 		}
 	}
@@ -359,9 +359,9 @@ static void test_examples(void)
 		guint64 data = 0;
 		for (uint32_t r = 0; r < t->packets->len; r++) {
 			const struct pkt *p = tables_pkt(t, r);
-			if (p->tcplen) {
+			if (pkt_tcplen(t, p)) {
 				g_assert_true(p->marks & PF_HAS_DSN);
-				data += p->tcplen;
+				data += pkt_tcplen(t, p);
 			}
 		}
 		g_assert_cmpuint(data, ==, m->dir[0].bytes + m->dir[1].bytes);

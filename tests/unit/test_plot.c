@@ -630,13 +630,10 @@ static void test_window_rule(void)
 	g_array_append_val(t->tcp, c);
 	struct pkt p = { 0 };
 	p.ts_ns = t->first_ns + 100000000;
-	p.tcplen = 1000;
-	p.opt = NO_ROW;
 	p.mapping = NO_ROW;
-	g_array_append_val(t->packets, p);
+	tables_add_pkt(t, &p, 1000, 0);
 	p.ts_ns = t->first_ns + 300000000;
-	p.tcplen = 500;
-	g_array_append_val(t->packets, p);
+	tables_add_pkt(t, &p, 500, 0);
 	struct plot_spec *s = build(t, "tcp_tput", "0 --window 0.5 --bytes --dest Server");
 	const struct plot_series *se = need_series(s, "throughput", 0, 0);
 	/* (0.1,0) (0.1,2000) (0.3,3000) (0.6,1000) (0.8,0) */

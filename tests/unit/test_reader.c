@@ -228,9 +228,9 @@ static void test_load_frame_numbers(void)
 		g_assert_cmpint(p->ts_ns, ==, fr[src[i]].ts_ns);
 	}
 	/* the IPv6 segment was cut by the snap length: its length is the IP one */
-	g_assert_cmpuint(tables_pkt(t, 1)->tcplen, ==, 1200);
+	g_assert_cmpuint(pkt_tcplen(t, tables_pkt(t, 1)), ==, 1200);
 	g_assert_cmpuint(tables_pkt(t, 1)->seq, ==, 2000);
-	g_assert_cmpuint(tables_pkt(t, 0)->tcplen, ==, 10);
+	g_assert_cmpuint(pkt_tcplen(t, tables_pkt(t, 0)), ==, 10);
 	g_assert_cmpuint(tables_pkt(t, 2)->seq, ==, 1010);
 	tables_free(t);
 	g_free(path);
@@ -448,7 +448,7 @@ static void check_pcapng(bool be)
 	static const uint16_t ifaces[] = { 0, 1, 0, 1 };
 	for (guint i = 0; i < 4; i++) {
 		g_assert_cmpuint(tables_pkt(t, i)->frame, ==, frames[i]);
-		g_assert_cmpuint(tables_pkt(t, i)->iface, ==, ifaces[i]);
+		g_assert_cmpuint(pkt_iface(t, tables_pkt(t, i)), ==, ifaces[i]);
 	}
 	tables_free(t);
 	g_free(path);

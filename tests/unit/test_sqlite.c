@@ -162,7 +162,7 @@ static void test_client2(void)
 		if (!(p->marks & PF_HAS_DSN))
 			continue;
 		char *q = g_strdup_printf("SELECT dsnraw64 FROM packets WHERE packetid = %u", p->frame);
-		g_assert_cmpuint((uint64_t)q_int(db, q), ==, p->dsn);
+		g_assert_cmpuint((uint64_t)q_int(db, q), ==, pkt_dsn(t, p));
 		g_free(q);
 		break;
 	}

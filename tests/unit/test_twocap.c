@@ -302,13 +302,14 @@ static bool delivered_elsewhere(const struct twocap *a, int cap, uint32_t row)
 	for (uint32_t r = 0; r < t->packets->len; r++) {
 		const struct pkt *q = tables_pkt(t, r);
 		uint8_t fate = a->rows[cap][r].fate;
-		if (r == row || q->tcplen == 0 || (fate != TWF_MATCHED && fate != TWF_COVERED))
+		if (r == row || pkt_tcplen(t, q) == 0 || (fate != TWF_MATCHED && fate != TWF_COVERED))
 			continue;
 		if (q->stream == p->stream && pkt_dir(q) == pkt_dir(p) &&
-		    ((uint32_t)(q->seq - p->seq) < p->tcplen || (uint32_t)(p->seq - q->seq) < q->tcplen))
+		    ((uint32_t)(q->seq - p->seq) < pkt_tcplen(t, p) || (uint32_t)(p->seq - q->seq) < pkt_tcplen(t, q)))
 			return true;
 		if (c->mptcp != NO_ROW && tables_tcp(t, q->stream)->mptcp == c->mptcp && (p->marks & PF_HAS_DSN) &&
-		    (q->marks & PF_HAS_DSN) && q->dsn < p->dsn + p->tcplen && p->dsn < q->dsn + q->tcplen)
+		    (q->marks & PF_HAS_DSN) && pkt_dsn(t, q) < pkt_dsn(t, p) + pkt_tcplen(t, p) &&
+		    pkt_dsn(t, p) < pkt_dsn(t, q) + pkt_tcplen(t, q))
 			return true;
 	}
 	return false;
@@ -337,7 +338,7 @@ static struct loss_count check_losses(const struct twocap *a)
 				continue;
 			}
 			n.lost++;
-			if (tables_pkt(a->t[cap], r)->tcplen == 0)
+			if (pkt_tcplen(a->t[cap], tables_pkt(a->t[cap], r)) == 0)
 				continue;
 			n.lost_data++;
 			if (!delivered_elsewhere(a, cap, r))
