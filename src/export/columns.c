@@ -9,27 +9,29 @@
 
 /* ------------------------------------------------------------------ helpers */
 
-static const struct pkt *P(const struct tables *t, uint32_t row)
+void row_ctx_init(struct row_ctx *r, const struct tables *t, uint32_t row, GHashTable *reinjected_in)
 {
-	return tables_pkt(t, row);
+	r->t = t;
+	r->row = row;
+	r->p = tables_pkt(t, row);
+	r->c = tables_tcp(t, r->p->stream);
+	r->m = r->c->mptcp == NO_ROW ? NULL : tables_mptcp(t, r->c->mptcp);
+	r->reinjected_in = t->reinjected_in ? t->reinjected_in : reinjected_in;
+	r->first_opt = pkt_opts_first(&r->opts, t, r->p);
 }
 
-static const struct tcp_conn *C(const struct tables *t, uint32_t row)
+void column_format_row(const struct column *c, const struct tables *t, uint32_t row, GString *out)
 {
-	return tables_tcp(t, P(t, row)->stream);
+	struct row_ctx r;
+	row_ctx_init(&r, t, row, NULL);
+	c->format(&r, out);
 }
 
-static const struct mptcp_conn *M(const struct tables *t, uint32_t row)
-{
-	const struct tcp_conn *c = C(t, row);
-	return c->mptcp == NO_ROW ? NULL : tables_mptcp(t, c->mptcp);
-}
-
-/* each well-formed MPTCP option of the packet, in wire order */
-#define FOR_OPTS(t, row, var)                                                   \
-	struct pkt_opts var##_it;                                               \
-	for (const struct mptcp_option *var = pkt_opts_first(&var##_it, t, P(t, row)); var; \
-	     var = pkt_opts_next(&var##_it))                                    \
+/* each well-formed MPTCP option of the packet, in wire order (the inline DSS
+ * was rebuilt once, by row_ctx_init) */
+#define FOR_OPTS(r, var)                                                        \
+	struct pkt_opts var##_it = (r)->opts;                                   \
+	for (const struct mptcp_option *var = (r)->first_opt; var; var = pkt_opts_next(&var##_it)) \
 		if (!var->malformed)
 
 static void list_sep(GString *out, size_t start)
@@ -38,101 +40,117 @@ static void list_sep(GString *out, size_t start)
 		g_string_append_c(out, ',');
 }
 
+GHashTable *reinjected_in_map(const struct tables *t)
+{
+	GHashTable *h = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
+	                                      (GDestroyNotify)g_array_unref);
+	for (guint i = 0; i < t->links->len; i++) {
+		const struct link *l = &g_array_index(t->links, struct link, i);
+		GArray *a = g_hash_table_lookup(h, GUINT_TO_POINTER(l->orig_frame));
+		if (!a) {
+			a = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+			g_hash_table_insert(h, GUINT_TO_POINTER(l->orig_frame), a);
+		}
+		g_array_append_val(a, l->pkt_frame);
+	}
+	return h;
+}
+
 /* ------------------------------------------------------------------ frame, IP, TCP */
 
-static void f_packetid(const struct tables *t, uint32_t row, GString *o)
+static void f_packetid(const struct row_ctx *r, GString *o)
 {
-	fmt_u64(o, P(t, row)->frame);
+	fmt_u64(o, r->p->frame);
 }
 
-static void f_interface(const struct tables *t, uint32_t row, GString *o)
+static void f_interface(const struct row_ctx *r, GString *o)
 {
-	fmt_u64(o, pkt_iface(t, P(t, row)));
+	fmt_u64(o, pkt_iface(r->t, r->p));
 }
 
-static void f_abstime(const struct tables *t, uint32_t row, GString *o)
+static void f_abstime(const struct row_ctx *r, GString *o)
 {
-	fmt_time_ns(o, P(t, row)->ts_ns);
+	fmt_time_ns(o, r->p->ts_ns);
 }
 
-static void f_reltime(const struct tables *t, uint32_t row, GString *o)
+static void f_reltime(const struct row_ctx *r, GString *o)
 {
 	/* wraps instead of overflowing on hostile times (a crafted cache file) */
-	fmt_time_ns(o, (int64_t)((uint64_t)P(t, row)->ts_ns - (uint64_t)t->first_ns));
+	fmt_time_ns(o, (int64_t)((uint64_t)r->p->ts_ns - (uint64_t)r->t->first_ns));
 }
 
-static void f_ipsrc(const struct tables *t, uint32_t row, GString *o)
+static void f_ipsrc(const struct row_ctx *r, GString *o)
 {
-	const struct tcp_conn *c = C(t, row);
-	fmt_addr(o, c->family, c->addr[pkt_dir(P(t, row))]);
+	const struct tcp_conn *c = r->c;
+	fmt_addr(o, c->family, c->addr[pkt_dir(r->p)]);
 }
 
-static void f_ipdst(const struct tables *t, uint32_t row, GString *o)
+static void f_ipdst(const struct row_ctx *r, GString *o)
 {
-	const struct tcp_conn *c = C(t, row);
-	fmt_addr(o, c->family, c->addr[!pkt_dir(P(t, row))]);
+	const struct tcp_conn *c = r->c;
+	fmt_addr(o, c->family, c->addr[!pkt_dir(r->p)]);
 }
 
-static void f_sport(const struct tables *t, uint32_t row, GString *o)
+static void f_sport(const struct row_ctx *r, GString *o)
 {
-	fmt_u64(o, C(t, row)->port[pkt_dir(P(t, row))]);
+	fmt_u64(o, r->c->port[pkt_dir(r->p)]);
 }
 
-static void f_dport(const struct tables *t, uint32_t row, GString *o)
+static void f_dport(const struct row_ctx *r, GString *o)
 {
-	fmt_u64(o, C(t, row)->port[!pkt_dir(P(t, row))]);
+	fmt_u64(o, r->c->port[!pkt_dir(r->p)]);
 }
 
-static void f_tcpstream(const struct tables *t, uint32_t row, GString *o)
+static void f_tcpstream(const struct row_ctx *r, GString *o)
 {
-	fmt_u64(o, P(t, row)->stream);
+	fmt_u64(o, r->p->stream);
 }
 
-static void f_tcpflags(const struct tables *t, uint32_t row, GString *o)
+static void f_tcpflags(const struct row_ctx *r, GString *o)
 {
-	fmt_hex16(o, P(t, row)->flags);
+	fmt_hex16(o, r->p->flags);
 }
 
-static void f_tcpseq(const struct tables *t, uint32_t row, GString *o)
+static void f_tcpseq(const struct row_ctx *r, GString *o)
 {
-	fmt_u64(o, tcp_rel_seq(t, P(t, row)));
+	fmt_u64(o, tcp_rel_seq(r->t, r->p));
 }
 
-static void f_tcpack(const struct tables *t, uint32_t row, GString *o)
+static void f_tcpack(const struct row_ctx *r, GString *o)
 {
-	fmt_u64(o, tcp_rel_ack(t, P(t, row)));
+	fmt_u64(o, tcp_rel_ack(r->t, r->p));
 }
 
-static void f_tcpseq_raw(const struct tables *t, uint32_t row, GString *o)
+static void f_tcpseq_raw(const struct row_ctx *r, GString *o)
 {
-	fmt_u64(o, P(t, row)->seq);
+	fmt_u64(o, r->p->seq);
 }
 
-static void f_tcpack_raw(const struct tables *t, uint32_t row, GString *o)
+static void f_tcpack_raw(const struct row_ctx *r, GString *o)
 {
-	fmt_u64(o, P(t, row)->ack);
+	fmt_u64(o, r->p->ack);
 }
 
-static void f_tcplen(const struct tables *t, uint32_t row, GString *o)
+static void f_tcplen(const struct row_ctx *r, GString *o)
 {
-	fmt_u64(o, pkt_tcplen(t, P(t, row)));
+	fmt_u64(o, pkt_tcplen(r->t, r->p));
 }
 
-static void f_rwnd(const struct tables *t, uint32_t row, GString *o)
+static void f_rwnd(const struct row_ctx *r, GString *o)
 {
-	fmt_u64(o, tcp_window_scaled(t, P(t, row)));
+	fmt_u64(o, tcp_window_scaled(r->t, r->p));
 }
 
-static void f_tsval(const struct tables *t, uint32_t row, GString *o)
+static void f_tsval(const struct row_ctx *r, GString *o)
 {
-	if (P(t, row)->marks & PKT_HAS_TS)
-		fmt_u64(o, P(t, row)->tsval);
+	if (r->p->marks & PKT_HAS_TS)
+		fmt_u64(o, r->p->tsval);
 }
 
-static void f_tsecr(const struct tables *t, uint32_t row, GString *o)
+static void f_tsecr(const struct row_ctx *r, GString *o)
 {
-	if (P(t, row)->marks & PKT_HAS_TS)
-		fmt_u64(o, P(t, row)->tsecr);
+	if (r->p->marks & PKT_HAS_TS)
+		fmt_u64(o, r->p->tsecr);
 }
 
 static void dest_name(GString *o, bool to_client)
@@ -140,34 +158,34 @@ static void dest_name(GString *o, bool to_client)
 	g_string_append(o, to_client ? "Client" : "Server");
 }
 
-static void f_tcpdest(const struct tables *t, uint32_t row, GString *o)
+static void f_tcpdest(const struct row_ctx *r, GString *o)
 {
 	/* the packet goes to the client when its sender is not the client */
-	dest_name(o, pkt_dir(P(t, row)) != C(t, row)->client);
+	dest_name(o, pkt_dir(r->p) != r->c->client);
 }
 
 /* ------------------------------------------------------------------ MPTCP */
 
-static void f_mptcpstream(const struct tables *t, uint32_t row, GString *o)
+static void f_mptcpstream(const struct row_ctx *r, GString *o)
 {
-	const struct tcp_conn *c = C(t, row);
+	const struct tcp_conn *c = r->c;
 	if (c->mptcp != NO_ROW)
 		fmt_u64(o, c->mptcp);
 }
 
-static void f_mptcpdest(const struct tables *t, uint32_t row, GString *o)
+static void f_mptcpdest(const struct row_ctx *r, GString *o)
 {
-	if (M(t, row))
-		dest_name(o, mptcp_pkt_dir(t, P(t, row)) == 1);
+	if (r->m)
+		dest_name(o, mptcp_pkt_dir(r->t, r->p) == 1);
 }
 
-static void f_expected_token(const struct tables *t, uint32_t row, GString *o)
+static void f_expected_token(const struct row_ctx *r, GString *o)
 {
-	const struct mptcp_conn *m = M(t, row);
+	const struct mptcp_conn *m = r->m;
 	if (!m)
 		return;
 	size_t start = o->len;
-	FOR_OPTS(t, row, op) {
+	FOR_OPTS(r, op) {
 		if (op->subtype == MPTCP_SUB_CAPABLE && op->u.mpc.has_sender_key) {
 			uint32_t tok;
 			mptcp_key_derive(op->u.mpc.sender_key, m->version, &tok, NULL);
@@ -177,10 +195,10 @@ static void f_expected_token(const struct tables *t, uint32_t row, GString *o)
 	}
 }
 
-static void f_version(const struct tables *t, uint32_t row, GString *o)
+static void f_version(const struct row_ctx *r, GString *o)
 {
 	size_t start = o->len;
-	FOR_OPTS(t, row, op) {
+	FOR_OPTS(r, op) {
 		if (op->subtype == MPTCP_SUB_CAPABLE) {
 			list_sep(o, start);
 			fmt_u64(o, op->u.mpc.version);
@@ -188,20 +206,20 @@ static void f_version(const struct tables *t, uint32_t row, GString *o)
 	}
 }
 
-static void f_subtype(const struct tables *t, uint32_t row, GString *o)
+static void f_subtype(const struct row_ctx *r, GString *o)
 {
 	size_t start = o->len;
-	struct pkt_opts it;
-	for (const struct mptcp_option *op = pkt_opts_first(&it, t, P(t, row)); op; op = pkt_opts_next(&it)) {
+	struct pkt_opts it = r->opts;
+	for (const struct mptcp_option *op = r->first_opt; op; op = pkt_opts_next(&it)) {
 		list_sep(o, start);
 		fmt_u64(o, op->subtype);
 	}
 }
 
-static void f_sendkey(const struct tables *t, uint32_t row, GString *o)
+static void f_sendkey(const struct row_ctx *r, GString *o)
 {
 	size_t start = o->len;
-	FOR_OPTS(t, row, op) {
+	FOR_OPTS(r, op) {
 		if (op->subtype == MPTCP_SUB_CAPABLE && op->u.mpc.has_sender_key) {
 			list_sep(o, start);
 			fmt_u64(o, op->u.mpc.sender_key);
@@ -209,10 +227,10 @@ static void f_sendkey(const struct tables *t, uint32_t row, GString *o)
 	}
 }
 
-static void f_recvkey(const struct tables *t, uint32_t row, GString *o)
+static void f_recvkey(const struct row_ctx *r, GString *o)
 {
 	size_t start = o->len;
-	FOR_OPTS(t, row, op) {
+	FOR_OPTS(r, op) {
 		if (op->subtype == MPTCP_SUB_CAPABLE && op->u.mpc.has_receiver_key) {
 			list_sep(o, start);
 			fmt_u64(o, op->u.mpc.receiver_key);
@@ -223,10 +241,10 @@ static void f_recvkey(const struct tables *t, uint32_t row, GString *o)
 	}
 }
 
-static void f_recvtok(const struct tables *t, uint32_t row, GString *o)
+static void f_recvtok(const struct row_ctx *r, GString *o)
 {
 	size_t start = o->len;
-	FOR_OPTS(t, row, op) {
+	FOR_OPTS(r, op) {
 		if (op->subtype == MPTCP_SUB_JOIN && op->u.join.stage == MPJ_SYN) {
 			list_sep(o, start);
 			fmt_u64(o, op->u.join.token);
@@ -234,10 +252,10 @@ static void f_recvtok(const struct tables *t, uint32_t row, GString *o)
 	}
 }
 
-static void f_addrid(const struct tables *t, uint32_t row, GString *o)
+static void f_addrid(const struct row_ctx *r, GString *o)
 {
 	size_t start = o->len;
-	FOR_OPTS(t, row, op) {
+	FOR_OPTS(r, op) {
 		if (op->subtype == MPTCP_SUB_JOIN && op->u.join.stage != MPJ_ACK) {
 			list_sep(o, start);
 			fmt_u64(o, op->u.join.addr_id);
@@ -258,9 +276,9 @@ static void f_addrid(const struct tables *t, uint32_t row, GString *o)
 
 /* the packet's first well-formed DSS, copied to *out (an inline one is
  * rebuilt by the iterator) */
-static const struct mptcp_dss *dss_of(const struct tables *t, uint32_t row, struct mptcp_dss *out)
+static const struct mptcp_dss *dss_of(const struct row_ctx *r, struct mptcp_dss *out)
 {
-	FOR_OPTS(t, row, op) {
+	FOR_OPTS(r, op) {
 		if (op->subtype == MPTCP_SUB_DSS) {
 			*out = op->u.dss;
 			return out;
@@ -269,20 +287,20 @@ static const struct mptcp_dss *dss_of(const struct tables *t, uint32_t row, stru
 	return NULL;
 }
 
-static void f_datafin(const struct tables *t, uint32_t row, GString *o)
+static void f_datafin(const struct row_ctx *r, GString *o)
 {
 	struct mptcp_dss dss;
-	const struct mptcp_dss *d = dss_of(t, row, &dss);
+	const struct mptcp_dss *d = dss_of(r, &dss);
 	if (d)
 		fmt_u64(o, d->data_fin);
 }
 
 /* data sequence numbers as on the wire: the DSS mapping's, and MP_FAIL's
  * (tshark shows both as tcp.options.mptcp.rawdataseqno) */
-static void f_dss_dsn(const struct tables *t, uint32_t row, GString *o)
+static void f_dss_dsn(const struct row_ctx *r, GString *o)
 {
 	size_t start = o->len;
-	FOR_OPTS(t, row, op) {
+	FOR_OPTS(r, op) {
 		if (op->subtype == MPTCP_SUB_DSS && op->u.dss.has_map) {
 			list_sep(o, start);
 			fmt_u64(o, op->u.dss.dsn);
@@ -293,31 +311,31 @@ static void f_dss_dsn(const struct tables *t, uint32_t row, GString *o)
 	}
 }
 
-static void f_dss_rawack(const struct tables *t, uint32_t row, GString *o)
+static void f_dss_rawack(const struct row_ctx *r, GString *o)
 {
 	struct mptcp_dss dss;
-	const struct mptcp_dss *d = dss_of(t, row, &dss);
+	const struct mptcp_dss *d = dss_of(r, &dss);
 	if (d && d->has_ack)
 		fmt_u64(o, d->data_ack);
 }
 
-static void f_dss_ssn(const struct tables *t, uint32_t row, GString *o)
+static void f_dss_ssn(const struct row_ctx *r, GString *o)
 {
 	struct mptcp_dss dss;
-	const struct mptcp_dss *d = dss_of(t, row, &dss);
+	const struct mptcp_dss *d = dss_of(r, &dss);
 	if (d && d->has_map)
 		fmt_u64(o, d->ssn);
 }
 
-static void f_dss_length(const struct tables *t, uint32_t row, GString *o)
+static void f_dss_length(const struct row_ctx *r, GString *o)
 {
 	struct mptcp_dss dss;
-	const struct mptcp_dss *d = dss_of(t, row, &dss);
+	const struct mptcp_dss *d = dss_of(r, &dss);
 	if (d && d->has_map) {
 		fmt_u64(o, d->data_len);
 		return;
 	}
-	FOR_OPTS(t, row, op) {
+	FOR_OPTS(r, op) {
 		if (op->subtype == MPTCP_SUB_CAPABLE && op->u.mpc.has_data_len) {
 			fmt_u64(o, op->u.mpc.data_len);
 			return;
@@ -325,59 +343,59 @@ static void f_dss_length(const struct tables *t, uint32_t row, GString *o)
 	}
 }
 
-static void f_dsnraw64(const struct tables *t, uint32_t row, GString *o)
+static void f_dsnraw64(const struct row_ctx *r, GString *o)
 {
-	if (P(t, row)->marks & PF_HAS_DSN)
-		fmt_u64(o, pkt_dsn(t, P(t, row)));
+	if (r->p->marks & PF_HAS_DSN)
+		fmt_u64(o, pkt_dsn(r->t, r->p));
 }
 
-static void f_dsn(const struct tables *t, uint32_t row, GString *o)
+static void f_dsn(const struct row_ctx *r, GString *o)
 {
-	const struct pkt *p = P(t, row);
-	const struct mptcp_conn *m = M(t, row);
-	int md = mptcp_pkt_dir(t, p);
+	const struct pkt *p = r->p;
+	const struct mptcp_conn *m = r->m;
+	int md = mptcp_pkt_dir(r->t, p);
 	if ((p->marks & PF_HAS_DSN) && m && m->has_key[md]) /* relative to a known IDSN only */
-		fmt_u64(o, pkt_dsn(t, p) - m->idsn[md]);
+		fmt_u64(o, pkt_dsn(r->t, p) - m->idsn[md]);
 }
 
-static void f_dack(const struct tables *t, uint32_t row, GString *o)
+static void f_dack(const struct row_ctx *r, GString *o)
 {
-	const struct pkt *p = P(t, row);
-	const struct mptcp_conn *m = M(t, row);
-	int md = mptcp_pkt_dir(t, p);
+	const struct pkt *p = r->p;
+	const struct mptcp_conn *m = r->m;
+	int md = mptcp_pkt_dir(r->t, p);
 	if ((p->marks & PF_HAS_DACK) && m && m->has_key[!md])
-		fmt_u64(o, pkt_dack(t, p) - m->idsn[!md]);
+		fmt_u64(o, pkt_dack(r->t, p) - m->idsn[!md]);
 }
 
-static void f_related_mappings(const struct tables *t, uint32_t row, GString *o)
+static void f_related_mappings(const struct row_ctx *r, GString *o)
 {
-	const struct pkt *p = P(t, row);
+	const struct pkt *p = r->p;
 	if (p->mapping != NO_ROW)
 		fmt_u64(o, p->mapping);
 }
 
-static void f_reinjection_of(const struct tables *t, uint32_t row, GString *o)
+static void f_reinjection_of(const struct row_ctx *r, GString *o)
 {
-	if (!(P(t, row)->marks & PF_REINJECTION))
+	if (!(r->p->marks & PF_REINJECTION))
 		return;
 	size_t start = o->len;
-	for (guint i = tables_links_first(t, row); i < t->links->len; i++) {
-		const struct link *l = &g_array_index(t->links, struct link, i);
-		if (l->pkt != row)
+	for (guint i = tables_links_first(r->t, r->row); i < r->t->links->len; i++) {
+		const struct link *l = &g_array_index(r->t->links, struct link, i);
+		if (l->pkt != r->row)
 			break;
 		list_sep(o, start);
 		fmt_u64(o, l->orig_frame);
 	}
 }
 
-static void f_reinjected_in(const struct tables *t, uint32_t row, GString *o)
+static void f_reinjected_in(const struct row_ctx *r, GString *o)
 {
-	if (!t->reinjected_in && !(P(t, row)->marks & PF_REINJECTED))
+	if (!r->reinjected_in && !(r->p->marks & PF_REINJECTED))
 		return;
 	size_t start = o->len;
-	uint32_t frame = P(t, row)->frame;
-	if (t->reinjected_in) { /* streaming export: known from a first pass */
-		GArray *later = g_hash_table_lookup(t->reinjected_in, GUINT_TO_POINTER(frame));
+	uint32_t frame = r->p->frame;
+	if (r->reinjected_in) { /* frame -> later frames, built once per export */
+		GArray *later = g_hash_table_lookup(r->reinjected_in, GUINT_TO_POINTER(frame));
 		for (guint i = 0; later && i < later->len; i++) {
 			list_sep(o, start);
 			fmt_u64(o, g_array_index(later, uint32_t, i));
@@ -385,8 +403,8 @@ static void f_reinjected_in(const struct tables *t, uint32_t row, GString *o)
 		return;
 	}
 	/* links are sorted by reinjection; originals are found by a scan */
-	for (guint i = 0; i < t->links->len; i++) {
-		const struct link *l = &g_array_index(t->links, struct link, i);
+	for (guint i = 0; i < r->t->links->len; i++) {
+		const struct link *l = &g_array_index(r->t->links, struct link, i);
 		if (l->orig_frame == frame) {
 			list_sep(o, start);
 			fmt_u64(o, l->pkt_frame);
@@ -394,23 +412,23 @@ static void f_reinjected_in(const struct tables *t, uint32_t row, GString *o)
 	}
 }
 
-static void f_tcpwin_raw(const struct tables *t, uint32_t row, GString *o)
+static void f_tcpwin_raw(const struct row_ctx *r, GString *o)
 {
-	fmt_u64(o, P(t, row)->win);
+	fmt_u64(o, r->p->win);
 }
 
-static void f_wscale(const struct tables *t, uint32_t row, GString *o)
+static void f_wscale(const struct row_ctx *r, GString *o)
 {
-	const struct pkt *p = P(t, row);
-	int8_t ws = C(t, row)->dir[pkt_dir(p)].wscale;
+	const struct pkt *p = r->p;
+	int8_t ws = r->c->dir[pkt_dir(p)].wscale;
 	if ((p->marks & PKT_HAS_WSCALE) && ws >= 0)
 		fmt_u64(o, (uint64_t)ws);
 }
 
-static void f_dss_flags(const struct tables *t, uint32_t row, GString *o)
+static void f_dss_flags(const struct row_ctx *r, GString *o)
 {
 	struct mptcp_dss dss;
-	const struct mptcp_dss *d = dss_of(t, row, &dss);
+	const struct mptcp_dss *d = dss_of(r, &dss);
 	if (d)
 		fmt_hex16(o, d->flags);
 }

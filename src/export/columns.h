@@ -11,9 +11,30 @@
 
 enum col_type { COL_INT, COL_REAL, COL_TEXT };
 
-/* Appends the value of one column for packet `row` to `out`; appends nothing
- * for an empty value.  Lists are comma-separated. */
-typedef void (*col_format_fn)(const struct tables *t, uint32_t row, GString *out);
+/* One packet row as the columns see it: what every column would otherwise
+ * look up again (its stream, connection, and options with the inline DSS
+ * rebuilt), worked out once per row by row_ctx_init. */
+struct row_ctx {
+	const struct tables *t;
+	uint32_t row;
+	const struct pkt *p;
+	const struct tcp_conn *c;
+	const struct mptcp_conn *m;       /* NULL: plain TCP */
+	GHashTable *reinjected_in;        /* frame -> GArray of later frames; NULL: scan the links */
+	struct pkt_opts opts;             /* iterator after the first option */
+	const struct mptcp_option *first_opt;
+};
+
+/* `reinjected_in`: see reinjected_in_map (t->reinjected_in wins when set) */
+void row_ctx_init(struct row_ctx *r, const struct tables *t, uint32_t row, GHashTable *reinjected_in);
+
+/* frame -> GArray of the frames of the later packets that repeat it (from
+ * t->links): built once per export, so that a row finds them without a scan */
+GHashTable *reinjected_in_map(const struct tables *t);
+
+/* Appends the value of one column for the row to `out`; appends nothing for
+ * an empty value.  Lists are comma-separated. */
+typedef void (*col_format_fn)(const struct row_ctx *r, GString *out);
 
 struct column {
 	const char *name;        /* short name (header by default) */
@@ -23,6 +44,9 @@ struct column {
 	col_format_fn format;
 	const char *help;
 };
+
+/* one value of one row, for callers that format few (plots, tests) */
+void column_format_row(const struct column *c, const struct tables *t, uint32_t row, GString *out);
 
 const struct column *columns_all(size_t *n);
 const struct column *column_find(const char *name); /* short or tshark name */

@@ -227,6 +227,7 @@ struct text_writer {
 	struct atomic_file af;
 	bool to_stdout;
 	bool special[256];       /* CSV: bytes that need quotes */
+	GHashTable *reinjected_in; /* whole tables: built once (see reinjected_in_map) */
 };
 
 /* formatting threads: one per processor, or MPTCPANALYZER_THREADS (tests
@@ -270,6 +271,8 @@ static bool writer_open(struct text_writer *w, const char *path, const struct ex
 static bool writer_close(struct text_writer *w, bool ok, GError **err)
 {
 	g_ptr_array_unref(w->cols);
+	if (w->reinjected_in)
+		g_hash_table_destroy(w->reinjected_in);
 	for (guint i = 0; i < w->n_bufs; i++) {
 		g_string_free(w->bufs[i].line, TRUE);
 		g_string_free(w->bufs[i].v, TRUE);
@@ -290,8 +293,7 @@ static bool writer_close(struct text_writer *w, bool ok, GError **err)
 	return atomic_commit(&w->af, err);
 }
 
-static void format_json_row(const struct text_writer *w, const struct tables *t, uint32_t row,
-                            struct row_buf *b)
+static void format_json_row(const struct text_writer *w, const struct row_ctx *r, struct row_buf *b)
 {
 	const struct export_opts *o = w->o;
 	GString *line = b->line, *v = b->v;
@@ -300,7 +302,7 @@ static void format_json_row(const struct text_writer *w, const struct tables *t,
 	for (guint i = 0; i < w->cols->len; i++) {
 		const struct column *c = w->cols->pdata[i];
 		g_string_truncate(v, 0);
-		c->format(t, row, v);
+		c->format(r, v);
 		if (i)
 			g_string_append_c(line, ',');
 		g_string_append_c(line, '"');
@@ -347,8 +349,7 @@ static bool csv_line_plain(const char *s, size_t n, char delim, guint ncols)
 
 /* CSV with the values checked one by one: the rare one that needs quotes is
  * moved out and appended again, quoted */
-static void format_csv_checked(const struct text_writer *w, const struct tables *t, uint32_t row, char sep,
-                               struct row_buf *b)
+static void format_csv_checked(const struct text_writer *w, const struct row_ctx *r, char sep, struct row_buf *b)
 {
 	GString *line = b->line, *v = b->v;
 	g_string_truncate(line, 0);
@@ -357,7 +358,7 @@ static void format_csv_checked(const struct text_writer *w, const struct tables 
 		if (i)
 			g_string_append_c(line, sep);
 		size_t start = line->len;
-		c->format(t, row, line);
+		c->format(r, line);
 		if (csv_needs_quotes(w->special, line->str + start, line->len - start)) {
 			g_string_truncate(v, 0);
 			g_string_append_len(v, line->str + start, (gssize)(line->len - start));
@@ -374,8 +375,10 @@ static void format_row(const struct text_writer *w, const struct tables *t, uint
 {
 	const struct export_opts *o = w->o;
 	GString *line = b->line;
+	struct row_ctx r;
+	row_ctx_init(&r, t, row, w->reinjected_in);
 	if (o->format == EXP_JSONL) {
-		format_json_row(w, t, row, b);
+		format_json_row(w, &r, b);
 	} else {
 		char sep = o->format == EXP_TSV ? '\t' : o->delimiter;
 		g_string_truncate(line, 0);
@@ -383,10 +386,10 @@ static void format_row(const struct text_writer *w, const struct tables *t, uint
 			const struct column *c = w->cols->pdata[i];
 			if (i)
 				g_string_append_c(line, sep);
-			c->format(t, row, line);
+			c->format(&r, line);
 		}
 		if (o->format == EXP_CSV && !csv_line_plain(line->str, line->len, sep, w->cols->len))
-			format_csv_checked(w, t, row, sep, b);
+			format_csv_checked(w, &r, sep, b);
 		g_string_append_c(line, '\n');
 	}
 	g_string_append_len(b->out, line->str, (gssize)line->len);
@@ -451,6 +454,8 @@ bool export_tables(const struct tables *t, const char *path, const struct export
 	struct text_writer w;
 	if (!writer_open(&w, path, o, err))
 		return false;
+	if (!t->reinjected_in)
+		w.reinjected_in = reinjected_in_map(t);
 	uint32_t end = tables_n_pkts(t);
 	for (uint32_t row = t->pkt_base; row < end;) {
 		uint32_t next = row + MIN(WRITE_CHUNK, end - row);
@@ -470,23 +475,6 @@ static void discard_rows(struct tables *t, uint32_t from, uint32_t to, void *use
 static void write_rows_sink(struct tables *t, uint32_t from, uint32_t to, void *user)
 {
 	write_rows(user, t, from, to);
-}
-
-/* frame -> frames of the later packets that repeat it, from the links */
-static GHashTable *reinjected_in_map(const struct tables *t)
-{
-	GHashTable *h = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
-	                                      (GDestroyNotify)g_array_unref);
-	for (guint i = 0; i < t->links->len; i++) {
-		const struct link *l = &g_array_index(t->links, struct link, i);
-		GArray *a = g_hash_table_lookup(h, GUINT_TO_POINTER(l->orig_frame));
-		if (!a) {
-			a = g_array_new(FALSE, FALSE, sizeof(uint32_t));
-			g_hash_table_insert(h, GUINT_TO_POINTER(l->orig_frame), a);
-		}
-		g_array_append_val(a, l->pkt_frame);
-	}
-	return h;
 }
 
 bool export_capture(const char *capture, const char *path, const struct export_opts *o,

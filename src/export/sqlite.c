@@ -224,16 +224,21 @@ static void write_packets(struct sql *s, const struct tables *t)
 	GString **vals = g_new(GString *, cols->len);
 	for (guint i = 0; i < cols->len; i++)
 		vals[i] = g_string_sized_new(32);
+	GHashTable *later = t->reinjected_in ? NULL : reinjected_in_map(t);
 	for (uint32_t row = t->pkt_base; st && !s->failed && row < tables_n_pkts(t); row++) {
+		struct row_ctx r;
+		row_ctx_init(&r, t, row, later);
 		for (guint i = 0; i < cols->len; i++) {
 			const struct column *c = cols->pdata[i];
 			g_string_truncate(vals[i], 0);
-			c->format(t, row, vals[i]);
+			c->format(&r, vals[i]);
 			bind_value(st, (int)i + 1, c, vals[i]);
 		}
 		sql_step(s, st);
 	}
 	sqlite3_finalize(st);
+	if (later)
+		g_hash_table_destroy(later);
 	for (guint i = 0; i < cols->len; i++)
 		g_string_free(vals[i], TRUE);
 	g_free(vals);

@@ -92,7 +92,7 @@ static void add_values(const struct tables *t, uint32_t row, const struct column
                        GString *buf)
 {
 	g_string_truncate(buf, 0);
-	c->format(t, row, buf);
+	column_format_row(c, t, row, buf);
 	double x = plot_time(t, tables_pkt(t, row));
 	for (char *p = buf->str; *p;) {
 		char *end;

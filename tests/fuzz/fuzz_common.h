@@ -83,7 +83,7 @@ static inline void fuzz_format_tables(const struct tables *t)
 	for (uint32_t row = t->pkt_base; row < tables_n_pkts(t); row++)
 		for (size_t i = 0; i < n; i++) {
 			g_string_truncate(v, 0);
-			cols[i].format(t, row, v);
+			column_format_row(&cols[i], t, row, v);
 		}
 	g_string_free(v, TRUE);
 

@@ -51,7 +51,7 @@ static char *col_text(const struct tables *t, const char *name, uint32_t row)
 	const struct column *c = column_find(name);
 	g_assert_nonnull(c);
 	GString *o = g_string_new(NULL);
-	c->format(t, row, o);
+	column_format_row(c, t, row, o);
 	return g_string_free(o, FALSE);
 }
 
