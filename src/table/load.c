@@ -132,6 +132,9 @@ static void read_batch(struct reading *rd, struct batch *b)
 		enum decode_result res = decode_frame(rd->dlt, span_make(f.data, f.caplen), d);
 		count_result(&rd->stats, res, d);
 		if (res == DEC_TCP) {
+			/* the frame's bytes belong to libpcap until the next read:
+			 * nothing after this thread may follow a pointer into them */
+			d->payload = span_make(NULL, 0);
 			tcp_flow_prepare(d);
 			b->n++;
 		}
