@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/mman.h>
 #include "capture/reader.h"
 #include "decode/decode.h"
@@ -200,6 +201,11 @@ static void reserve_packets(struct tables *t, uint64_t offset, uint64_t frames, 
 		return;
 	uint64_t estimate = file_size / offset * frames + file_size % offset * frames / offset;
 	estimate += estimate / 16;
+	/* an estimate from unusual first frames must not ask for more than a
+	 * quarter of the memory: GLib aborts when an allocation fails */
+	long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+	if (pages > 0 && page > 0)
+		estimate = MIN(estimate, (uint64_t)pages * (uint64_t)page / 4 / sizeof(struct pkt));
 	if (estimate > UINT32_MAX / 2 || estimate <= t->packets->len)
 		return;
 	guint len = t->packets->len;
