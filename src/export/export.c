@@ -477,6 +477,17 @@ static void write_rows_sink(struct tables *t, uint32_t from, uint32_t to, void *
 	write_rows(user, t, from, to);
 }
 
+/* true when the export writes the column (all of them by default) */
+static bool wants_column(const struct export_opts *o, const char *name)
+{
+	if (!o->columns)
+		return true;
+	for (guint i = 0; i < o->columns->len; i++)
+		if (strcmp(((const struct column *)o->columns->pdata[i])->name, name) == 0)
+			return true;
+	return false;
+}
+
 bool export_capture(const char *capture, const char *path, const struct export_opts *o,
                     load_progress_fn progress, void *user, GError **err)
 {
@@ -488,18 +499,21 @@ bool export_capture(const char *capture, const char *path, const struct export_o
 		tables_free(t);
 		return ok;
 	}
-	/* pass 1: connections and reinjections (a packet's later copies) */
+	/* pass 1, for the reinjected_in column only: a packet's later copies */
 	struct load_sink sink = { discard_rows, NULL, NULL, o->window };
-	struct tables *first = capture_load_stream(capture, &sink, NULL, NULL, err);
-	if (!first)
-		return false;
-	sink.reinjected_in = reinjected_in_map(first);
-	tables_free(first);
+	if (wants_column(o, "reinjected_in")) {
+		struct tables *first = capture_load_stream(capture, &sink, NULL, NULL, err);
+		if (!first)
+			return false;
+		sink.reinjected_in = reinjected_in_map(first);
+		tables_free(first);
+	}
 
 	/* pass 2: every row, written as soon as it is final */
 	struct text_writer w;
 	if (!writer_open(&w, path, o, err)) {
-		g_hash_table_destroy(sink.reinjected_in);
+		if (sink.reinjected_in)
+			g_hash_table_destroy(sink.reinjected_in);
 		return false;
 	}
 	sink.rows = write_rows_sink;
