@@ -40,8 +40,6 @@ struct decoded {
 	int64_t ts_ns;           /* capture time, ns since the epoch */
 	uint32_t caplen, wirelen;
 	uint16_t iface;          /* pcapng interface id (0 for pcap) */
-	bool has_flow_hash;      /* flow_hash set by tcp_flow_prepare() */
-	uint32_t flow_hash;      /* the same for both directions of a connection */
 
 	/* IP */
 	uint8_t family;          /* 4 or 6 */

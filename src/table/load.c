@@ -29,6 +29,7 @@ struct batch {
 	uint64_t offset;          /* file bytes consumed, for the progress callback */
 	uint64_t frames;          /* frames read so far (TCP or not) */
 	struct decoded d[BATCH_FRAMES];
+	struct flow_key key[BATCH_FRAMES]; /* of d[i], worked out by the reading thread */
 };
 
 /* A blocking queue of batches.  pthread primitives rather than
@@ -136,7 +137,7 @@ static void read_batch(struct reading *rd, struct batch *b)
 			/* the frame's bytes belong to libpcap until the next read:
 			 * nothing after this thread may follow a pointer into them */
 			d->payload = span_make(NULL, 0);
-			tcp_flow_prepare(d);
+			tcp_flow_key(d, &b->key[b->n]);
 			b->n++;
 		}
 	}
@@ -221,7 +222,7 @@ static void reserve_packets(struct tables *t, uint64_t offset, uint64_t frames, 
 static void track_batch(struct tracking *tk, const struct batch *b, uint64_t file_size)
 {
 	for (uint32_t i = 0; i < b->n; i++) {
-		uint32_t row = tcp_tracker_add(tk->tt, &b->d[i]);
+		uint32_t row = tcp_tracker_add_keyed(tk->tt, &b->d[i], &b->key[i]);
 		mptcp_tracker_add(tk->mt, row, &b->d[i]);
 		if (tk->sink) {
 			uint32_t settled = mptcp_tracker_settled(tk->mt);

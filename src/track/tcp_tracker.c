@@ -3,14 +3,6 @@
 
 #include <string.h>
 
-/* The 4-tuple, stored with the lower endpoint first so both directions hash
- * to the same key, and its hash (worked out once, maybe on the reading thread). */
-struct flow_key {
-	uint8_t family;
-	uint8_t addr[2][16];
-	uint16_t port[2];
-	uint32_t hash;
-};
 
 struct tcp_tracker {
 	struct tables *t;
@@ -18,7 +10,7 @@ struct tcp_tracker {
 };
 
 /* multiply-xorshift over the key (hash field zero) as 64-bit words, its
- * padding zeroed by flow_key_of: a few instructions instead of one round per byte */
+ * padding zeroed by tcp_flow_key: a few instructions instead of one round per byte */
 static uint32_t flow_key_hash(const struct flow_key *k)
 {
 	uint64_t w[(sizeof(struct flow_key) + 7) / 8] = { 0 };
@@ -43,7 +35,7 @@ static gboolean flow_equal(gconstpointer a, gconstpointer b)
 
 /* Fills `k` from the packet; returns true when the packet's source is the
  * key's second endpoint. */
-static bool flow_key_of(const struct decoded *d, struct flow_key *k)
+void tcp_flow_key(const struct decoded *d, struct flow_key *k)
 {
 	memset(k, 0, sizeof *k);
 	size_t alen = d->family == 4 ? 4 : 16;
@@ -54,17 +46,7 @@ static bool flow_key_of(const struct decoded *d, struct flow_key *k)
 	memcpy(k->addr[swap ? 0 : 1], d->dst, alen);
 	k->port[swap ? 1 : 0] = d->sport;
 	k->port[swap ? 0 : 1] = d->dport;
-	k->hash = d->has_flow_hash ? d->flow_hash : flow_key_hash(k);
-	return swap;
-}
-
-void tcp_flow_prepare(struct decoded *d)
-{
-	struct flow_key k;
-	d->has_flow_hash = false;
-	flow_key_of(d, &k);
-	d->flow_hash = k.hash;
-	d->has_flow_hash = true;
+	k->hash = flow_key_hash(k);
 }
 
 struct tcp_tracker *tcp_tracker_new(struct tables *t)
@@ -172,15 +154,20 @@ static bool dir_account(struct tcp_dir *td, const struct decoded *d)
 
 uint32_t tcp_tracker_add(struct tcp_tracker *tt, const struct decoded *d)
 {
-	struct tables *t = tt->t;
 	struct flow_key k;
-	flow_key_of(d, &k);
-	gpointer v = g_hash_table_lookup(tt->flows, &k);
-	uint32_t sid = v ? GPOINTER_TO_UINT(v) - 1 : stream_new(tt, d, &k);
+	tcp_flow_key(d, &k);
+	return tcp_tracker_add_keyed(tt, d, &k);
+}
+
+uint32_t tcp_tracker_add_keyed(struct tcp_tracker *tt, const struct decoded *d, const struct flow_key *key)
+{
+	struct tables *t = tt->t;
+	gpointer v = g_hash_table_lookup(tt->flows, key);
+	uint32_t sid = v ? GPOINTER_TO_UINT(v) - 1 : stream_new(tt, d, key);
 	struct tcp_conn *c = tables_tcp(t, sid);
 	int dir = packet_dir(c, d);
 	if (v && starts_new_stream(c, dir, d)) {
-		sid = stream_new(tt, d, &k);
+		sid = stream_new(tt, d, key);
 		c = tables_tcp(t, sid);
 		dir = packet_dir(c, d);
 	}

@@ -13,14 +13,22 @@ struct tcp_tracker;
 struct tcp_tracker *tcp_tracker_new(struct tables *t);
 void tcp_tracker_free(struct tcp_tracker *tt);
 
-/* Works out what tcp_tracker_add needs to find the packet's stream (its flow
- * hash) ahead of time: the reading thread calls it to take work off the
- * tracking one.  Optional. */
-void tcp_flow_prepare(struct decoded *d);
+/* The packet's 4-tuple with the lower endpoint first, so that both
+ * directions give the same key, and its hash.  The reading thread works it
+ * out (tcp_flow_key) to take that work off the tracking one. */
+struct flow_key {
+	uint8_t family;
+	uint8_t addr[2][16];
+	uint16_t port[2];
+	uint32_t hash;
+};
+void tcp_flow_key(const struct decoded *d, struct flow_key *k);
 
 /* Appends the packet to t->packets and updates its stream; returns the new
- * packet row.  Its MPTCP options are stored by mptcp_tracker_add(). */
+ * packet row.  Its MPTCP options are stored by mptcp_tracker_add().  The
+ * _keyed form takes the packet's tcp_flow_key. */
 uint32_t tcp_tracker_add(struct tcp_tracker *tt, const struct decoded *d);
+uint32_t tcp_tracker_add_keyed(struct tcp_tracker *tt, const struct decoded *d, const struct flow_key *key);
 
 /* Sequence bookkeeping of one segment in its direction: unique bytes,
  * retransmitted packets and bytes; true when it is a retransmission. */
