@@ -3,10 +3,23 @@
 
 #include <string.h>
 
+/* The current stream of each 4-tuple: open addressing with linear probing,
+ * a power-of-two size at most half full, the keys in the slots.  A lookup is
+ * usually one slot and one key comparison (GHashTable cost three times more
+ * per packet, through its callbacks). */
+struct flow_slot {
+	struct flow_key key;
+	uint32_t stream_plus1;    /* 0: empty slot */
+};
+
+struct flow_table {
+	struct flow_slot *slots;
+	size_t mask, used;
+};
 
 struct tcp_tracker {
 	struct tables *t;
-	GHashTable *flows; /* struct flow_key* -> stream id + 1 */
+	struct flow_table flows;
 };
 
 /* multiply-xorshift over the key (hash field zero) as 64-bit words, its
@@ -23,18 +36,54 @@ static uint32_t flow_key_hash(const struct flow_key *k)
 	return (uint32_t)h;
 }
 
-static guint flow_hash(gconstpointer p)
+/* the slot holding `k`, or the empty slot where it would go */
+static struct flow_slot *flow_slot(const struct flow_table *ft, const struct flow_key *k)
 {
-	return ((const struct flow_key *)p)->hash;
+	for (size_t i = k->hash & ft->mask;; i = (i + 1) & ft->mask) {
+		struct flow_slot *s = &ft->slots[i];
+		if (!s->stream_plus1 || (s->key.hash == k->hash && memcmp(&s->key, k, sizeof *k) == 0))
+			return s;
+	}
 }
 
-static gboolean flow_equal(gconstpointer a, gconstpointer b)
+static void flow_table_init(struct flow_table *ft, size_t size)
 {
-	return memcmp(a, b, sizeof(struct flow_key)) == 0;
+	ft->slots = g_new0(struct flow_slot, size);
+	ft->mask = size - 1;
+	ft->used = 0;
 }
 
-/* Fills `k` from the packet; returns true when the packet's source is the
- * key's second endpoint. */
+static void flow_table_grow(struct flow_table *ft)
+{
+	struct flow_table old = *ft;
+	flow_table_init(ft, 2 * (old.mask + 1));
+	for (size_t i = 0; i <= old.mask; i++)
+		if (old.slots[i].stream_plus1) {
+			*flow_slot(ft, &old.slots[i].key) = old.slots[i];
+			ft->used++;
+		}
+	g_free(old.slots);
+}
+
+/* the stream of the 4-tuple, NO_ROW when none */
+static uint32_t flow_lookup(const struct flow_table *ft, const struct flow_key *k)
+{
+	const struct flow_slot *s = flow_slot(ft, k);
+	return s->stream_plus1 ? s->stream_plus1 - 1 : NO_ROW;
+}
+
+static void flow_set(struct flow_table *ft, const struct flow_key *k, uint32_t stream)
+{
+	if (2 * (ft->used + 1) > ft->mask + 1)
+		flow_table_grow(ft);
+	struct flow_slot *s = flow_slot(ft, k);
+	if (!s->stream_plus1) {
+		s->key = *k;
+		ft->used++;
+	}
+	s->stream_plus1 = stream + 1;
+}
+
 void tcp_flow_key(const struct decoded *d, struct flow_key *k)
 {
 	memset(k, 0, sizeof *k);
@@ -53,7 +102,7 @@ struct tcp_tracker *tcp_tracker_new(struct tables *t)
 {
 	struct tcp_tracker *tt = g_new0(struct tcp_tracker, 1);
 	tt->t = t;
-	tt->flows = g_hash_table_new_full(flow_hash, flow_equal, g_free, NULL);
+	flow_table_init(&tt->flows, 64);
 	return tt;
 }
 
@@ -61,7 +110,7 @@ void tcp_tracker_free(struct tcp_tracker *tt)
 {
 	if (!tt)
 		return;
-	g_hash_table_destroy(tt->flows);
+	g_free(tt->flows.slots);
 	g_free(tt);
 }
 
@@ -83,8 +132,7 @@ static uint32_t stream_new(struct tcp_tracker *tt, const struct decoded *d, cons
 	for (int i = 0; i < 2; i++)
 		c.dir[i].wscale = -1;
 	g_array_append_val(tt->t->tcp, c);
-	struct flow_key *kk = g_memdup2(k, sizeof *k);
-	g_hash_table_replace(tt->flows, kk, GUINT_TO_POINTER(c.id + 1));
+	flow_set(&tt->flows, k, c.id);
 	return c.id;
 }
 
@@ -162,11 +210,11 @@ uint32_t tcp_tracker_add(struct tcp_tracker *tt, const struct decoded *d)
 uint32_t tcp_tracker_add_keyed(struct tcp_tracker *tt, const struct decoded *d, const struct flow_key *key)
 {
 	struct tables *t = tt->t;
-	gpointer v = g_hash_table_lookup(tt->flows, key);
-	uint32_t sid = v ? GPOINTER_TO_UINT(v) - 1 : stream_new(tt, d, key);
+	uint32_t known = flow_lookup(&tt->flows, key);
+	uint32_t sid = known != NO_ROW ? known : stream_new(tt, d, key);
 	struct tcp_conn *c = tables_tcp(t, sid);
 	int dir = packet_dir(c, d);
-	if (v && starts_new_stream(c, dir, d)) {
+	if (known != NO_ROW && starts_new_stream(c, dir, d)) {
 		sid = stream_new(tt, d, key);
 		c = tables_tcp(t, sid);
 		dir = packet_dir(c, d);
