@@ -19,7 +19,13 @@ struct capture_reader {
 	uint64_t size;
 	char *path;
 	char *warning;
+	char *iobuf;        /* the capture FILE's buffer (freed after pcap_close) */
+	char *ng_iobuf;     /* ng's */
 };
+
+/* libpcap reads each record as two freads from a stdio FILE, whose default
+ * buffer (4 KiB) costs a read system call every few records */
+#define IOBUF_SIZE (256 * 1024)
 
 static uint32_t ng_u32(const struct capture_reader *r, const uint8_t *p)
 {
@@ -106,8 +112,11 @@ struct capture_reader *reader_open(const char *path, GError **err)
 		g_set_error(err, MPTCPA_ERROR, MPTCPA_ERR_OPEN, "%s: %s", path, g_strerror(errno));
 		return NULL;
 	}
+	char *iobuf = g_malloc(IOBUF_SIZE);
+	setvbuf(f, iobuf, _IOFBF, IOBUF_SIZE);
 	if (st.st_size == 0) {
 		fclose(f);
+		g_free(iobuf);
 		g_set_error(err, MPTCPA_ERROR, MPTCPA_ERR_EMPTY, "%s: empty file, not a capture", path);
 		return NULL;
 	}
@@ -116,16 +125,20 @@ struct capture_reader *reader_open(const char *path, GError **err)
 	pcap_t *p = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, errbuf);
 	if (!p) {
 		fclose(f);
+		g_free(iobuf);
 		g_set_error(err, MPTCPA_ERROR, MPTCPA_ERR_FORMAT,
 		            "%s: not a pcap or pcapng capture (%s)", path, errbuf);
 		return NULL;
 	}
 	struct capture_reader *r = g_new0(struct capture_reader, 1);
 	r->pcap = p;
+	r->iobuf = iobuf;
 	r->size = (uint64_t)st.st_size;
 	r->path = g_strdup(path);
-	if (ng)
-		r->ng = fopen(path, "rb");
+	if (ng && (r->ng = fopen(path, "rb")) != NULL) {
+		r->ng_iobuf = g_malloc(IOBUF_SIZE);
+		setvbuf(r->ng, r->ng_iobuf, _IOFBF, IOBUF_SIZE);
+	}
 	return r;
 }
 
@@ -134,8 +147,10 @@ void reader_close(struct capture_reader *r)
 	if (!r)
 		return;
 	pcap_close(r->pcap);
+	g_free(r->iobuf);
 	if (r->ng)
 		fclose(r->ng);
+	g_free(r->ng_iobuf);
 	g_free(r->path);
 	g_free(r->warning);
 	g_free(r);
