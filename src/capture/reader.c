@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <pcap/pcap.h>
@@ -114,6 +115,8 @@ struct capture_reader *reader_open(const char *path, GError **err)
 	}
 	char *iobuf = g_malloc(IOBUF_SIZE);
 	setvbuf(f, iobuf, _IOFBF, IOBUF_SIZE);
+	/* one thread reads it: no lock per fread */
+	__fsetlocking(f, FSETLOCKING_BYCALLER);
 	if (st.st_size == 0) {
 		fclose(f);
 		g_free(iobuf);
@@ -138,6 +141,7 @@ struct capture_reader *reader_open(const char *path, GError **err)
 	if (ng && (r->ng = fopen(path, "rb")) != NULL) {
 		r->ng_iobuf = g_malloc(IOBUF_SIZE);
 		setvbuf(r->ng, r->ng_iobuf, _IOFBF, IOBUF_SIZE);
+		__fsetlocking(r->ng, FSETLOCKING_BYCALLER);
 	}
 	return r;
 }
