@@ -107,7 +107,14 @@ void tables_evict(struct tables *t, uint32_t row)
 	g_array_remove_range(t->opt_rows, 0, n);
 	g_array_remove_range(t->pkt_ext, 0, ext_lower_bound(t, row));
 	g_array_remove_range(t->map_ext, 0, map_ext_lower_bound(t, row));
-	/* the data bases are a few per connection: kept, keyed by absolute row */
+	/* the data bases before the one in effect at `row` (normally none: a few
+	 * per connection, but DSNs jumping around make one per packet) */
+	for (guint i = 0; i < t->mptcp->len; i++) {
+		struct mptcp_conn *m = tables_mptcp(t, i);
+		for (int k = 0; k < 2; k++)
+			for (int d = 0; d < 2; d++)
+				data_bases_evict(m->bases[k][d], row);
+	}
 }
 
 /* ------------------------------------------------------------------ reading */
@@ -120,12 +127,10 @@ const struct pkt_ext *tables_ext(const struct tables *t, uint32_t row)
 	return NULL;
 }
 
-uint64_t data_base_at(const GArray *bases, uint32_t row)
+/* index of the base in effect at row (0 for earlier rows) */
+static guint data_base_index(const GArray *bases, uint32_t row)
 {
-	if (!bases || bases->len == 0)
-		return 0;
 	const struct data_base *b = (const struct data_base *)(const void *)bases->data;
-	/* the last base starting at or before row (the first one for earlier rows) */
 	guint lo = 1, hi = bases->len;
 	while (lo < hi) {
 		guint mid = lo + (hi - lo) / 2;
@@ -134,7 +139,24 @@ uint64_t data_base_at(const GArray *bases, uint32_t row)
 		else
 			hi = mid;
 	}
-	return b[lo - 1].base;
+	return lo - 1;
+}
+
+void data_bases_evict(GArray *bases, uint32_t row)
+{
+	if (bases && bases->len > 1) {
+		guint i = data_base_index(bases, row);
+		if (i)
+			g_array_remove_range(bases, 0, i);
+	}
+}
+
+uint64_t data_base_at(const GArray *bases, uint32_t row)
+{
+	if (!bases || bases->len == 0)
+		return 0;
+	/* the last base starting at or before row (the first one for earlier rows) */
+	return g_array_index(bases, struct data_base, data_base_index(bases, row)).base;
 }
 
 /* 64-bit DSN of the inline mapping of a PX_DSS packet */

@@ -327,6 +327,8 @@ static inline int pkt_mptcp_dir(const struct tables *t, const struct pkt *p)
 
 /* the base in effect at `row` in a list of struct data_base (0 if none) */
 uint64_t data_base_at(const GArray *bases, uint32_t row);
+/* drops the bases before the one in effect at `row` (rows before it are gone) */
+void data_bases_evict(GArray *bases, uint32_t row);
 
 /* base of the DSNs (DK_DSN) or data ACKs (DK_DACK) of packet p */
 static inline uint64_t pkt_base(const struct tables *t, const struct pkt *p, enum data_kind k)

@@ -531,6 +531,30 @@ static void test_side_table(void)
 	tables_free(t);
 }
 
+/* evicting rows drops the data bases no remaining row uses */
+static void test_bases_evicted(void)
+{
+	GArray *b = g_array_new(FALSE, FALSE, sizeof(struct data_base));
+	const uint32_t rows[] = { 0, 3, 6, 9 };
+	for (guint i = 0; i < G_N_ELEMENTS(rows); i++) {
+		struct data_base x = { rows[i], 0, 1000u * (i + 1) };
+		g_array_append_val(b, x);
+	}
+	g_assert_cmpuint(data_base_at(b, 5), ==, 2000);
+	data_bases_evict(b, 2);        /* row 2 still uses the first base */
+	g_assert_cmpuint(b->len, ==, 4);
+	data_bases_evict(b, 5);        /* rows from 5 on use the bases from row 3 on */
+	g_assert_cmpuint(b->len, ==, 3);
+	g_assert_cmpuint(g_array_index(b, struct data_base, 0).row, ==, 3);
+	g_assert_cmpuint(data_base_at(b, 5), ==, 2000);
+	g_assert_cmpuint(data_base_at(b, 7), ==, 3000);
+	g_assert_cmpuint(data_base_at(b, 100), ==, 4000);
+	data_bases_evict(b, 100);      /* the last base always stays */
+	g_assert_cmpuint(b->len, ==, 1);
+	g_assert_cmpuint(data_base_at(b, 100), ==, 4000);
+	g_array_free(b, TRUE);
+}
+
 /* MPTCPA_TEST_KEEP=1 keeps the crafted capture and its exports (printed) */
 static void remove_tmpdir(void)
 {
@@ -558,6 +582,7 @@ int main(int argc, char **argv)
 	mptcp_key_derive(KEY_B, 1, &token, &idsn_b);
 	tmpdir = g_dir_make_tmp("test_rows-XXXXXX", NULL);
 	g_test_add_func("/rows/crafted", test_crafted);
+	g_test_add_func("/rows/bases-evicted", test_bases_evicted);
 	g_test_add_func("/rows/side-table", test_side_table);
 	g_test_add_func("/rows/captures", test_captures);
 	int rc = g_test_run();
