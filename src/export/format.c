@@ -39,11 +39,28 @@ static inline unsigned u64_digits(uint64_t v)
 	return n + (v >= pow10[n]) + (v == 0);
 }
 
+/* writes the 8 digits of v < 10^8 (zero-padded) ending at `end` */
+static inline char *put8_digits(char *end, uint32_t v)
+{
+	for (int i = 0; i < 4; i++) {
+		unsigned r = v % 100;
+		v /= 100;
+		end -= 2;
+		memcpy(end, digit_pairs + 2 * r, 2);
+	}
+	return end;
+}
+
 /* the number written from its last digit backwards, two at a time, straight
- * into the string's buffer; 32-bit divisions once the value fits (they are
- * cheaper, and most values do) */
+ * into the string's buffer: 64-bit values lose 8 digits per 64-bit division,
+ * the rest is done in 32 bits (cheaper, and most values fit) */
 void fmt_u64(GString *o, uint64_t v)
 {
+	if (v < 10 && o->len + 1 < o->allocated_len) { /* flags, ids, versions: a digit */
+		o->str[o->len++] = (char)('0' + v);
+		o->str[o->len] = '\0';
+		return;
+	}
 	unsigned n = u64_digits(v);
 	if (o->len + n >= o->allocated_len) { /* grow the buffer, keep the text */
 		size_t len = o->len;
@@ -54,10 +71,9 @@ void fmt_u64(GString *o, uint64_t v)
 	o->len += n;
 	*p = '\0';
 	while (v > UINT32_MAX) {
-		unsigned r = (unsigned)(v % 100);
-		v /= 100;
-		p -= 2;
-		memcpy(p, digit_pairs + 2 * r, 2);
+		uint64_t q = v / 100000000;
+		p = put8_digits(p, (uint32_t)(v - q * 100000000));
+		v = q;
 	}
 	uint32_t w = (uint32_t)v;
 	while (w >= 100) {
