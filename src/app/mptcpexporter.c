@@ -8,6 +8,7 @@
 #include "export/columns.h"
 #include "export/export.h"
 #include "table/load.h"
+#include "util/progress.h"
 
 static int list_fields(void)
 {
@@ -88,7 +89,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "mptcpexporter: SQLite output needs a file name (-o FILE)\n");
 		goto out;
 	}
-	if (!export_capture(argv[1], out, &o, NULL, NULL, &err)) {
+	struct progress bar;
+	progress_init(&bar, "exporting", argv[1]);
+	bool exported = export_capture(argv[1], out, &o, progress_update, &bar, &err);
+	progress_end(&bar);
+	if (!exported) {
 		fprintf(stderr, "mptcpexporter: %s\n", err ? err->message : "export failed");
 		goto out;
 	}

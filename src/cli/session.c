@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include "capture/reader.h"
 #include "table/load.h"
+#include "util/progress.h"
 
 /* The cache and the CSV loader are written by another part of the project:
  * use them when their headers are there, and only when their code is linked
@@ -185,31 +186,6 @@ bool session_mptcp_stream(const struct session *s, const char *arg, uint32_t *ou
 
 /* ------------------------------------------------------------------ loading */
 
-struct progress {
-	gint64 start_us;
-	bool tty, shown;
-	const char *name;
-};
-
-static void progress_cb(uint64_t done, uint64_t total, void *user)
-{
-	struct progress *p = user;
-	if (!p->tty || total == 0 || g_get_monotonic_time() - p->start_us < G_USEC_PER_SEC)
-		return;
-	int pct = (int)(done * 100 / total);
-	int bar = pct * 30 / 100;
-	fprintf(stderr, "\rloading %s %3d%% [%.*s%*s]", p->name, pct, bar,
-	        "##############################", 30 - bar, "");
-	fflush(stderr);
-	p->shown = true;
-}
-
-static void progress_end(struct progress *p)
-{
-	if (p->shown)
-		fprintf(stderr, "\r\033[K");
-}
-
 static bool is_csv(const char *path)
 {
 	return g_str_has_suffix(path, ".csv") || g_str_has_suffix(path, ".CSV");
@@ -294,8 +270,9 @@ static struct tables *load_capture(struct session *s, const char *path, GError *
 	char *file = cache_file_for(s, path);
 	struct tables *t = cache_try(s, file, path);
 	if (!t) {
-		struct progress p = { g_get_monotonic_time(), isatty(STDERR_FILENO) != 0, false, path };
-		t = capture_load(path, progress_cb, &p, err);
+		struct progress p;
+		progress_init(&p, "loading", path);
+		t = capture_load(path, progress_update, &p, err);
 		progress_end(&p);
 		if (t)
 			cache_store(s, t, file);

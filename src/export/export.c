@@ -477,6 +477,19 @@ static void write_rows_sink(struct tables *t, uint32_t from, uint32_t to, void *
 	write_rows(user, t, from, to);
 }
 
+/* Progress over both passes: the first fills the first half of the bar. */
+struct pass_progress {
+	load_progress_fn fn;
+	void *user;
+	uint64_t pass, passes;
+};
+
+static void pass_progress_cb(uint64_t done, uint64_t total, void *user)
+{
+	const struct pass_progress *pp = user;
+	pp->fn(pp->pass * total + done, pp->passes * total, pp->user);
+}
+
 /* true when the export writes the column (all of them by default) */
 static bool wants_column(const struct export_opts *o, const char *name)
 {
@@ -501,8 +514,11 @@ bool export_capture(const char *capture, const char *path, const struct export_o
 	}
 	/* pass 1, for the reinjected_in column only: a packet's later copies */
 	struct load_sink sink = { discard_rows, NULL, NULL, o->window };
-	if (wants_column(o, "reinjected_in")) {
-		struct tables *first = capture_load_stream(capture, &sink, NULL, NULL, err);
+	bool two_passes = wants_column(o, "reinjected_in");
+	struct pass_progress pp = { progress, user, 0, two_passes ? 2 : 1 };
+	load_progress_fn pcb = progress ? pass_progress_cb : NULL;
+	if (two_passes) {
+		struct tables *first = capture_load_stream(capture, &sink, pcb, &pp, err);
 		if (!first)
 			return false;
 		sink.reinjected_in = reinjected_in_map(first);
@@ -518,7 +534,8 @@ bool export_capture(const char *capture, const char *path, const struct export_o
 	}
 	sink.rows = write_rows_sink;
 	sink.user = &w;
-	struct tables *t = capture_load_stream(capture, &sink, progress, user, err);
+	pp.pass = pp.passes - 1;
+	struct tables *t = capture_load_stream(capture, &sink, pcb, &pp, err);
 	if (sink.reinjected_in)
 		g_hash_table_destroy(sink.reinjected_in);
 	if (t && t->warning)

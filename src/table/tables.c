@@ -49,49 +49,41 @@ void tables_free(struct tables *t)
 	g_free(t);
 }
 
-/* index of the first option whose row is >= row */
-static guint opt_lower_bound(const struct tables *t, uint32_t row)
+/* index of the first element of `a` whose row is >= row: the side tables
+ * (opt_rows, pkt_ext, map_ext) are sorted by row and their elements start
+ * with it, a uint32_t */
+static guint row_lower_bound(const GArray *a, uint32_t row)
 {
-	const uint32_t *r = (const uint32_t *)(const void *)t->opt_rows->data;
-	guint lo = 0, hi = t->opt_rows->len;
+	guint size = g_array_get_element_size((GArray *)a);
+	guint lo = 0, hi = a->len;
 	while (lo < hi) {
 		guint mid = lo + (hi - lo) / 2;
-		if (r[mid] < row)
+		uint32_t r;
+		memcpy(&r, a->data + (size_t)mid * size, sizeof r);
+		if (r < row)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
 	return lo;
+}
+
+/* index of the first option whose row is >= row */
+static guint opt_lower_bound(const struct tables *t, uint32_t row)
+{
+	return row_lower_bound(t->opt_rows, row);
 }
 
 /* index of the first side-table entry whose row is >= row */
 static guint ext_lower_bound(const struct tables *t, uint32_t row)
 {
-	const struct pkt_ext *x = (const struct pkt_ext *)(const void *)t->pkt_ext->data;
-	guint lo = 0, hi = t->pkt_ext->len;
-	while (lo < hi) {
-		guint mid = lo + (hi - lo) / 2;
-		if (x[mid].row < row)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return row_lower_bound(t->pkt_ext, row);
 }
 
 /* index of the first far mapping whose row is >= row */
 static guint map_ext_lower_bound(const struct tables *t, uint32_t row)
 {
-	const struct map_ext *x = (const struct map_ext *)(const void *)t->map_ext->data;
-	guint lo = 0, hi = t->map_ext->len;
-	while (lo < hi) {
-		guint mid = lo + (hi - lo) / 2;
-		if (x[mid].row < row)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return row_lower_bound(t->map_ext, row);
 }
 
 void tables_evict(struct tables *t, uint32_t row)

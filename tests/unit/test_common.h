@@ -50,6 +50,21 @@ static inline struct tables *test_load_shared(const char *shared, const char *re
 	return t;
 }
 
+/* removes a test's scratch folder and the files in it (it has no subfolder) */
+static inline void test_remove_dir(const char *dir)
+{
+	GDir *d = g_dir_open(dir, 0, NULL);
+	const char *name;
+	while (d && (name = g_dir_read_name(d))) {
+		char *p = g_build_filename(dir, name, NULL);
+		g_unlink(p);
+		g_free(p);
+	}
+	if (d)
+		g_dir_close(d);
+	g_rmdir(dir);
+}
+
 /* writes a file without the fsync of g_file_set_contents: tests write hundreds */
 static inline void test_put_file(const char *path, const char *data, gssize len)
 {

@@ -1104,15 +1104,7 @@ static void skip_no_capture(void)
 
 static void remove_tmp_dir(void)
 {
-	GDir *d = g_dir_open(tmp_dir, 0, NULL);
-	for (const char *e; d && (e = g_dir_read_name(d));) {
-		char *p = tmp_file(e);
-		g_unlink(p);
-		g_free(p);
-	}
-	if (d)
-		g_dir_close(d);
-	g_rmdir(tmp_dir);
+	test_remove_dir(tmp_dir);
 }
 
 int main(int argc, char **argv)

@@ -17,6 +17,7 @@
 #include "capture/reader.h"
 #include "table/load.h"
 #include "pkt_builder.h"
+#include "test_common.h"
 
 static char *tmpdir;
 
@@ -655,16 +656,7 @@ static void test_load_sll(void)
 
 static void remove_tmpdir(void)
 {
-	GDir *dir = g_dir_open(tmpdir, 0, NULL);
-	const char *name;
-	while (dir && (name = g_dir_read_name(dir))) {
-		char *p = tmp_path(name);
-		g_remove(p);
-		g_free(p);
-	}
-	if (dir)
-		g_dir_close(dir);
-	g_rmdir(tmpdir);
+	test_remove_dir(tmpdir);
 }
 
 int main(int argc, char **argv)

@@ -562,16 +562,7 @@ static void remove_tmpdir(void)
 		printf("# kept %s\n", tmpdir);
 		return;
 	}
-	GDir *dir = g_dir_open(tmpdir, 0, NULL);
-	const char *name;
-	while (dir && (name = g_dir_read_name(dir))) {
-		char *p = g_build_filename(tmpdir, name, NULL);
-		g_remove(p);
-		g_free(p);
-	}
-	if (dir)
-		g_dir_close(dir);
-	g_rmdir(tmpdir);
+	test_remove_dir(tmpdir);
 }
 
 int main(int argc, char **argv)

@@ -224,16 +224,7 @@ static void test_atomic(void)
 
 static void remove_tmp(void)
 {
-	GDir *d = g_dir_open(tmp_dir, 0, NULL);
-	const char *name;
-	while (d && (name = g_dir_read_name(d))) {
-		char *p = g_build_filename(tmp_dir, name, NULL);
-		g_unlink(p);
-		g_free(p);
-	}
-	if (d)
-		g_dir_close(d);
-	g_rmdir(tmp_dir);
+	test_remove_dir(tmp_dir);
 }
 
 int main(int argc, char **argv)
