@@ -367,14 +367,21 @@ static void check_values(const struct tables *t)
 	g_assert_cmpuint(only_option(t, R_PARTIAL_ACK, &it)->u.dss.data_ack, ==, 0x556677ecu);
 }
 
-static char *export_csv(const struct tables *t, const char *name)
+/* every column, opt-in ones included */
+static GPtrArray *every_column(void)
 {
-	GError *err = NULL;
 	size_t n;
 	const struct column *all = columns_all(&n);
 	GPtrArray *cols = g_ptr_array_new();
 	for (size_t i = 0; i < n; i++)
 		g_ptr_array_add(cols, (gpointer)&all[i]);
+	return cols;
+}
+
+static char *export_csv(const struct tables *t, const char *name)
+{
+	GError *err = NULL;
+	GPtrArray *cols = every_column();
 	struct export_opts o = { EXP_CSV, ',', false, cols, 0 };
 	char *path = g_build_filename(tmpdir, name, NULL);
 	g_assert_true(export_tables(t, path, &o, &err));
@@ -396,11 +403,7 @@ static void test_crafted(void)
 
 	/* streaming with a window of 2 rows: rows, options and side entries evicted */
 	GError *err = NULL;
-	size_t n;
-	const struct column *all = columns_all(&n);
-	GPtrArray *cols = g_ptr_array_new();
-	for (size_t i = 0; i < n; i++)
-		g_ptr_array_add(cols, (gpointer)&all[i]);
+	GPtrArray *cols = every_column();
 	struct export_opts so = { EXP_CSV, ',', false, cols, 2 };
 	char *spath = g_build_filename(tmpdir, "stream.csv", NULL);
 	g_assert_true(export_capture(cap, spath, &so, NULL, NULL, &err));
