@@ -66,20 +66,32 @@ static void tcp_conn_json(JsonBuilder *b, const struct tables *t, const struct t
 	json_builder_end_object(b);
 }
 
-static int list_tcp_json(struct session *s)
+/* the JSON of a list command: {"command", "count", "connections": [...]},
+ * one element per connection id made by `element` */
+static int list_json(struct session *s, const char *command, guint count,
+                     void (*element)(JsonBuilder *b, const struct tables *t, guint id))
 {
-	const struct tables *t = s->t;
-	JsonBuilder *b = out_json_begin(s, "list_tcp_connections");
-	out_json_int(b, "count", t->tcp->len);
+	JsonBuilder *b = out_json_begin(s, command);
+	out_json_int(b, "count", count);
 	json_builder_set_member_name(b, "connections");
 	json_builder_begin_array(b);
-	for (guint i = 0; i < t->tcp->len; i++)
-		tcp_conn_json(b, t, tables_tcp(t, i));
+	for (guint i = 0; i < count; i++)
+		element(b, s->t, i);
 	json_builder_end_array(b);
 	json_builder_end_object(b);
 	out_json_print(b);
 	g_object_unref(b);
 	return 0;
+}
+
+static void tcp_json_element(JsonBuilder *b, const struct tables *t, guint id)
+{
+	tcp_conn_json(b, t, tables_tcp(t, id));
+}
+
+static int list_tcp_json(struct session *s)
+{
+	return list_json(s, "list_tcp_connections", s->t->tcp->len, tcp_json_element);
 }
 
 static void tcp_conn_row(struct out_table *tb, const struct tables *t, const struct tcp_conn *c)
@@ -165,20 +177,14 @@ static void mptcp_conn_json(JsonBuilder *b, const struct tables *t, const struct
 	json_builder_end_object(b);
 }
 
+static void mptcp_json_element(JsonBuilder *b, const struct tables *t, guint id)
+{
+	mptcp_conn_json(b, t, tables_mptcp(t, id));
+}
+
 static int list_mptcp_json(struct session *s)
 {
-	const struct tables *t = s->t;
-	JsonBuilder *b = out_json_begin(s, "list_mptcp_connections");
-	out_json_int(b, "count", t->mptcp->len);
-	json_builder_set_member_name(b, "connections");
-	json_builder_begin_array(b);
-	for (guint i = 0; i < t->mptcp->len; i++)
-		mptcp_conn_json(b, t, tables_mptcp(t, i));
-	json_builder_end_array(b);
-	json_builder_end_object(b);
-	out_json_print(b);
-	g_object_unref(b);
-	return 0;
+	return list_json(s, "list_mptcp_connections", s->t->mptcp->len, mptcp_json_element);
 }
 
 static char *stream_list(const struct mptcp_conn *m)
