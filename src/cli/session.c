@@ -272,10 +272,15 @@ static struct tables *load_capture(struct session *s, const char *path, GError *
 	if (!t) {
 		struct progress p;
 		progress_init(&p, "loading", path);
+		gint64 t0 = g_get_monotonic_time();
 		t = capture_load(path, progress_update, &p, err);
 		progress_end(&p);
+		gint64 t1 = g_get_monotonic_time();
 		if (t)
 			cache_store(s, t, file);
+		if (t && s->debug)
+			fprintf(stderr, "mptcpanalyzer: loaded %s in %.3f s, cache written in %.3f s\n", path,
+			        (double)(t1 - t0) / 1e6, (double)(g_get_monotonic_time() - t1) / 1e6);
 	}
 	g_free(file);
 	return t;

@@ -29,6 +29,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include "config.h"
 #include "capture/reader.h"
 #include "export/export.h"
@@ -351,6 +352,12 @@ bool cache_save(const struct tables *t, const char *cache_file, GError **err)
 	uint64_t sum = hash_final(&w.h);
 	fwrite(&sum, 1, sizeof sum, af.fp);
 	g_free(id.real);
+	/* Remove the old cache first: renaming over an existing file makes ext4
+	 * (auto_da_alloc) write the new one out at once, a crash guard a
+	 * checksummed cache does not need (20 ms for 33 MB here).  A reader in
+	 * between finds no cache and loads the capture; if the unlink fails,
+	 * the rename still replaces the file. */
+	(void)unlink(cache_file);
 	return atomic_commit(&af, err);
 }
 

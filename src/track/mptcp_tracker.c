@@ -39,6 +39,7 @@ struct map_list {
 	GArray *a;         /* struct mapping, sorted by ssn; NULL until the first */
 	guint head;
 	bool unordered;    /* ssns once spanned 2^31 or more: no binary search */
+	guint hint;        /* the last result of map_scan_start's search */
 };
 
 /* Disjoint DSN ranges in a balanced tree (by lo): data arriving in order
@@ -259,7 +260,10 @@ static void map_insert(struct mptcp_tracker *mt, struct map_list *l, uint32_t ss
 		i--;
 	}
 	struct mapping mp = { ssn, len, dsn, frame, tables_pkt(mt->t, row)->ts_ns };
-	g_array_insert_val(a, i, mp);
+	if (i == a->len)
+		g_array_append_val(a, mp); /* the usual case, cheaper than an insert */
+	else
+		g_array_insert_val(a, i, mp);
 	map_check_order(l, i);
 }
 
@@ -422,16 +426,27 @@ static void open_partial(struct mptcp_tracker *mt, uint32_t row)
  * them changes no result.  While the live entries are sorted and span less than
  * 2^31, those not ahead of `rel` are either a suffix of the list or a prefix
  * (found by binary search).  Returns one past the last entry to look at. */
-static guint map_scan_start(const struct map_list *l, uint32_t rel)
+static bool map_not_ahead(const GArray *a, guint i, uint32_t rel)
+{
+	return (int32_t)(rel - g_array_index(a, struct mapping, i).ssn) >= 0;
+}
+
+static guint map_scan_start(struct map_list *l, uint32_t rel)
 {
 	const GArray *a = l->a;
 	guint lo = l->head, hi = a->len;
 	if (l->unordered || hi - lo < 16)
 		return hi;
-	if ((int32_t)(rel - g_array_index(a, struct mapping, hi - 1).ssn) >= 0)
+	if (map_not_ahead(a, hi - 1, rel))
 		return hi;
-	if ((int32_t)(rel - g_array_index(a, struct mapping, lo).ssn) < 0)
+	if (!map_not_ahead(a, lo, rel))
 		return lo; /* every entry is ahead */
+	/* The answer is the one index r in (lo, hi) with entry r - 1 not ahead
+	 * and entry r ahead.  Settling walks each list in sequence order, so r is
+	 * usually the previous answer or just after it: check those first. */
+	for (guint r = MAX(l->hint, lo + 1); r < MIN(l->hint + 3, hi); r++)
+		if (map_not_ahead(a, r - 1, rel) && !map_not_ahead(a, r, rel))
+			return l->hint = r;
 	while (lo < hi) {
 		guint mid = lo + (hi - lo) / 2;
 		if ((int32_t)(rel - g_array_index(a, struct mapping, mid).ssn) >= 0)
@@ -439,11 +454,11 @@ static guint map_scan_start(const struct map_list *l, uint32_t rel)
 		else
 			hi = mid;
 	}
-	return lo;
+	return l->hint = lo;
 }
 
 /* the mapping covering relative sequence `rel`, the newest such */
-static const struct mapping *map_find(const struct map_list *l, uint32_t rel)
+static const struct mapping *map_find(struct map_list *l, uint32_t rel)
 {
 	const GArray *a = l->a;
 	if (!a)
@@ -461,7 +476,7 @@ static const struct mapping *map_find(const struct map_list *l, uint32_t rel)
 
 /* After a fallback to TCP (an infinite mapping on either side), data goes on
  * without mappings: the DSN space continues from the last mapping seen. */
-static const struct mapping *map_last_before(const struct map_list *l, uint32_t rel)
+static const struct mapping *map_last_before(struct map_list *l, uint32_t rel)
 {
 	const GArray *a = l->a;
 	if (!a)
@@ -658,6 +673,10 @@ static void sent_insert(struct sent_list *l, const struct sent *ns)
 		l->max_len = ns->hi - ns->lo;
 	/* keep the list sorted by lo (sent_scan relies on it) */
 	guint at = sent_lower_bound(l, ns->lo);
+	if (at == l->a->len) {
+		g_array_append_vals(l->a, ns, 1); /* the usual case, cheaper than an insert */
+		return;
+	}
 	if (l->a->len - at <= SENT_NEAR_END) {
 		g_array_insert_vals(l->a, at, ns, 1);
 		return;
@@ -679,12 +698,21 @@ static int subflow_dir(const struct tcp_conn *c, int md)
 }
 
 /* Finds earlier packets of other subflows that sent part of [lo, hi), links
- * them, and records this packet's range.  Returns true for a reinjection. */
+ * them, and records this packet's range.  Returns true for a reinjection.
+ * `fresh`: no byte of [lo, hi) was sent before (the connection's union of
+ * sent ranges holds every recorded range), so no list can overlap it and
+ * the scans are skipped: most data is sent once. */
 static bool sent_record(struct mptcp_tracker *mt, const struct mptcp_conn *m, int md, uint32_t row,
-                        uint32_t stream, uint64_t lo, uint64_t hi)
+                        uint32_t stream, uint64_t lo, uint64_t hi, bool fresh)
 {
 	struct tables *t = mt->t;
 	struct sent_list *own = &sf_get(mt, stream)->sent[subflow_dir(tables_tcp(t, stream), md)];
+	if (fresh) {
+		const struct pkt *p = tables_pkt(t, row);
+		struct sent ns = { lo, hi, row, p->frame, stream, p->ts_ns };
+		sent_insert(own, &ns);
+		return false;
+	}
 	guint first_link = t->links->len;
 	bool reinj = false;
 	bool dup_same = sent_scan(mt, own, row, stream, lo, hi, &reinj);
@@ -845,9 +873,10 @@ static void assign_dsn(struct mptcp_tracker *mt, uint32_t row)
 	struct mptcp_dir *dir = &m->dir[md];
 	uint64_t lo = dsn, hi = dsn + len;
 	mptcp_dir_count(dir, p->ts_ns, dsn, len);
-	dir->unique_bytes += union_add(&cs->uni[md], lo, hi);
+	uint64_t added = union_add(&cs->uni[md], lo, hi);
+	dir->unique_bytes += added;
 	sent_prune(&sf->sent[d], cs->last_ack[!md], cs->has_last_ack[!md], p->ts_ns);
-	if (sent_record(mt, m, md, row, p->stream, lo, hi)) {
+	if (sent_record(mt, m, md, row, p->stream, lo, hi, added == hi - lo)) {
 		dir->reinjections++;
 		dir->reinjected_bytes += len;
 	}

@@ -22,18 +22,24 @@ struct tcp_tracker {
 	struct flow_table flows;
 };
 
-/* multiply-xorshift over the key (hash field zero) as 64-bit words, its
- * padding zeroed by tcp_flow_key: a few instructions instead of one round per byte */
-static uint32_t flow_key_hash(const struct flow_key *k)
+static inline uint64_t flow_mix(uint64_t h, uint64_t w)
 {
-	uint64_t w[(sizeof(struct flow_key) + 7) / 8] = { 0 };
-	memcpy(w, k, sizeof(struct flow_key));
-	uint64_t h = 0x9e3779b97f4a7c15ull;
-	for (size_t i = 0; i < G_N_ELEMENTS(w); i++) {
-		h = (h ^ w[i]) * 0xff51afd7ed558ccdull;
-		h ^= h >> 32;
-	}
-	return (uint32_t)h;
+	h = (h ^ w) * 0xff51afd7ed558ccdull;
+	return h ^ h >> 32;
+}
+
+static inline uint64_t load_u64(const uint8_t *p)
+{
+	uint64_t v;
+	memcpy(&v, p, sizeof v);
+	return v;
+}
+
+static inline uint32_t load_u32(const uint8_t *p)
+{
+	uint32_t v;
+	memcpy(&v, p, sizeof v);
+	return v;
 }
 
 /* the slot holding `k`, or the empty slot where it would go */
@@ -41,7 +47,7 @@ static struct flow_slot *flow_slot(const struct flow_table *ft, const struct flo
 {
 	for (size_t i = k->hash & ft->mask;; i = (i + 1) & ft->mask) {
 		struct flow_slot *s = &ft->slots[i];
-		if (!s->stream_plus1 || (s->key.hash == k->hash && memcmp(&s->key, k, sizeof *k) == 0))
+		if (!s->stream_plus1 || (s->key.hash == k->hash && memcmp(s->key.w, k->w, sizeof k->w) == 0))
 			return s;
 	}
 }
@@ -84,18 +90,36 @@ static void flow_set(struct flow_table *ft, const struct flow_key *k, uint32_t s
 	s->stream_plus1 = stream + 1;
 }
 
+/* The key's two endpoints in a fixed order (the lower address, then port,
+ * first, as memcmp would order them), and its hash: addresses compared and
+ * hashed as integers, in registers. */
 void tcp_flow_key(const struct decoded *d, struct flow_key *k)
 {
-	memset(k, 0, sizeof *k);
-	size_t alen = d->family == 4 ? 4 : 16;
-	int c = memcmp(d->src, d->dst, alen);
-	bool swap = c > 0 || (c == 0 && d->sport > d->dport);
-	k->family = d->family;
-	memcpy(k->addr[swap ? 1 : 0], d->src, alen);
-	memcpy(k->addr[swap ? 0 : 1], d->dst, alen);
-	k->port[swap ? 1 : 0] = d->sport;
-	k->port[swap ? 0 : 1] = d->dport;
-	k->hash = flow_key_hash(k);
+	uint64_t a[2], b[2]; /* src and dst as native words */
+	bool swap;
+	if (d->family == 4) {
+		uint32_t s4 = load_u32(d->src), d4 = load_u32(d->dst);
+		uint32_t sb = GUINT32_FROM_BE(s4), db = GUINT32_FROM_BE(d4);
+		swap = sb > db || (sb == db && d->sport > d->dport);
+		a[0] = s4, a[1] = 0, b[0] = d4, b[1] = 0;
+	} else {
+		a[0] = load_u64(d->src), a[1] = load_u64(d->src + 8);
+		b[0] = load_u64(d->dst), b[1] = load_u64(d->dst + 8);
+		uint64_t s0 = GUINT64_FROM_BE(a[0]), d0 = GUINT64_FROM_BE(b[0]);
+		uint64_t s1 = GUINT64_FROM_BE(a[1]), d1 = GUINT64_FROM_BE(b[1]);
+		swap = s0 > d0 || (s0 == d0 && (s1 > d1 || (s1 == d1 && d->sport > d->dport)));
+	}
+	const uint64_t *lo = swap ? b : a, *hi = swap ? a : b;
+	uint16_t lo_port = swap ? d->dport : d->sport, hi_port = swap ? d->sport : d->dport;
+	k->w[0] = lo[0];
+	k->w[1] = lo[1];
+	k->w[2] = hi[0];
+	k->w[3] = hi[1];
+	k->w[4] = (uint64_t)d->family | (uint64_t)lo_port << 16 | (uint64_t)hi_port << 32;
+	uint64_t h = 0x9e3779b97f4a7c15ull;
+	for (int i = 0; i < 5; i++)
+		h = flow_mix(h, k->w[i]);
+	k->hash = (uint32_t)h;
 }
 
 struct tcp_tracker *tcp_tracker_new(struct tables *t)

@@ -15,11 +15,11 @@ void tcp_tracker_free(struct tcp_tracker *tt);
 
 /* The packet's 4-tuple with the lower endpoint first, so that both
  * directions give the same key, and its hash.  The reading thread works it
- * out (tcp_flow_key) to take that work off the tracking one. */
+ * out (tcp_flow_key) to take that work off the tracking one.  The words:
+ * the lower endpoint's address, the other's (IPv4 in the first word of
+ * each, zero-extended), then the family and the two ports. */
 struct flow_key {
-	uint8_t family;
-	uint8_t addr[2][16];
-	uint16_t port[2];
+	uint64_t w[5];
 	uint32_t hash;
 };
 void tcp_flow_key(const struct decoded *d, struct flow_key *k);
