@@ -23,20 +23,11 @@
 #define BATCH_FRAMES 512
 #define N_BATCHES 6
 
-/* The reserved part of the packet table, passed to the reading thread with
- * each empty batch so that it can fault the pages in ahead of the tracker
- * (see prefault_rows).  bytes is 0 while nothing is reserved. */
-struct table_region {
-	char *base;
-	size_t bytes;
-};
-
 struct batch {
 	uint32_t n;               /* decoded TCP frames in d[] */
 	bool last;                /* the reader stopped after this batch */
 	uint64_t offset;          /* file bytes consumed, for the progress callback */
 	uint64_t frames;          /* frames read so far (TCP or not) */
-	struct table_region rows; /* the packet table, as the tracker last saw it */
 	struct decoded d[BATCH_FRAMES];
 	struct flow_key key[BATCH_FRAMES]; /* of d[i], worked out by the reading thread */
 };
@@ -94,9 +85,6 @@ struct reading {
 	int64_t first_ns;
 	int rc;                   /* of the last reader_next: 0 end, -1 error */
 	GError *err;
-	uint64_t rows;            /* TCP frames handed over so far: the next row */
-	size_t faulted;           /* bytes of the packet table faulted in */
-	bool no_prefault;         /* the kernel refused MADV_POPULATE_WRITE */
 	struct batch_queue full, empty;
 };
 
@@ -157,43 +145,13 @@ static void read_batch(struct reading *rd, struct batch *b)
 	b->frames = rd->stats.frames;
 }
 
-/* rows faulted in ahead of the next one: a few batches' worth, so that the
- * tracker never waits for a page and the faulted pages are still in cache */
-#define PREFAULT_AHEAD_BYTES ((size_t)4 << 20)
-
-/* Faults in the packet table's pages a little ahead of the rows the tracker
- * will write next.  First-touch page faults (the kernel zeroing each page)
- * cost as much as a third of the tracking thread's time, while the reading
- * thread mostly waits for it; MADV_POPULATE_WRITE moves that cost here
- * without writing a byte the tracker owns (the pages already read as zero). */
-static void prefault_rows(struct reading *rd, const struct table_region *tr)
-{
-	if (rd->no_prefault || tr->bytes == 0)
-		return;
-	const size_t huge = (size_t)2 << 20;
-	size_t want = MIN(tr->bytes, (size_t)rd->rows * sizeof(struct pkt) + PREFAULT_AHEAD_BYTES);
-	want &= ~(huge - 1);
-	/* the first huge page boundary at or after the rows in use: pages below
-	 * were touched already */
-	size_t from = MAX(rd->faulted, ((size_t)rd->rows * sizeof(struct pkt) + huge - 1) & ~(huge - 1));
-	if (want <= from)
-		return;
-	uintptr_t lo = ((uintptr_t)tr->base + from + 4095) & ~(uintptr_t)4095;
-	uintptr_t hi = ((uintptr_t)tr->base + want) & ~(uintptr_t)4095;
-	if (hi > lo && madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE) != 0)
-		rd->no_prefault = true;
-	rd->faulted = want;
-}
-
 static gpointer reading_thread(gpointer data)
 {
 	struct reading *rd = data;
 	bool last = false;
 	while (!last) {
 		struct batch *b = queue_pop(&rd->empty);
-		prefault_rows(rd, &b->rows);
 		read_batch(rd, b);
-		rd->rows += b->n;
 		last = b->last;
 		queue_push(&rd->full, b);
 	}
@@ -232,16 +190,14 @@ struct tracking {
 	load_progress_fn progress;
 	void *user;
 	uint64_t batches;
-	struct table_region rows; /* the reservation of reserve_packets */
 };
 
 /* Sizes the packet table once, from the first batch's bytes per frame: the
  * table then grows in place instead of being copied at each doubling, and,
  * being one large block, can be backed by huge pages (faulting it in 4 KiB
  * pages costs more than the decoding). */
-static void reserve_packets(struct tracking *tk, uint64_t offset, uint64_t frames, uint64_t file_size)
+static void reserve_packets(struct tables *t, uint64_t offset, uint64_t frames, uint64_t file_size)
 {
-	struct tables *t = tk->t;
 	if (frames == 0 || offset == 0 || file_size <= offset)
 		return;
 	uint64_t estimate = file_size / offset * frames + file_size % offset * frames / offset;
@@ -261,18 +217,6 @@ static void reserve_packets(struct tracking *tk, uint64_t offset, uint64_t frame
 	uintptr_t hi = ((uintptr_t)t->packets->data + estimate * sizeof(struct pkt)) & ~(huge - 1);
 	if (hi > lo)
 		madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
-	tk->rows.base = t->packets->data;
-	tk->rows.bytes = estimate * sizeof(struct pkt);
-}
-
-/* the region the reading thread may fault in: none once the table outgrew
- * its reservation (it then moved) */
-static struct table_region reserved_rows(const struct tracking *tk)
-{
-	struct table_region none = { NULL, 0 };
-	if (tk->rows.base != tk->t->packets->data)
-		return none;
-	return tk->rows;
 }
 
 static void track_batch(struct tracking *tk, const struct batch *b, uint64_t file_size)
@@ -287,7 +231,7 @@ static void track_batch(struct tracking *tk, const struct batch *b, uint64_t fil
 		}
 	}
 	if (tk->batches++ == 0 && !tk->sink)
-		reserve_packets(tk, b->offset, b->frames, file_size);
+		reserve_packets(tk->t, b->offset, b->frames, file_size);
 	if (tk->progress && (tk->batches & 511) == 0)
 		tk->progress(b->offset, file_size, tk->user);
 }
@@ -309,10 +253,8 @@ static void track_all(struct tracking *tk, struct reading *rd, struct batch *bat
 	}
 	queue_init(&rd->full);
 	queue_init(&rd->empty);
-	for (int i = 0; i < N_BATCHES; i++) {
-		batches[i].rows = (struct table_region){ NULL, 0 };
+	for (int i = 0; i < N_BATCHES; i++)
 		queue_push(&rd->empty, &batches[i]);
-	}
 	GThread *th = g_thread_new("mptcpa-reader", reading_thread, rd);
 	for (bool last = false; !last;) {
 		struct batch *b = queue_pop(&rd->full);
@@ -322,7 +264,6 @@ static void track_all(struct tracking *tk, struct reading *rd, struct batch *bat
 		}
 		track_batch(tk, b, size);
 		last = b->last;
-		b->rows = reserved_rows(tk);
 		queue_push(&rd->empty, b);
 	}
 	g_thread_join(th);
