@@ -7,7 +7,8 @@
 # about 0.5M and 5M packets of real MPTCP v1 traffic) it times, RUNS times
 # each (default 5), and reports the median:
 #   (a) pcap_loop: a bare libpcap loop that reads every packet (the floor)
-#   (b) mptcpanalyzer -r -l CAPTURE list_mptcp_connections   (decode, no cache)
+#   (b) mptcpanalyzer -d 1 -r -l CAPTURE list_mptcp_connections (decode, no cache;
+#       -d 1: the medians of its load and cache-write times are printed too)
 #   (c) the same without -r, the cache filled by a first run  (warm cache)
 #   (d) mptcpexporter CAPTURE -o out.csv                     (streaming export)
 #   (e) tshark with MPTCP analysis on, exporting the original tool's fields
@@ -62,6 +63,11 @@ export XDG_CONFIG_HOME=$TMP/config XDG_CACHE_HOME=$TMP/cache
 mkdir -p "$XDG_CONFIG_HOME"
 
 # ---------------------------------------------------------------- timing
+# median: of the numbers on standard input, one per line
+median() {
+    sort -g | awk '{v[NR]=$1} END{if (NR) print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2}'
+}
+
 # measure N CMD...: runs CMD N times (stdout to $TMP/out); sets WALL and CPU
 # (medians, seconds) and RSS (largest peak, KiB)
 measure() {
@@ -71,14 +77,15 @@ measure() {
         t0=$(date +%s%N)
         /usr/bin/time -f '%U %S %M' -o "$TMP/time" "$@" >"$TMP/out" 2>"$TMP/err" ||
             die "failed: $* ($(tail -n 3 "$TMP/err"))"
+        cat "$TMP/err" >>"$TMP/errs"
         t1=$(date +%s%N)
         read -r u s m < <(tail -n 1 "$TMP/time")
         walls+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.4f", (b - a) / 1e9}')")
         cpus+=("$(awk -v u="$u" -v s="$s" 'BEGIN{printf "%.2f", u + s}')")
         ((m > rss)) && rss=$m
     done
-    WALL=$(printf '%s\n' "${walls[@]}" | sort -g | awk '{v[NR]=$1} END{print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2}')
-    CPU=$(printf '%s\n' "${cpus[@]}" | sort -g | awk '{v[NR]=$1} END{print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2}')
+    WALL=$(printf '%s\n' "${walls[@]}" | median)
+    CPU=$(printf '%s\n' "${cpus[@]}" | median)
     RSS=$rss
 }
 
@@ -133,8 +140,12 @@ for CAP in "${CAPS[@]}"; do
     echo "| -------------------------------------------- | ----- | -------- | ------ | ------- | ------- | -------- |"
     measure "$RUNS" "$BUILD/bench/pcap_loop" "$CAP"
     A=$WALL; row "(a) libpcap loop (floor)" "$RUNS"
-    measure "$RUNS" "$BUILD/mptcpanalyzer" -r -l "$CAP" list_mptcp_connections
+    : >"$TMP/errs"
+    measure "$RUNS" "$BUILD/mptcpanalyzer" -d 1 -r -l "$CAP" list_mptcp_connections
     B=$WALL; row "(b) mptcpanalyzer -r list_mptcp_connections" "$RUNS"
+    # what -d 1 printed, once per run: "loaded CAP in X s, cache written in Y s"
+    phase() { sed -n "s/.*loaded .* in \([0-9.]*\) s, cache written in \([0-9.]*\) s\$/\\$1/p" "$TMP/errs" | median; }
+    B_LOAD=$(phase 1) B_CACHE=$(phase 2)
     "$BUILD/mptcpanalyzer" -l "$CAP" list_mptcp_connections >/dev/null 2>&1   # fills the cache
     cached=$("$BUILD/mptcpanalyzer" -d 1 -l "$CAP" list_mptcp_connections 2>&1 >/dev/null | grep -c 'cache: loaded' || true)
     measure "$RUNS" "$BUILD/mptcpanalyzer" -l "$CAP" list_mptcp_connections
@@ -158,6 +169,8 @@ for CAP in "${CAPS[@]}"; do
          "RSS after capture_load - before: $(get rss_bytes_per_packet) B/packet (peak $(get peak_bytes_per_packet)); target <= 64;" \
          "capture_load alone: $(get seconds) s"
     echo "mptcpexporter peak RSS: $(awk -v r="$D_RSS" 'BEGIN{printf "%.1f", r / 1024}') MiB"
+    [[ -n $B_LOAD && -n $B_CACHE ]] &&
+        awk -v w="$B" -v l="$B_LOAD" -v c="$B_CACHE" 'BEGIN{printf "(b), medians over its runs: loading %.3f s, writing the cache %.3f s, the rest (start-up, command, exit) about %.3f s\n", l, c, w - l - c }'
     if ((RSS_CURVE)); then
         command -v tcpdump >/dev/null || die "--rss-curve needs tcpdump"
         echo
