@@ -449,7 +449,7 @@ static guint map_scan_start(struct map_list *l, uint32_t rel)
 			return l->hint = r;
 	while (lo < hi) {
 		guint mid = lo + (hi - lo) / 2;
-		if ((int32_t)(rel - g_array_index(a, struct mapping, mid).ssn) >= 0)
+		if (map_not_ahead(a, mid, rel))
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -536,10 +536,9 @@ static void on_dss(struct mptcp_tracker *mt, uint32_t row, const struct mptcp_ds
 
 /* ---------------------------------------------------------------- reinjections */
 
-/* index of the first entry of a[from..] whose lo is >= v (a sorted by lo) */
-static guint sent_bisect(const GArray *a, guint from, uint64_t v)
+/* index of the first entry of a[lo..hi) whose lo is >= v (sorted by lo) */
+static guint sent_bisect(const GArray *a, guint lo, guint hi, uint64_t v)
 {
-	guint lo = from, hi = a->len;
 	while (lo < hi) {
 		guint mid = lo + (hi - lo) / 2;
 		if (g_array_index(a, struct sent, mid).lo < v)
@@ -569,14 +568,7 @@ static guint sent_lower_bound(const struct sent_list *l, uint64_t v)
 		}
 		hi -= step;
 	}
-	while (lo < hi) {
-		guint mid = lo + (hi - lo) / 2;
-		if (g_array_index(a, struct sent, mid).lo < v)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return sent_bisect(a, lo, hi, v);
 }
 
 static void link_add(struct mptcp_tracker *mt, uint32_t row, const struct sent *orig)
@@ -652,7 +644,7 @@ static bool sent_scan(struct mptcp_tracker *mt, const struct sent_list *l, uint3
 		dup_same |= sent_check(mt, s, row, stream, lo, hi, reinj);
 	}
 	/* the late entries are sorted too: the same backward scan */
-	for (guint i = sent_bisect(l->late, 0, hi); i > 0; i--) {
+	for (guint i = sent_bisect(l->late, 0, l->late->len, hi); i > 0; i--) {
 		const struct sent *s = &g_array_index(l->late, struct sent, i - 1);
 		if (s->lo + l->max_len <= lo)
 			break;
@@ -681,7 +673,7 @@ static void sent_insert(struct sent_list *l, const struct sent *ns)
 		g_array_insert_vals(l->a, at, ns, 1);
 		return;
 	}
-	g_array_insert_vals(l->late, sent_bisect(l->late, 0, ns->lo), ns, 1);
+	g_array_insert_vals(l->late, sent_bisect(l->late, 0, l->late->len, ns->lo), ns, 1);
 	/* a batch of about sqrt(n): the scan of the late entries and the merges
 	 * then cost O(sqrt n) per packet */
 	guint batch = SENT_LATE_MIN;
@@ -697,37 +689,40 @@ static int subflow_dir(const struct tcp_conn *c, int md)
 	return md == 0 ? c->mptcp_client : !c->mptcp_client;
 }
 
-/* Finds earlier packets of other subflows that sent part of [lo, hi), links
- * them, and records this packet's range.  Returns true for a reinjection.
- * `fresh`: no byte of [lo, hi) was sent before (the connection's union of
- * sent ranges holds every recorded range), so no list can overlap it and
- * the scans are skipped: most data is sent once. */
+/* Links the earlier packets of other subflows that sent part of [lo, hi)
+ * (*reinj set when there is one); true when this subflow already sent all of
+ * it (nothing new to record). */
+static bool sent_link_all(struct mptcp_tracker *mt, const struct mptcp_conn *m, int md, uint32_t row,
+                          uint32_t stream, const struct sent_list *own, uint64_t lo, uint64_t hi, bool *reinj)
+{
+	struct tables *t = mt->t;
+	guint first_link = t->links->len;
+	bool dup_same = sent_scan(mt, own, row, stream, lo, hi, reinj);
+	for (guint k = 0; k < m->subflows->len; k++) {
+		uint32_t other = g_array_index(m->subflows, uint32_t, k);
+		if (other != stream && other < mt->sf->len)
+			sent_scan(mt, &sf_get(mt, other)->sent[subflow_dir(tables_tcp(t, other), md)], row, stream,
+			          lo, hi, reinj);
+	}
+	links_sort_row(t, first_link);
+	return dup_same;
+}
+
+/* Links the packets [lo, hi) reinjects and records this packet's range.
+ * Returns true for a reinjection.  `fresh`: no byte of [lo, hi) was sent
+ * before (the connection's union of sent ranges holds every recorded range),
+ * so no list can overlap it and the scans are skipped: most data is sent once. */
 static bool sent_record(struct mptcp_tracker *mt, const struct mptcp_conn *m, int md, uint32_t row,
                         uint32_t stream, uint64_t lo, uint64_t hi, bool fresh)
 {
 	struct tables *t = mt->t;
 	struct sent_list *own = &sf_get(mt, stream)->sent[subflow_dir(tables_tcp(t, stream), md)];
-	if (fresh) {
-		const struct pkt *p = tables_pkt(t, row);
-		struct sent ns = { lo, hi, row, p->frame, stream, p->ts_ns };
-		sent_insert(own, &ns);
-		return false;
-	}
-	guint first_link = t->links->len;
 	bool reinj = false;
-	bool dup_same = sent_scan(mt, own, row, stream, lo, hi, &reinj);
-	for (guint k = 0; k < m->subflows->len; k++) {
-		uint32_t other = g_array_index(m->subflows, uint32_t, k);
-		if (other != stream && other < mt->sf->len)
-			sent_scan(mt, &sf_get(mt, other)->sent[subflow_dir(tables_tcp(t, other), md)], row, stream,
-			          lo, hi, &reinj);
-	}
-	links_sort_row(t, first_link);
-	if (!dup_same) {
-		const struct pkt *p = tables_pkt(t, row);
-		struct sent ns = { lo, hi, row, p->frame, stream, p->ts_ns };
-		sent_insert(own, &ns);
-	}
+	if (!fresh && sent_link_all(mt, m, md, row, stream, own, lo, hi, &reinj))
+		return reinj;
+	const struct pkt *p = tables_pkt(t, row);
+	struct sent ns = { lo, hi, row, p->frame, stream, p->ts_ns };
+	sent_insert(own, &ns);
 	return reinj;
 }
 
