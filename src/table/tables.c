@@ -289,12 +289,9 @@ static uint64_t base_for(const struct mptcp_conn *m, const GArray *b, int space,
 	return v - 0x80000000ull;
 }
 
-/* offset of v from the base of `row` in bases[k][md], adding a base as needed */
-static uint32_t data_offset(struct tables *t, uint32_t row, enum data_kind k, uint64_t v)
+/* offset of v from the base of `row` in m->bases[k][md], adding a base as needed */
+static uint32_t data_offset(struct mptcp_conn *m, int md, uint32_t row, enum data_kind k, uint64_t v)
 {
-	const struct pkt *p = tables_pkt(t, row);
-	struct mptcp_conn *m = tables_mptcp(t, tables_tcp(t, p->stream)->mptcp);
-	int md = pkt_mptcp_dir(t, p);
 	GArray **b = &m->bases[k][md];
 	if (*b && (*b)->len) {
 		const struct data_base *last = &g_array_index(*b, struct data_base, (*b)->len - 1);
@@ -308,10 +305,15 @@ static uint32_t data_offset(struct tables *t, uint32_t row, enum data_kind k, ui
 	return (uint32_t)(v - nb.base);
 }
 
-void tables_set_data(struct tables *t, uint32_t row, enum data_kind k, uint64_t v)
+static struct mptcp_conn *pkt_conn(const struct tables *t, const struct pkt *p)
 {
-	uint32_t off = data_offset(t, row, k, v);
-	struct pkt *p = tables_pkt(t, row);
+	return tables_mptcp(t, tables_tcp(t, p->stream)->mptcp);
+}
+
+void tables_set_data_of(struct tables *t, struct pkt *p, struct mptcp_conn *m, int md, enum data_kind k,
+                        uint64_t v)
+{
+	uint32_t off = data_offset(m, md, pkt_row(t, p), k, v);
 	if (k == DK_DSN) {
 		p->dsn_rel = off;
 		p->marks |= PF_HAS_DSN;
@@ -321,10 +323,16 @@ void tables_set_data(struct tables *t, uint32_t row, enum data_kind k, uint64_t 
 	}
 }
 
+void tables_set_data(struct tables *t, uint32_t row, enum data_kind k, uint64_t v)
+{
+	struct pkt *p = tables_pkt(t, row);
+	tables_set_data_of(t, p, pkt_conn(t, p), pkt_mptcp_dir(t, p), k, v);
+}
+
 void tables_set_map_dsn(struct tables *t, uint32_t row, uint64_t v)
 {
-	uint32_t off = data_offset(t, row, DK_DSN, v);
-	tables_pkt(t, row)->dsn_rel = off;
+	struct pkt *p = tables_pkt(t, row);
+	p->dsn_rel = data_offset(pkt_conn(t, p), pkt_mptcp_dir(t, p), row, DK_DSN, v);
 }
 
 /* Does dss_build() give DSS option `o` back, byte for byte (dack: the
@@ -344,7 +352,7 @@ static bool dss_rebuilds(const struct mptcp_option *o, uint64_t dack)
 	       (map ? dsn8 || d->dsn <= UINT32_MAX : d->dsn == 0 && d->ssn == 0 && d->data_len == 0);
 }
 
-bool tables_inline_dss(struct tables *t, uint32_t row, const struct mptcp_option *o)
+bool tables_inline_dss(struct tables *t, uint32_t row, const struct mptcp_option *o, uint64_t dack)
 {
 	struct pkt *p = tables_pkt(t, row);
 	const struct mptcp_dss *d = &o->u.dss;
@@ -352,7 +360,7 @@ bool tables_inline_dss(struct tables *t, uint32_t row, const struct mptcp_option
 	    (d->has_ack && !(p->marks & PF_HAS_DACK)) || row + 1 != tables_n_pkts(t))
 		return false;
 	/* what the row gives back must be the option, byte for byte */
-	if (!dss_rebuilds(o, d->has_ack ? pkt_dack(t, p) : 0))
+	if (!dss_rebuilds(o, d->has_ack ? dack : 0))
 		return false;
 	if (d->has_checksum) {
 		/* the row's side entry is the last one, if it has one */
@@ -372,7 +380,7 @@ bool tables_inline_dss(struct tables *t, uint32_t row, const struct mptcp_option
 	return true;
 }
 
-void tables_settle_dss(struct tables *t, uint32_t row, uint64_t map_dsn)
+void tables_settle_dss(struct tables *t, uint32_t row, uint64_t map_dsn, uint64_t dsn)
 {
 	struct pkt *p = tables_pkt(t, row);
 	if (!(p->xflags & PX_DSS) || !(p->xflags & DSS_FLAG_MAP))
@@ -381,7 +389,7 @@ void tables_settle_dss(struct tables *t, uint32_t row, uint64_t map_dsn)
 		tables_set_map_dsn(t, row, map_dsn);
 		return;
 	}
-	uint64_t delta = pkt_has_payload(p) ? pkt_dsn(t, p) - map_dsn : map_dsn - pkt_dsn(t, p);
+	uint64_t delta = pkt_has_payload(p) ? dsn - map_dsn : map_dsn - dsn;
 	if (delta < MAP_DELTA_FAR) {
 		p->map_delta = (uint16_t)delta;
 		return;

@@ -387,18 +387,23 @@ void tables_add_opts(struct tables *t, uint32_t row, const struct mptcp_option *
  * of packet `row` of an MPTCP connection.  For each kind, connection and
  * direction, rows must be given in order. */
 void tables_set_data(struct tables *t, uint32_t row, enum data_kind k, uint64_t v);
+/* the same for a packet whose connection m and MPTCP direction md the caller
+ * already has (the tracker: no lookups again per packet) */
+void tables_set_data_of(struct tables *t, struct pkt *p, struct mptcp_conn *m, int md, enum data_kind k,
+                        uint64_t v);
 /* Stores v (a DSN of the packet's direction) in dsn_rel without PF_HAS_DSN:
  * the DSN of an inline mapping for a packet without one of its own. */
 void tables_set_map_dsn(struct tables *t, uint32_t row, uint64_t v);
 /* Keeps DSS option `o` of packet `row` (the last row) in the row when it can
  * be given back exactly: its only MPTCP option, well formed, its data ACK the
- * packet's (PF_HAS_DACK already set); a checksum goes to pkt_ext.  The mapping's DSN (dsn64 widened) is
- * given later by tables_settle_dss.  False: keep it in mptcp_opts. */
-bool tables_inline_dss(struct tables *t, uint32_t row, const struct mptcp_option *o);
-/* Settles an inline DSS mapping once the packet's own DSN is known (or
- * known to be absent): map_dsn is the mapping's widened DSN.  Rows are
- * settled in order (map_ext only grows at its end). */
-void tables_settle_dss(struct tables *t, uint32_t row, uint64_t map_dsn);
+ * packet's (PF_HAS_DACK already set to `dack`); a checksum goes to pkt_ext.
+ * The mapping's DSN (dsn64 widened) is given later by tables_settle_dss.
+ * False: keep it in mptcp_opts. */
+bool tables_inline_dss(struct tables *t, uint32_t row, const struct mptcp_option *o, uint64_t dack);
+/* Settles an inline DSS mapping once the packet's own DSN is known (dsn,
+ * with PF_HAS_DSN) or known to be absent: map_dsn is the mapping's widened
+ * DSN.  Rows are settled in order (map_ext only grows at its end). */
+void tables_settle_dss(struct tables *t, uint32_t row, uint64_t map_dsn, uint64_t dsn);
 /* bytes the tables hold per packet row: the row, the side tables, the options */
 double tables_bytes_per_packet(const struct tables *t);
 

@@ -97,6 +97,8 @@ struct mptcp_tracker {
 	guint pend_head;
 	bool row_has_map;  /* the packet being added carries a mapping: its DSN */
 	uint64_t row_map_dsn;
+	uint64_t row_dack; /* the data ACK given to the packet being added (PF_HAS_DACK) */
+	uint64_t row_dsn;  /* the DSN given to the row being settled (PF_HAS_DSN) */
 	GArray *sf;        /* struct sf_state per TCP stream */
 	GArray *cs;        /* struct conn_state per MPTCP connection */
 	GHashTable *tokens;/* token -> connection id + 1 */
@@ -489,20 +491,19 @@ static const struct mapping *map_last_before(struct map_list *l, uint32_t rel)
 	return NULL;
 }
 
-static void on_dss(struct mptcp_tracker *mt, uint32_t row, const struct mptcp_dss *o)
+static void on_dss(struct mptcp_tracker *mt, uint32_t row, struct pkt *p, const struct tcp_conn *c,
+                   struct mptcp_conn *m, const struct mptcp_dss *o)
 {
 	struct tables *t = mt->t;
-	struct pkt *p = tables_pkt(t, row);
-	struct tcp_conn *c = tables_tcp(t, p->stream);
 	uint32_t conn = c->mptcp;
-	struct mptcp_conn *m = tables_mptcp(t, conn);
 	struct conn_state *cs = cs_get(mt, conn);
-	int md = mptcp_pkt_dir(t, p);
+	int md = pkt_dir(p) == c->mptcp_client ? 0 : 1;
 
 	if (o->has_ack) {
 		uint64_t ref = cs->has_last_ack[md] ? cs->last_ack[md] : m->idsn[!md] + 1;
 		uint64_t ack = o->ack64 ? o->data_ack : mptcp_widen32((uint32_t)o->data_ack, ref);
-		tables_set_data(t, row, DK_DACK, ack);
+		tables_set_data_of(t, p, m, md, DK_DACK, ack);
+		mt->row_dack = ack;
 		cs->last_ack[md] = ack;
 		cs->has_last_ack[md] = true;
 	}
@@ -839,12 +840,12 @@ void mptcp_dir_count(struct mptcp_dir *dir, int64_t ts_ns, uint64_t dsn, uint32_
 		dir->dsn_hi = hi;
 }
 
-/* DSN of a data packet from the mapping that covers it */
-static void assign_dsn(struct mptcp_tracker *mt, uint32_t row)
+/* DSN of data packet p (row) of subflow c, connection m, from the mapping
+ * that covers it */
+static void assign_dsn(struct mptcp_tracker *mt, uint32_t row, struct pkt *p, const struct tcp_conn *c,
+                       struct mptcp_conn *m, int md)
 {
 	struct tables *t = mt->t;
-	struct pkt *p = tables_pkt(t, row);
-	struct tcp_conn *c = tables_tcp(t, p->stream);
 	struct sf_state *sf = sf_get(mt, p->stream);
 	int d = pkt_dir(p);
 	uint32_t rel = tcp_rel_seq(t, p);
@@ -855,16 +856,14 @@ static void assign_dsn(struct mptcp_tracker *mt, uint32_t row)
 	if (!mp)
 		return;
 	uint64_t dsn = mp->dsn + (uint32_t)(rel - mp->ssn);
-	tables_set_data(t, row, DK_DSN, dsn);
+	tables_set_data_of(t, p, m, md, DK_DSN, dsn);
+	mt->row_dsn = dsn;
 	uint32_t len = pkt_tcplen(t, p);
 	if (len == 0)
 		return; /* the DSN its sequence number maps to: no data, nothing to count */
 	p->mapping = mp->frame;
 
-	uint32_t conn = c->mptcp;
-	struct mptcp_conn *m = tables_mptcp(t, conn);
-	struct conn_state *cs = cs_get(mt, conn);
-	int md = mptcp_pkt_dir(t, p);
+	struct conn_state *cs = cs_get(mt, c->mptcp);
 	struct mptcp_dir *dir = &m->dir[md];
 	uint64_t lo = dsn, hi = dsn + len;
 	mptcp_dir_count(dir, p->ts_ns, dsn, len);
@@ -925,14 +924,14 @@ static void on_prio(struct mptcp_tracker *mt, uint32_t row, uint32_t conn, const
 }
 
 /* options that only make sense inside a known connection */
-static void on_conn_option(struct mptcp_tracker *mt, uint32_t row, const struct mptcp_option *o)
+/* an option of packet p (row) of subflow c, of connection m */
+static void on_conn_option(struct mptcp_tracker *mt, uint32_t row, struct pkt *p, const struct tcp_conn *c,
+                           struct mptcp_conn *m, const struct mptcp_option *o)
 {
-	struct tables *t = mt->t;
-	uint32_t conn = tables_tcp(t, tables_pkt(t, row)->stream)->mptcp;
-	struct mptcp_conn *m = tables_mptcp(t, conn);
+	uint32_t conn = c->mptcp;
 	switch (o->subtype) {
 	case MPTCP_SUB_DSS:
-		on_dss(mt, row, &o->u.dss);
+		on_dss(mt, row, p, c, m, &o->u.dss);
 		break;
 	case MPTCP_SUB_ADD_ADDR:
 		on_add_addr(mt, row, conn, &o->u.add_addr);
@@ -964,11 +963,10 @@ static void on_conn_option(struct mptcp_tracker *mt, uint32_t row, const struct 
 	}
 }
 
-static void track_options(struct mptcp_tracker *mt, uint32_t row, const struct decoded *d)
+static void track_options(struct mptcp_tracker *mt, uint32_t row, struct pkt *p, struct tcp_conn *c,
+                          const struct decoded *d)
 {
 	struct tables *t = mt->t;
-	struct pkt *p = tables_pkt(t, row);
-	struct tcp_conn *c = tables_tcp(t, p->stream);
 	struct sf_state *sf = sf_get(mt, p->stream);
 	bool has_mpc = false;
 
@@ -992,25 +990,28 @@ static void track_options(struct mptcp_tracker *mt, uint32_t row, const struct d
 		c->fallback = true;
 	if (c->mptcp == NO_ROW)
 		return;
+	/* the handshakes above may add connections (move t->mptcp); the
+	 * options below do not */
+	struct mptcp_conn *m = tables_mptcp(t, c->mptcp);
 	for (unsigned i = 0; i < d->n_mptcp; i++) {
 		const struct mptcp_option *o = &d->mptcp[i];
 		if (!o->malformed && o->subtype != MPTCP_SUB_CAPABLE && o->subtype != MPTCP_SUB_JOIN)
-			on_conn_option(mt, row, o);
+			on_conn_option(mt, row, p, c, m, o);
 	}
-	struct mptcp_conn *m = tables_mptcp(t, c->mptcp);
 	if (m->last_ns < p->ts_ns)
 		m->last_ns = p->ts_ns;
 }
 
 /* Where the packet's options live: a lone DSS in the row (its mapping's DSN
  * settled with the packet), anything else in mptcp_opts. */
-static void store_options(struct mptcp_tracker *mt, uint32_t row, const struct decoded *d)
+static void store_options(struct mptcp_tracker *mt, uint32_t row, const struct tcp_conn *c,
+                          const struct decoded *d)
 {
 	struct tables *t = mt->t;
 	if (d->n_mptcp == 0)
 		return;
-	if (d->n_mptcp == 1 && tables_tcp(t, tables_pkt(t, row)->stream)->mptcp != NO_ROW &&
-	    tables_inline_dss(t, row, &d->mptcp[0])) {
+	if (d->n_mptcp == 1 && c->mptcp != NO_ROW &&
+	    tables_inline_dss(t, row, &d->mptcp[0], mt->row_dack)) {
 		if (d->mptcp[0].u.dss.has_map) {
 			struct pending_map pm = { row, mt->row_map_dsn };
 			g_array_append_val(mt->pending, pm);
@@ -1022,9 +1023,11 @@ static void store_options(struct mptcp_tracker *mt, uint32_t row, const struct d
 
 void mptcp_tracker_add(struct mptcp_tracker *mt, uint32_t row, const struct decoded *d)
 {
+	struct pkt *p = tables_pkt(mt->t, row);
+	struct tcp_conn *c = tables_tcp(mt->t, p->stream);
 	mt->row_has_map = false;
-	track_options(mt, row, d);
-	store_options(mt, row, d);
+	track_options(mt, row, p, c, d);
+	store_options(mt, row, c, d);
 	if (mt->lag && row + 1 > mt->lag)
 		mptcp_tracker_settle(mt, row + 1 - mt->lag);
 }
@@ -1088,15 +1091,17 @@ static void settle_row(struct mptcp_tracker *mt, uint32_t row)
 	const struct tcp_conn *c = tables_tcp(t, p->stream);
 	if (c->mptcp == NO_ROW || (!pkt_has_payload(p) && !(p->xflags & (PX_DSS | PX_OPTS))))
 		return;
-	const struct mptcp_conn *m = tables_mptcp(t, c->mptcp);
+	struct mptcp_conn *m = tables_mptcp(t, c->mptcp);
 	int md = mptcp_pkt_dir(t, p);
 	bool syn = p->flags & TCPF_SYN;
 	if (!pkt_has_payload(p) && (syn || tcp_rel_seq(t, p) == 1)) {
-		if (m->has_key[md])
-			tables_set_data(t, row, DK_DSN, m->idsn[md] + (syn ? 0 : 1));
+		if (m->has_key[md]) {
+			mt->row_dsn = m->idsn[md] + (syn ? 0 : 1);
+			tables_set_data_of(t, p, m, md, DK_DSN, mt->row_dsn);
+		}
 		return;
 	}
-	assign_dsn(mt, row);
+	assign_dsn(mt, row, p, c, m, md);
 }
 
 /* the inline mapping of a settled row gets its place (see tables_settle_dss) */
@@ -1105,7 +1110,7 @@ static void settle_pending(struct mptcp_tracker *mt, uint32_t row)
 	GArray *a = mt->pending;
 	if (mt->pend_head >= a->len || g_array_index(a, struct pending_map, mt->pend_head).row != row)
 		return;
-	tables_settle_dss(mt->t, row, g_array_index(a, struct pending_map, mt->pend_head).dsn);
+	tables_settle_dss(mt->t, row, g_array_index(a, struct pending_map, mt->pend_head).dsn, mt->row_dsn);
 	if (++mt->pend_head == a->len) {
 		g_array_set_size(a, 0);
 		mt->pend_head = 0;
