@@ -275,6 +275,20 @@ static void build_cases(void)
 	fc->tcp.optlen = sizeof(eol_opts);
 	case_ipv4(fc, NULL, 0);
 
+	/* what a Linux peer sends with data: NOP, NOP, timestamps, then a DSS
+	 * (the decoder reads the first 12 bytes in one step) */
+	static const uint8_t linux_opts[] = {
+		1, 1, 8, 10, 0xa1, 0xb2, 0xc3, 0xd4, 0x01, 0x02, 0x03, 0x04,
+		30, 26, 0x20, 0x0f, 0, 0, 0, 0, 0x11, 0x22, 0x33, 0x44,
+		0, 0, 0, 0, 0x0a, 0x0b, 0x0c, 0x0d, 0x00, 0x00, 0x00, 0x01, 0x05, 0xa8,
+	};
+	fc = case_new("tcp_linux_data_options", DLT_EN10MB);
+	pb_eth(&fc->b, ETH_IPV4);
+	fc->tcp = tcp_spec(false);
+	fc->tcp.opts = linux_opts;
+	fc->tcp.optlen = sizeof(linux_opts);
+	case_ipv4(fc, NULL, 0);
+
 	/* no options at all: the smallest TCP header */
 	fc = case_new("tcp_no_options", DLT_EN10MB);
 	pb_eth(&fc->b, ETH_IPV4);
