@@ -188,22 +188,21 @@ static int64_t timestamp_ns(const struct timeval *tv)
 	return ns < 0 ? 0 : MIN(ns, TS_NS_MAX);
 }
 
-int reader_next(struct capture_reader *r, struct frame *f, GError **err)
+static void fill_frame(struct capture_reader *r, const struct pcap_pkthdr *h, const u_char *data,
+                       struct frame *f)
 {
-	struct pcap_pkthdr *h;
-	const u_char *data;
-	int rc = pcap_next_ex(r->pcap, &h, &data);
-	if (rc == 1) {
-		f->number = ++r->number;
-		f->ts_ns = timestamp_ns(&h->ts);
-		f->caplen = h->caplen;
-		f->wirelen = h->len;
-		f->data = data;
-		f->iface = r->ng ? ng_next_iface(r) : 0;
-		return 1;
-	}
-	if (rc == PCAP_ERROR_BREAK)
-		return 0;
+	f->number = ++r->number;
+	f->ts_ns = timestamp_ns(&h->ts);
+	f->caplen = h->caplen;
+	f->wirelen = h->len;
+	f->data = data;
+	f->iface = r->ng ? ng_next_iface(r) : 0;
+}
+
+/* After libpcap failed: a record cut short ends the stream (0) with a
+ * warning, anything else is an error (-1). */
+static int read_failed(struct capture_reader *r, GError **err)
+{
 	const char *msg = pcap_geterr(r->pcap);
 	if (r->number > 0 || strstr(msg, "truncated")) {
 		/* a record cut short: keep what was read, say so */
@@ -214,6 +213,45 @@ int reader_next(struct capture_reader *r, struct frame *f, GError **err)
 	}
 	g_set_error(err, MPTCPA_ERROR, MPTCPA_ERR_READ, "%s: %s", r->path, msg);
 	return -1;
+}
+
+int reader_next(struct capture_reader *r, struct frame *f, GError **err)
+{
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	int rc = pcap_next_ex(r->pcap, &h, &data);
+	if (rc == 1) {
+		fill_frame(r, h, data, f);
+		return 1;
+	}
+	if (rc == PCAP_ERROR_BREAK)
+		return 0;
+	return read_failed(r, err);
+}
+
+struct dispatch {
+	struct capture_reader *r;
+	reader_frame_fn fn;
+	void *user;
+};
+
+static void dispatch_one(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
+{
+	struct dispatch *d = (struct dispatch *)(void *)user;
+	struct frame f;
+	fill_frame(d->r, h, data, &f);
+	d->fn(&f, d->user);
+}
+
+int reader_dispatch(struct capture_reader *r, int max, reader_frame_fn fn, void *user, GError **err)
+{
+	struct dispatch d = { r, fn, user };
+	int rc = pcap_dispatch(r->pcap, max, dispatch_one, (u_char *)&d);
+	if (rc >= 0)
+		return rc;
+	if (rc == PCAP_ERROR_BREAK)
+		return 0;
+	return read_failed(r, err);
 }
 
 const char *reader_warning(const struct capture_reader *r)

@@ -40,6 +40,12 @@ int reader_datalink(const struct capture_reader *r);
 const char *reader_datalink_name(const struct capture_reader *r);
 /* 1: a frame was read; 0: end of file (see reader_warning); -1: error */
 int reader_next(struct capture_reader *r, struct frame *f, GError **err);
+/* Reads up to `max` (> 0) frames, handing each to fn; the frame and its
+ * bytes are only valid during the call.  Returns how many were read: 0 at
+ * the end of the file (see reader_warning), -1 on an error (the frames
+ * handed over before it stand).  Cheaper per frame than reader_next. */
+typedef void (*reader_frame_fn)(const struct frame *f, void *user);
+int reader_dispatch(struct capture_reader *r, int max, reader_frame_fn fn, void *user, GError **err);
 /* non-NULL when the file ended early (cut in the middle of a record) */
 const char *reader_warning(const struct capture_reader *r);
 /* bytes of the file consumed so far and its size, for a progress bar */

@@ -83,7 +83,7 @@ struct reading {
 	int dlt;
 	struct capture_stats stats;
 	int64_t first_ns;
-	int rc;                   /* of the last reader_next: 0 end, -1 error */
+	int rc;                   /* of the last reader_dispatch: 0 end, -1 error */
 	GError *err;
 	struct batch_queue full, empty;
 };
@@ -108,37 +108,50 @@ static void count_result(struct capture_stats *st, enum decode_result r, const s
 	}
 }
 
+struct filling {
+	struct reading *rd;
+	struct batch *b;
+};
+
+/* decodes one frame into the batch (kept when it is TCP) */
+static void add_frame(const struct frame *f, void *user)
+{
+	struct reading *rd = ((struct filling *)user)->rd;
+	struct batch *b = ((struct filling *)user)->b;
+	if (rd->stats.frames == 0)
+		rd->first_ns = f->ts_ns;
+	rd->stats.frames++;
+	struct decoded *d = &b->d[b->n];
+	memset(d, 0, offsetof(struct decoded, mptcp));
+	d->frame = f->number;
+	d->ts_ns = f->ts_ns;
+	d->caplen = f->caplen;
+	d->wirelen = f->wirelen;
+	d->iface = f->iface;
+	enum decode_result res = decode_frame(rd->dlt, span_make(f->data, f->caplen), d);
+	count_result(&rd->stats, res, d);
+	if (res == DEC_TCP) {
+		/* the frame's bytes belong to libpcap until the next read:
+		 * nothing after this thread may follow a pointer into them */
+		d->payload = span_make(NULL, 0);
+		tcp_flow_key(d, &b->key[b->n]);
+		b->n++;
+	}
+}
+
 /* Fills `b` with the next TCP frames; b->last when the file (or an error)
- * ended the stream. */
+ * ended the stream.  Each frame adds at most one entry: asking libpcap for
+ * the room left never overfills the batch. */
 static void read_batch(struct reading *rd, struct batch *b)
 {
-	struct frame f;
+	struct filling fill = { rd, b };
 	b->n = 0;
 	b->last = false;
 	while (b->n < BATCH_FRAMES) {
-		rd->rc = reader_next(rd->r, &f, &rd->err);
-		if (rd->rc != 1) {
+		rd->rc = reader_dispatch(rd->r, (int)(BATCH_FRAMES - b->n), add_frame, &fill, &rd->err);
+		if (rd->rc <= 0) {
 			b->last = true;
 			break;
-		}
-		if (rd->stats.frames == 0)
-			rd->first_ns = f.ts_ns;
-		rd->stats.frames++;
-		struct decoded *d = &b->d[b->n];
-		memset(d, 0, offsetof(struct decoded, mptcp));
-		d->frame = f.number;
-		d->ts_ns = f.ts_ns;
-		d->caplen = f.caplen;
-		d->wirelen = f.wirelen;
-		d->iface = f.iface;
-		enum decode_result res = decode_frame(rd->dlt, span_make(f.data, f.caplen), d);
-		count_result(&rd->stats, res, d);
-		if (res == DEC_TCP) {
-			/* the frame's bytes belong to libpcap until the next read:
-			 * nothing after this thread may follow a pointer into them */
-			d->payload = span_make(NULL, 0);
-			tcp_flow_key(d, &b->key[b->n]);
-			b->n++;
 		}
 	}
 	b->offset = reader_offset(rd->r);

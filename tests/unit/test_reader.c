@@ -146,27 +146,47 @@ static void write_pcap(const char *path, int dlt, bool nano, struct tframe *fr, 
 	pcap_close(p);
 }
 
+/* The tests that read frames run twice: with reader_next, then with
+ * reader_dispatch asking for `dispatch_max` frames at a time. */
+static int dispatch_max;
+
+struct expected {
+	const struct tframe *fr;
+	int n, got;
+};
+
+static void check_frame(const struct frame *f, void *user)
+{
+	struct expected *e = user;
+	g_assert_cmpint(e->got, <, e->n);
+	const struct tframe *w = &e->fr[e->got];
+	g_assert_cmpuint(f->number, ==, (unsigned)e->got + 1);
+	g_assert_cmpint(f->ts_ns, ==, w->ts_ns);
+	g_assert_cmpuint(f->caplen, ==, w->caplen);
+	g_assert_cmpuint(f->wirelen, ==, w->b.len);
+	g_assert_cmpuint(f->iface, ==, w->iface);
+	g_assert_cmpmem(f->data, f->caplen, w->b.buf, w->caplen);
+	e->got++;
+}
+
 /* reads every frame and checks it against `fr`; returns the count */
 static int read_and_check(struct capture_reader *r, const struct tframe *fr, int n)
 {
+	struct expected e = { fr, n, 0 };
 	struct frame f;
 	GError *err = NULL;
-	int got = 0, rc;
+	int rc;
 
-	while ((rc = reader_next(r, &f, &err)) == 1) {
-		g_assert_cmpint(got, <, n);
-		const struct tframe *w = &fr[got];
-		g_assert_cmpuint(f.number, ==, (unsigned)got + 1);
-		g_assert_cmpint(f.ts_ns, ==, w->ts_ns);
-		g_assert_cmpuint(f.caplen, ==, w->caplen);
-		g_assert_cmpuint(f.wirelen, ==, w->b.len);
-		g_assert_cmpuint(f.iface, ==, w->iface);
-		g_assert_cmpmem(f.data, f.caplen, w->b.buf, w->caplen);
-		got++;
+	if (dispatch_max) {
+		while ((rc = reader_dispatch(r, dispatch_max, check_frame, &e, &err)) > 0)
+			g_assert_cmpint(rc, <=, dispatch_max);
+	} else {
+		while ((rc = reader_next(r, &f, &err)) == 1)
+			check_frame(&f, &e);
 	}
 	g_assert_cmpint(rc, ==, 0);
 	g_assert_no_error(err);
-	return got;
+	return e.got;
 }
 
 static void check_pcap(bool nano)
@@ -659,6 +679,31 @@ static void remove_tmpdir(void)
 	test_remove_dir(tmpdir);
 }
 
+/* the same files through reader_dispatch, 1, 3 and 1000 frames at a time */
+static void test_dispatch_pcap(void)
+{
+	static const int max[] = { 1, 3, 1000 };
+	for (size_t i = 0; i < G_N_ELEMENTS(max); i++) {
+		dispatch_max = max[i];
+		test_pcap_micro();
+		test_pcap_nano();
+		test_pcap_cut();
+	}
+	dispatch_max = 0;
+}
+
+static void test_dispatch_pcapng(void)
+{
+	static const int max[] = { 1, 3, 1000 };
+	for (size_t i = 0; i < G_N_ELEMENTS(max); i++) {
+		dispatch_max = max[i];
+		test_pcapng_le();
+		test_pcapng_be();
+		test_pcapng_cut();
+	}
+	dispatch_max = 0;
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -667,6 +712,8 @@ int main(int argc, char **argv)
 	g_assert_no_error(err);
 
 	g_test_add_func("/reader/pcap/micro", test_pcap_micro);
+	g_test_add_func("/reader/dispatch/pcap", test_dispatch_pcap);
+	g_test_add_func("/reader/dispatch/pcapng", test_dispatch_pcapng);
 	g_test_add_func("/reader/pcap/nano", test_pcap_nano);
 	g_test_add_func("/reader/pcap/cut", test_pcap_cut);
 	g_test_add_func("/reader/pcapng/little_endian", test_pcapng_le);
