@@ -222,9 +222,7 @@ static void reserve_packets(struct tables *t, uint64_t offset, uint64_t frames, 
 		estimate = MIN(estimate, (uint64_t)pages * (uint64_t)page / 4 / sizeof(struct pkt));
 	if (estimate > UINT32_MAX / 2 || estimate <= t->packets->len)
 		return;
-	guint len = t->packets->len;
-	g_array_set_size(t->packets, (guint)estimate);
-	g_array_set_size(t->packets, len);
+	tables_reserve_packets(t, (guint)estimate);
 	const uintptr_t huge = 2u << 20;
 	uintptr_t lo = ((uintptr_t)t->packets->data + huge - 1) & ~(huge - 1);
 	uintptr_t hi = ((uintptr_t)t->packets->data + estimate * sizeof(struct pkt)) & ~(huge - 1);

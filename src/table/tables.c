@@ -3,6 +3,7 @@
 #include "table/tables.h"
 
 #include <string.h>
+#include "util/array.h"
 
 struct tables *tables_new(void)
 {
@@ -262,8 +263,13 @@ uint32_t tables_add_pkt(struct tables *t, struct pkt *p, uint32_t tcplen, uint16
 		g_array_append_val(t->pkt_ext, x);
 		p->xflags |= PX_EXT;
 	}
-	g_array_append_val(t->packets, *p);
+	array_push(t->packets, &t->pkt_room, p, sizeof *p);
 	return row;
+}
+
+void tables_reserve_packets(struct tables *t, guint n)
+{
+	array_reserve(t->packets, &t->pkt_room, n);
 }
 
 void tables_add_opts(struct tables *t, uint32_t row, const struct mptcp_option *o, unsigned n)

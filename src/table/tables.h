@@ -234,6 +234,7 @@ struct tables {
 	 * rows keep their absolute numbers, the packet array starts at pkt_base
 	 * (the side tables are keyed by row: they only lose their front). */
 	uint32_t pkt_base;
+	guint pkt_room;           /* rows `packets` has room for (see util/array.h) */
 	GHashTable *reinjected_in;/* frame -> GArray of frames; streaming export only */
 };
 
@@ -380,6 +381,8 @@ void pkt_dss_option(const struct tables *t, const struct pkt *p, struct mptcp_op
 /* Appends packet p, its payload length and interface (p's len16, iface8
  * and PX_EXT are set here); returns its row. */
 uint32_t tables_add_pkt(struct tables *t, struct pkt *p, uint32_t tcplen, uint16_t iface);
+/* makes room for n rows in all (one allocation instead of one per doubling) */
+void tables_reserve_packets(struct tables *t, guint n);
 /* Gives options to packet `row` (at the end of mptcp_opts, or at their place
  * by row when later rows already have some); sets PX_OPTS. */
 void tables_add_opts(struct tables *t, uint32_t row, const struct mptcp_option *o, unsigned n);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include "track/mptcp_crypto.h"
 #include "track/tcp_tracker.h"
+#include "util/array.h"
 
 struct mapping {
 	uint32_t ssn;      /* relative subflow sequence number of its first byte */
@@ -40,6 +41,7 @@ struct map_list {
 	guint head;
 	bool unordered;    /* ssns once spanned 2^31 or more: no binary search */
 	guint hint;        /* the last result of map_scan_start's search */
+	guint room;        /* for array_push */
 };
 
 /* Disjoint DSN ranges in a balanced tree (by lo): data arriving in order
@@ -57,6 +59,7 @@ struct sent_list {
 	guint head;
 	uint64_t max_lo;   /* highest lo ever recorded */
 	uint64_t max_len;  /* longest range (bounds the backward scan) */
+	guint room;        /* of `a`, for array_push */
 	/* entries that would land far from the end of `a` (DSNs jumping
 	 * around) wait here unsorted and are merged in by the batch, so
 	 * no insertion moves the whole array */
@@ -94,7 +97,7 @@ struct pending_map {
 struct mptcp_tracker {
 	struct tables *t;
 	GArray *pending;   /* struct pending_map, by row; entries before pend_head are done */
-	guint pend_head;
+	guint pend_head, pend_room;
 	bool row_has_map;  /* the packet being added carries a mapping: its DSN */
 	uint64_t row_map_dsn;
 	uint64_t row_dack; /* the data ACK given to the packet being added (PF_HAS_DACK) */
@@ -263,7 +266,7 @@ static void map_insert(struct mptcp_tracker *mt, struct map_list *l, uint32_t ss
 	}
 	struct mapping mp = { ssn, len, dsn, frame, tables_pkt(mt->t, row)->ts_ns };
 	if (i == a->len)
-		g_array_append_val(a, mp); /* the usual case, cheaper than an insert */
+		array_push(a, &l->room, &mp, sizeof mp); /* the usual case, cheaper than an insert */
 	else
 		g_array_insert_val(a, i, mp);
 	map_check_order(l, i);
@@ -605,6 +608,7 @@ static void sent_merge_late(struct sent_list *l)
 	}
 	g_array_free(l->a, TRUE);
 	l->a = m;
+	l->room = 0;
 	l->head = 0;
 	g_array_set_size(l->late, 0);
 }
@@ -667,7 +671,7 @@ static void sent_insert(struct sent_list *l, const struct sent *ns)
 	/* keep the list sorted by lo (sent_scan relies on it) */
 	guint at = sent_lower_bound(l, ns->lo);
 	if (at == l->a->len) {
-		g_array_append_vals(l->a, ns, 1); /* the usual case, cheaper than an insert */
+		array_push(l->a, &l->room, ns, sizeof *ns); /* the usual case, cheaper than an insert */
 		return;
 	}
 	if (l->a->len - at <= SENT_NEAR_END) {
@@ -1014,7 +1018,7 @@ static void store_options(struct mptcp_tracker *mt, uint32_t row, const struct t
 	    tables_inline_dss(t, row, &d->mptcp[0], mt->row_dack)) {
 		if (d->mptcp[0].u.dss.has_map) {
 			struct pending_map pm = { row, mt->row_map_dsn };
-			g_array_append_val(mt->pending, pm);
+			array_push(mt->pending, &mt->pend_room, &pm, sizeof pm);
 		}
 		return;
 	}

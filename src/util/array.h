@@ -1,0 +1,36 @@
+/* array.h - appending to a GArray without a library call per element.
+ *
+ * g_array_append_val costs about a hundred instructions (the call, the
+ * capacity check, a memcpy call); the loaders append several elements per
+ * packet.  array_push copies the element in place while the array is known
+ * to have room, and asks GLib for twice the room otherwise.  `room` lives
+ * beside the array: 0 when unknown, and never more than what GLib
+ * allocated (GArray never gives memory back when it shrinks, so removing
+ * elements keeps it true; an array replaced by another needs room = 0). */
+#ifndef MPTCPA_ARRAY_H
+#define MPTCPA_ARRAY_H
+
+#include <string.h>
+#include <glib.h>
+
+/* makes room for at least n elements; *room: how many there is room for */
+static inline void array_reserve(GArray *a, guint *room, guint n)
+{
+	if (n <= *room)
+		return;
+	guint len = a->len;
+	g_array_set_size(a, n); /* allocates n elements at least */
+	g_array_set_size(a, len);
+	*room = n;
+}
+
+static inline void array_push(GArray *a, guint *room, const void *elt, guint size)
+{
+	if (G_UNLIKELY(a->len >= *room))
+		array_reserve(a, room, a->len < 32 ? 64 : (a->len > G_MAXUINT / 2 ? a->len + 1 : a->len * 2));
+	/* what g_array_append_vals does once it has the room */
+	memcpy(a->data + (gsize)a->len * size, elt, size);
+	a->len++;
+}
+
+#endif
