@@ -25,10 +25,12 @@
 #include "table/cache.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 #include "config.h"
 #include "capture/reader.h"
@@ -354,6 +356,18 @@ static void put_body(struct writer *w, const struct tables *t, const struct capt
 	put_array(w, t->links, sizeof(struct link));
 }
 
+/* Allocates the file's blocks at once on ext4 and XFS: writing into them
+ * then skips the per-page block reservation of delayed allocation (a 33 MB
+ * cache: 7.5 to 9.5 ms -> 5.5 to 7 ms).  Elsewhere, and when it fails,
+ * nothing is done: on tmpfs it would only zero pages the write fills again. */
+static void preallocate(int fd, uint64_t size)
+{
+	struct statfs fs;
+	if (fstatfs(fd, &fs) != 0 || (fs.f_type != 0xEF53 /* ext2/3/4 */ && fs.f_type != 0x58465342 /* XFS */))
+		return;
+	(void)fallocate(fd, 0, 0, (off_t)size);
+}
+
 bool cache_save(const struct tables *t, const char *cache_file, GError **err)
 {
 	if (!t->path) {
@@ -385,6 +399,7 @@ bool cache_save(const struct tables *t, const char *cache_file, GError **err)
 		g_free(id.real);
 		return false;
 	}
+	preallocate(fileno(af.fp), file_size);
 	memset(&w, 0, sizeof w);
 	w.fp = af.fp;
 	hash_init(&w.h);
