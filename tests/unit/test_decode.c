@@ -211,6 +211,17 @@ static struct frame_case *case_new(const char *name, int dlt)
 	return fc;
 }
 
+/* Ethernet, IPv4 and the SYN or data segment with other TCP options */
+static void case_tcp_options(const char *name, bool syn, const uint8_t *opts, size_t optlen)
+{
+	struct frame_case *fc = case_new(name, DLT_EN10MB);
+	pb_eth(&fc->b, ETH_IPV4);
+	fc->tcp = tcp_spec(syn);
+	fc->tcp.opts = opts;
+	fc->tcp.optlen = optlen;
+	case_ipv4(fc, NULL, 0);
+}
+
 static void build_cases(void)
 {
 	static const uint8_t ipopts_rtalert[8] = { 0x94, 0x04, 0x00, 0x00, 0x01, 0x01, 0x01, 0x00 };
@@ -268,12 +279,7 @@ static void build_cases(void)
 	/* an option list ended by EOL, then padding: a cut after the EOL still
 	 * leaves the header incomplete */
 	static const uint8_t eol_opts[] = { 2, 4, 0x05, 0xb4, 4, 2, 0, 0, 0, 0, 0 };
-	fc = case_new("tcp_eol_padding", DLT_EN10MB);
-	pb_eth(&fc->b, ETH_IPV4);
-	fc->tcp = tcp_spec(true);
-	fc->tcp.opts = eol_opts;
-	fc->tcp.optlen = sizeof(eol_opts);
-	case_ipv4(fc, NULL, 0);
+	case_tcp_options("tcp_eol_padding", true, eol_opts, sizeof(eol_opts));
 
 	/* what a Linux peer sends with data: NOP, NOP, timestamps, then a DSS
 	 * (the decoder reads the first 12 bytes in one step) */
@@ -282,20 +288,10 @@ static void build_cases(void)
 		30, 26, 0x20, 0x0f, 0, 0, 0, 0, 0x11, 0x22, 0x33, 0x44,
 		0, 0, 0, 0, 0x0a, 0x0b, 0x0c, 0x0d, 0x00, 0x00, 0x00, 0x01, 0x05, 0xa8,
 	};
-	fc = case_new("tcp_linux_data_options", DLT_EN10MB);
-	pb_eth(&fc->b, ETH_IPV4);
-	fc->tcp = tcp_spec(false);
-	fc->tcp.opts = linux_opts;
-	fc->tcp.optlen = sizeof(linux_opts);
-	case_ipv4(fc, NULL, 0);
+	case_tcp_options("tcp_linux_data_options", false, linux_opts, sizeof(linux_opts));
 
 	/* no options at all: the smallest TCP header */
-	fc = case_new("tcp_no_options", DLT_EN10MB);
-	pb_eth(&fc->b, ETH_IPV4);
-	fc->tcp = tcp_spec(false);
-	fc->tcp.opts = NULL;
-	fc->tcp.optlen = 0;
-	case_ipv4(fc, NULL, 0);
+	case_tcp_options("tcp_no_options", false, NULL, 0);
 }
 
 /* ---- expected option fields from the crafted option bytes --------------- */

@@ -679,29 +679,28 @@ static void remove_tmpdir(void)
 	test_remove_dir(tmpdir);
 }
 
-/* the same files through reader_dispatch, 1, 3 and 1000 frames at a time */
-static void test_dispatch_pcap(void)
+/* runs `tests` again with reader_dispatch, 1, 3 and 1000 frames at a time */
+static void dispatched(void (*const tests[3])(void))
 {
 	static const int max[] = { 1, 3, 1000 };
 	for (size_t i = 0; i < G_N_ELEMENTS(max); i++) {
 		dispatch_max = max[i];
-		test_pcap_micro();
-		test_pcap_nano();
-		test_pcap_cut();
+		for (int k = 0; k < 3; k++)
+			tests[k]();
 	}
 	dispatch_max = 0;
 }
 
+static void test_dispatch_pcap(void)
+{
+	static void (*const tests[3])(void) = { test_pcap_micro, test_pcap_nano, test_pcap_cut };
+	dispatched(tests);
+}
+
 static void test_dispatch_pcapng(void)
 {
-	static const int max[] = { 1, 3, 1000 };
-	for (size_t i = 0; i < G_N_ELEMENTS(max); i++) {
-		dispatch_max = max[i];
-		test_pcapng_le();
-		test_pcapng_be();
-		test_pcapng_cut();
-	}
-	dispatch_max = 0;
+	static void (*const tests[3])(void) = { test_pcapng_le, test_pcapng_be, test_pcapng_cut };
+	dispatched(tests);
 }
 
 int main(int argc, char **argv)
