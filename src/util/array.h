@@ -3,10 +3,11 @@
  * g_array_append_val costs about a hundred instructions (the call, the
  * capacity check, a memcpy call); the loaders append several elements per
  * packet.  array_push copies the element in place while the array is known
- * to have room, and asks GLib for twice the room otherwise.  `room` lives
+ * to have room, and asks GLib for more otherwise.  `room` lives
  * beside the array: 0 when unknown, and never more than what GLib
  * allocated (GArray never gives memory back when it shrinks, so removing
- * elements keeps it true; an array replaced by another needs room = 0). */
+ * elements keeps it true; an array replaced by another needs room = 0).
+ * Not for zero-terminated arrays (the terminator would not follow). */
 #ifndef MPTCPA_ARRAY_H
 #define MPTCPA_ARRAY_H
 
@@ -24,10 +25,17 @@ static inline void array_reserve(GArray *a, guint *room, guint n)
 	*room = n;
 }
 
+/* Appends the element `elt` of `size` bytes (the array's element size).  When
+ * the room is used up it grows as g_array_append_val would grow it: to the
+ * next power of two in bytes, all of which then counts as room. */
 static inline void array_push(GArray *a, guint *room, const void *elt, guint size)
 {
-	if (G_UNLIKELY(a->len >= *room))
-		array_reserve(a, room, a->len < 32 ? 64 : (a->len > G_MAXUINT / 2 ? a->len + 1 : a->len * 2));
+	if (G_UNLIKELY(a->len >= *room)) {
+		gsize bytes = 16;
+		while (bytes < ((gsize)a->len + 1) * size)
+			bytes <<= 1;
+		array_reserve(a, room, (guint)MIN(bytes / size, G_MAXUINT));
+	}
 	/* what g_array_append_vals does once it has the room */
 	memcpy(a->data + (gsize)a->len * size, elt, size);
 	a->len++;
