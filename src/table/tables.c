@@ -343,7 +343,10 @@ void tables_set_map_dsn(struct tables *t, uint32_t row, uint64_t v)
 
 /* Does dss_build() give DSS option `o` back, byte for byte (dack: the
  * packet's data ACK; the DSN of a mapping, settled later, is its wire value)?
- * Field by field: the decoder zeroes what it does not set. */
+ * The decoder makes the fields follow the flags and the length, and zeroes
+ * what they leave out (mptcp_option.h; test_rows checks the round trip on
+ * every packet of every capture): what is left to check is what the row
+ * holds in other forms, the length and the data ACK. */
 static bool dss_rebuilds(const struct mptcp_option *o, uint64_t dack)
 {
 	const struct mptcp_dss *d = &o->u.dss;
@@ -351,11 +354,7 @@ static bool dss_rebuilds(const struct mptcp_option *o, uint64_t dack)
 	bool ack = f & DSS_FLAG_ACK, ack8 = ack && (f & DSS_FLAG_ACK8);
 	bool map = f & DSS_FLAG_MAP, dsn8 = map && (f & DSS_FLAG_DSN8);
 	unsigned len = 4 + (ack ? (ack8 ? 8 : 4) : 0) + (map ? (dsn8 ? 8 : 4) + 6 + (d->has_checksum ? 2 : 0) : 0);
-	return o->length == len && d->has_ack == ack && d->ack64 == ack8 && d->has_map == map &&
-	       d->dsn64 == dsn8 && d->data_fin == ((f & DSS_FLAG_FIN) != 0) && (map || !d->has_checksum) &&
-	       (d->has_checksum || d->checksum == 0) &&
-	       d->data_ack == (ack ? (ack8 ? dack : (uint32_t)dack) : 0) &&
-	       (map ? dsn8 || d->dsn <= UINT32_MAX : d->dsn == 0 && d->ssn == 0 && d->data_len == 0);
+	return o->length == len && d->data_ack == (ack ? (ack8 ? dack : (uint32_t)dack) : 0);
 }
 
 bool tables_inline_dss(struct tables *t, uint32_t row, const struct mptcp_option *o, uint64_t dack)
