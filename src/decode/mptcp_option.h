@@ -147,7 +147,10 @@ struct mptcp_option {
  * option's own length byte, already checked to be inside the captured TCP
  * header by the caller).  `tcp_flags` tells SYN, SYN/ACK and ACK apart for
  * MP_CAPABLE and MP_JOIN.  Returns false when the option is malformed
- * (out->malformed is then set and only subtype/length are meaningful). */
+ * (out->malformed is then set and only subtype/length are meaningful).
+ * Every field a well-formed option's flags and length leave out is zero,
+ * and a DSS's booleans are its flags: the tables rebuild an inline DSS from
+ * its flags alone (tables_inline_dss). */
 bool mptcp_option_decode(struct span opt, uint8_t tcp_flags, struct mptcp_option *out);
 
 /* Short names for display and CSV ("MP_CAPABLE", "DSS", ...). */
