@@ -664,12 +664,14 @@ static void sent_insert(struct sent_list *l, const struct sent *ns)
 		l->a = g_array_new(FALSE, FALSE, sizeof(struct sent));
 		l->late = g_array_new(FALSE, FALSE, sizeof(struct sent));
 	}
-	if (ns->lo > l->max_lo)
+	/* keep the list sorted by lo (sent_scan relies on it); a range starting
+	 * after every one recorded (the usual case) goes at the end */
+	bool after_all = ns->lo > l->max_lo;
+	if (after_all)
 		l->max_lo = ns->lo;
 	if (ns->hi - ns->lo > l->max_len)
 		l->max_len = ns->hi - ns->lo;
-	/* keep the list sorted by lo (sent_scan relies on it) */
-	guint at = sent_lower_bound(l, ns->lo);
+	guint at = after_all ? l->a->len : sent_lower_bound(l, ns->lo);
 	if (at == l->a->len) {
 		array_push(l->a, &l->room, ns, sizeof *ns); /* the usual case, cheaper than an insert */
 		return;
