@@ -316,17 +316,10 @@ static struct mptcp_conn *pkt_conn(const struct tables *t, const struct pkt *p)
 	return tables_mptcp(t, tables_tcp(t, p->stream)->mptcp);
 }
 
-void tables_set_data_of(struct tables *t, struct pkt *p, struct mptcp_conn *m, int md, enum data_kind k,
-                        uint64_t v)
+uint32_t tables_new_base(struct tables *t, const struct pkt *p, struct mptcp_conn *m, int md,
+                         enum data_kind k, uint64_t v)
 {
-	uint32_t off = data_offset(m, md, pkt_row(t, p), k, v);
-	if (k == DK_DSN) {
-		p->dsn_rel = off;
-		p->marks |= PF_HAS_DSN;
-	} else {
-		p->dack_rel = off;
-		p->marks |= PF_HAS_DACK;
-	}
+	return data_offset(m, md, pkt_row(t, p), k, v);
 }
 
 void tables_set_data(struct tables *t, uint32_t row, enum data_kind k, uint64_t v)

@@ -390,10 +390,26 @@ void tables_add_opts(struct tables *t, uint32_t row, const struct mptcp_option *
  * of packet `row` of an MPTCP connection.  For each kind, connection and
  * direction, rows must be given in order. */
 void tables_set_data(struct tables *t, uint32_t row, enum data_kind k, uint64_t v);
-/* the same for a packet whose connection m and MPTCP direction md the caller
- * already has (the tracker: no lookups again per packet) */
-void tables_set_data_of(struct tables *t, struct pkt *p, struct mptcp_conn *m, int md, enum data_kind k,
-                        uint64_t v);
+/* the offset of v from a new base for packet p (see tables_set_data_of) */
+uint32_t tables_new_base(struct tables *t, const struct pkt *p, struct mptcp_conn *m, int md,
+                         enum data_kind k, uint64_t v);
+/* tables_set_data for a packet whose connection m and MPTCP direction md the
+ * caller already has (the tracker, for every packet: inline, and no lookups) */
+static inline void tables_set_data_of(struct tables *t, struct pkt *p, struct mptcp_conn *m, int md,
+                                      enum data_kind k, uint64_t v)
+{
+	const GArray *b = m->bases[k][md];
+	const struct data_base *last = b && b->len ? &g_array_index(b, struct data_base, b->len - 1) : NULL;
+	uint32_t off = last && v - last->base <= UINT32_MAX ? (uint32_t)(v - last->base)
+	                                                    : tables_new_base(t, p, m, md, k, v);
+	if (k == DK_DSN) {
+		p->dsn_rel = off;
+		p->marks |= PF_HAS_DSN;
+	} else {
+		p->dack_rel = off;
+		p->marks |= PF_HAS_DACK;
+	}
+}
 /* Stores v (a DSN of the packet's direction) in dsn_rel without PF_HAS_DSN:
  * the DSN of an inline mapping for a packet without one of its own. */
 void tables_set_map_dsn(struct tables *t, uint32_t row, uint64_t v);
