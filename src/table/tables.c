@@ -252,17 +252,12 @@ unsigned pkt_n_opts(const struct tables *t, const struct pkt *p)
 
 /* ------------------------------------------------------------------ writing */
 
-uint32_t tables_add_pkt(struct tables *t, struct pkt *p, uint32_t tcplen, uint16_t iface)
+uint32_t tables_add_pkt_ext(struct tables *t, struct pkt *p, uint32_t tcplen, uint16_t iface)
 {
 	uint32_t row = tables_n_pkts(t);
-	p->xflags &= (uint8_t)~PX_EXT;
-	p->len16 = (uint16_t)MIN(tcplen, PKT_LEN16_MAX);
-	p->iface8 = (uint8_t)MIN(iface, PKT_IFACE8_MAX + 1);
-	if (tcplen > PKT_LEN16_MAX || iface > PKT_IFACE8_MAX) {
-		struct pkt_ext x = { row, tcplen, iface, 0, false, { 0 } };
-		g_array_append_val(t->pkt_ext, x);
-		p->xflags |= PX_EXT;
-	}
+	struct pkt_ext x = { row, tcplen, iface, 0, false, { 0 } };
+	g_array_append_val(t->pkt_ext, x);
+	p->xflags |= PX_EXT;
 	array_push(t->packets, &t->pkt_room, p, sizeof *p);
 	return row;
 }

@@ -30,6 +30,7 @@
 #include <stdint.h>
 #include <glib.h>
 #include "decode/mptcp_option.h"
+#include "util/array.h"
 
 #define NO_ROW UINT32_MAX
 #define NO_VALUE UINT64_MAX
@@ -379,8 +380,20 @@ void pkt_dss_option(const struct tables *t, const struct pkt *p, struct mptcp_op
 /* ------------------------------------------------------------------ writers (loaders) */
 
 /* Appends packet p, its payload length and interface (p's len16, iface8
- * and PX_EXT are set here); returns its row. */
-uint32_t tables_add_pkt(struct tables *t, struct pkt *p, uint32_t tcplen, uint16_t iface);
+ * and PX_EXT are set here); returns its row.  Inline: once per packet;
+ * tables_add_pkt_ext adds the side entry of a packet that needs one. */
+uint32_t tables_add_pkt_ext(struct tables *t, struct pkt *p, uint32_t tcplen, uint16_t iface);
+static inline uint32_t tables_add_pkt(struct tables *t, struct pkt *p, uint32_t tcplen, uint16_t iface)
+{
+	p->xflags &= (uint8_t)~PX_EXT;
+	p->len16 = (uint16_t)MIN(tcplen, PKT_LEN16_MAX);
+	p->iface8 = (uint8_t)MIN(iface, PKT_IFACE8_MAX + 1);
+	if (tcplen > PKT_LEN16_MAX || iface > PKT_IFACE8_MAX)
+		return tables_add_pkt_ext(t, p, tcplen, iface); /* the rest in pkt_ext */
+	uint32_t row = tables_n_pkts(t);
+	array_push(t->packets, &t->pkt_room, p, sizeof *p);
+	return row;
+}
 /* makes room for n rows in all (one allocation instead of one per doubling) */
 void tables_reserve_packets(struct tables *t, guint n);
 /* Gives options to packet `row` (at the end of mptcp_opts, or at their place

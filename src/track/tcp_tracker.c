@@ -300,17 +300,3 @@ uint32_t tcp_window_scaled(const struct tables *t, const struct pkt *p)
 	return p->win;
 }
 
-uint32_t tcp_rel_seq(const struct tables *t, const struct pkt *p)
-{
-	const struct tcp_conn *c = tables_tcp(t, p->stream);
-	return p->seq - c->dir[pkt_dir(p)].base_seq;
-}
-
-uint32_t tcp_rel_ack(const struct tables *t, const struct pkt *p)
-{
-	const struct tcp_conn *c = tables_tcp(t, p->stream);
-	const struct tcp_dir *o = &c->dir[!pkt_dir(p)];
-	if (!(p->flags & TCPF_ACK))
-		return 0;
-	return o->has_base ? p->ack - o->base_seq : 1;
-}

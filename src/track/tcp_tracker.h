@@ -37,8 +37,21 @@ bool tcp_dir_account(struct tcp_dir *td, uint32_t seq, uint32_t len, uint16_t fl
 /* Window scaled by the negotiated factor (raw when unknown or on a SYN). */
 uint32_t tcp_window_scaled(const struct tables *t, const struct pkt *p);
 
-/* Sequence and ack numbers relative to each direction's base. */
-uint32_t tcp_rel_seq(const struct tables *t, const struct pkt *p);
-uint32_t tcp_rel_ack(const struct tables *t, const struct pkt *p);
+/* Sequence and ack numbers relative to each direction's base (inline: the
+ * MPTCP tracker needs the first for every data packet). */
+static inline uint32_t tcp_rel_seq(const struct tables *t, const struct pkt *p)
+{
+	const struct tcp_conn *c = tables_tcp(t, p->stream);
+	return p->seq - c->dir[pkt_dir(p)].base_seq;
+}
+
+static inline uint32_t tcp_rel_ack(const struct tables *t, const struct pkt *p)
+{
+	const struct tcp_conn *c = tables_tcp(t, p->stream);
+	const struct tcp_dir *o = &c->dir[!pkt_dir(p)];
+	if (!(p->flags & TCPF_ACK))
+		return 0;
+	return o->has_base ? p->ack - o->base_seq : 1;
+}
 
 #endif
