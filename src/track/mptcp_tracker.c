@@ -240,14 +240,13 @@ static void map_check_order(struct map_list *l, guint i)
 		l->unordered = true;
 }
 
-/* Records a mapping carried by packet `row` in a subflow direction's list */
-static void map_insert(struct mptcp_tracker *mt, struct map_list *l, uint32_t ssn, uint32_t len,
-                       uint64_t dsn, uint32_t row)
+/* Records a mapping carried by packet p in a subflow direction's list */
+static void map_insert(struct map_list *l, uint32_t ssn, uint32_t len, uint64_t dsn, const struct pkt *p)
 {
 	if (!l->a)
 		l->a = g_array_new(FALSE, FALSE, sizeof(struct mapping));
 	GArray *a = l->a;
-	uint32_t frame = tables_pkt(mt->t, row)->frame;
+	uint32_t frame = p->frame;
 	/* mappings arrive in ssn order but for retransmissions: insert sorted */
 	guint i = a->len;
 	while (i > l->head) {
@@ -257,14 +256,14 @@ static void map_insert(struct mptcp_tracker *mt, struct map_list *l, uint32_t ss
 			 * as in tshark's two passes */
 			struct mapping *same = &g_array_index(a, struct mapping, i - 1);
 			same->frame = frame;
-			same->ts_ns = tables_pkt(mt->t, row)->ts_ns;
+			same->ts_ns = p->ts_ns;
 			return;
 		}
 		if ((int32_t)(prev->ssn - ssn) <= 0)
 			break;
 		i--;
 	}
-	struct mapping mp = { ssn, len, dsn, frame, tables_pkt(mt->t, row)->ts_ns };
+	struct mapping mp = { ssn, len, dsn, frame, p->ts_ns };
 	if (i == a->len)
 		array_push(a, &l->room, &mp, sizeof mp); /* the usual case, cheaper than an insert */
 	else
@@ -316,7 +315,7 @@ static void on_capable(struct mptcp_tracker *mt, uint32_t row, const struct mptc
 	 * an implicit mapping of the first subflow byte (relative sequence 1) to
 	 * IDSN + 1.  Segments split by GSO all repeat the option unchanged. */
 	if (o->has_data_len && pkt_has_payload(p) && m->has_key[from]) {
-		map_insert(mt, &sf_get(mt, p->stream)->maps[pkt_dir(p)], 1, o->data_len, m->idsn[from] + 1, row);
+		map_insert(&sf->maps[pkt_dir(p)], 1, o->data_len, m->idsn[from] + 1, p);
 		p->marks |= PF_OWN_MAPPING;
 	}
 }
@@ -495,7 +494,7 @@ static const struct mapping *map_last_before(struct map_list *l, uint32_t rel)
 }
 
 static void on_dss(struct mptcp_tracker *mt, uint32_t row, struct pkt *p, const struct tcp_conn *c,
-                   struct mptcp_conn *m, const struct mptcp_dss *o)
+                   struct sf_state *sf, struct mptcp_conn *m, const struct mptcp_dss *o)
 {
 	struct tables *t = mt->t;
 	uint32_t conn = c->mptcp;
@@ -528,7 +527,7 @@ static void on_dss(struct mptcp_tracker *mt, uint32_t row, struct pkt *p, const 
 		cs->fallback_row = row;
 		add_simple_event(mt, row, conn, EV_INFINITE_MAPPING, dsn);
 	}
-	map_insert(mt, &sf_get(mt, p->stream)->maps[pkt_dir(p)], o->ssn, o->data_len, dsn, row);
+	map_insert(&sf->maps[pkt_dir(p)], o->ssn, o->data_len, dsn, p);
 	p->marks |= PF_OWN_MAPPING;
 	mt->row_has_map = true;
 	mt->row_map_dsn = dsn;
@@ -720,14 +719,12 @@ static bool sent_link_all(struct mptcp_tracker *mt, const struct mptcp_conn *m, 
  * before (the connection's union of sent ranges holds every recorded range),
  * so no list can overlap it and the scans are skipped: most data is sent once. */
 static bool sent_record(struct mptcp_tracker *mt, const struct mptcp_conn *m, int md, uint32_t row,
-                        uint32_t stream, uint64_t lo, uint64_t hi, bool fresh)
+                        const struct pkt *p, struct sent_list *own, uint64_t lo, uint64_t hi, bool fresh)
 {
-	struct tables *t = mt->t;
-	struct sent_list *own = &sf_get(mt, stream)->sent[subflow_dir(tables_tcp(t, stream), md)];
+	uint32_t stream = p->stream;
 	bool reinj = false;
 	if (!fresh && sent_link_all(mt, m, md, row, stream, own, lo, hi, &reinj))
 		return reinj;
-	const struct pkt *p = tables_pkt(t, row);
 	struct sent ns = { lo, hi, row, p->frame, stream, p->ts_ns };
 	sent_insert(own, &ns);
 	return reinj;
@@ -876,7 +873,8 @@ static void assign_dsn(struct mptcp_tracker *mt, uint32_t row, struct pkt *p, co
 	uint64_t added = union_add(&cs->uni[md], lo, hi);
 	dir->unique_bytes += added;
 	sent_prune(&sf->sent[d], cs->last_ack[!md], cs->has_last_ack[!md], p->ts_ns);
-	if (sent_record(mt, m, md, row, p->stream, lo, hi, added == hi - lo)) {
+	/* the packet's own list: its subflow's TCP direction d carries md */
+	if (sent_record(mt, m, md, row, p, &sf->sent[d], lo, hi, added == hi - lo)) {
 		dir->reinjections++;
 		dir->reinjected_bytes += len;
 	}
@@ -930,14 +928,14 @@ static void on_prio(struct mptcp_tracker *mt, uint32_t row, uint32_t conn, const
 }
 
 /* options that only make sense inside a known connection */
-/* an option of packet p (row) of subflow c, of connection m */
+/* an option of packet p (row) of subflow c (state sf), of connection m */
 static void on_conn_option(struct mptcp_tracker *mt, uint32_t row, struct pkt *p, const struct tcp_conn *c,
-                           struct mptcp_conn *m, const struct mptcp_option *o)
+                           struct sf_state *sf, struct mptcp_conn *m, const struct mptcp_option *o)
 {
 	uint32_t conn = c->mptcp;
 	switch (o->subtype) {
 	case MPTCP_SUB_DSS:
-		on_dss(mt, row, p, c, m, &o->u.dss);
+		on_dss(mt, row, p, c, sf, m, &o->u.dss);
 		break;
 	case MPTCP_SUB_ADD_ADDR:
 		on_add_addr(mt, row, conn, &o->u.add_addr);
@@ -1002,7 +1000,7 @@ static void track_options(struct mptcp_tracker *mt, uint32_t row, struct pkt *p,
 	for (unsigned i = 0; i < d->n_mptcp; i++) {
 		const struct mptcp_option *o = &d->mptcp[i];
 		if (!o->malformed && o->subtype != MPTCP_SUB_CAPABLE && o->subtype != MPTCP_SUB_JOIN)
-			on_conn_option(mt, row, p, c, m, o);
+			on_conn_option(mt, row, p, c, sf, m, o);
 	}
 	if (m->last_ns < p->ts_ns)
 		m->last_ns = p->ts_ns;
