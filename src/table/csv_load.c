@@ -784,12 +784,6 @@ static void add_event(struct loader *L, const struct pkt *p, uint32_t row, uint3
 	g_array_append_val(L->t->events, ev);
 }
 
-/* MPTCP direction: 0 when sent by the MPTCP client */
-static int packet_mdir(const struct tcp_conn *c, int dir)
-{
-	return dir == c->mptcp_client ? 0 : 1;
-}
-
 static void capable_effects(struct loader *L, struct tcp_conn *c, int dir, struct pkt *p,
                             const struct mptcp_capable *o)
 {
@@ -815,7 +809,7 @@ static void capable_effects(struct loader *L, struct tcp_conn *c, int dir, struc
 		m->version = o->version;
 		cx->has_version = true;
 	}
-	int from = packet_mdir(c, dir);
+	int from = conn_mptcp_dir(c, dir);
 	if (o->has_sender_key && !m->has_key[from]) {
 		m->has_key[from] = true;
 		m->key[from] = o->sender_key;
@@ -847,7 +841,7 @@ static void conn_effects(struct loader *L, struct tcp_conn *c, int dir, uint32_t
 {
 	uint32_t conn = c->mptcp;
 	struct mptcp_conn *m = tables_mptcp(L->t, conn);
-	int md = packet_mdir(c, dir);
+	int md = conn_mptcp_dir(c, dir);
 	switch (o->subtype) {
 	case MPTCP_SUB_DSS:
 		if (o->u.dss.has_map) {
@@ -989,7 +983,7 @@ static void packet_reinjection(struct loader *L, struct mptcp_dir *md, uint32_t 
 static void packet_data(struct loader *L, struct tcp_conn *c, int dir, uint32_t row, struct pkt *p)
 {
 	struct mptcp_conn *m = tables_mptcp(L->t, c->mptcp);
-	int mdir = packet_mdir(c, dir);
+	int mdir = conn_mptcp_dir(c, dir);
 	uint64_t dsn = 0;
 	if (has(L, F_DSNRAW64) || has(L, F_DSN)) {
 		dsn = has(L, F_DSNRAW64) ? num(L, F_DSNRAW64) : num(L, F_DSN);

@@ -252,14 +252,11 @@ unsigned pkt_n_opts(const struct tables *t, const struct pkt *p)
 
 /* ------------------------------------------------------------------ writing */
 
-uint32_t tables_add_pkt_ext(struct tables *t, struct pkt *p, uint32_t tcplen, uint16_t iface)
+void tables_add_ext(struct tables *t, struct pkt *p, uint32_t tcplen, uint16_t iface)
 {
-	uint32_t row = tables_n_pkts(t);
-	struct pkt_ext x = { row, tcplen, iface, 0, false, { 0 } };
+	struct pkt_ext x = { tables_n_pkts(t), tcplen, iface, 0, false, { 0 } };
 	g_array_append_val(t->pkt_ext, x);
 	p->xflags |= PX_EXT;
-	array_push(t->packets, &t->pkt_room, p, sizeof *p);
-	return row;
 }
 
 void tables_reserve_packets(struct tables *t, guint n)
@@ -290,22 +287,6 @@ static uint64_t base_for(const struct mptcp_conn *m, const GArray *b, int space,
 	return v - 0x80000000ull;
 }
 
-/* offset of v from the base of `row` in m->bases[k][md], adding a base as needed */
-static uint32_t data_offset(struct mptcp_conn *m, int md, uint32_t row, enum data_kind k, uint64_t v)
-{
-	GArray **b = &m->bases[k][md];
-	if (*b && (*b)->len) {
-		const struct data_base *last = &g_array_index(*b, struct data_base, (*b)->len - 1);
-		if (v - last->base <= UINT32_MAX)
-			return (uint32_t)(v - last->base);
-	}
-	struct data_base nb = { row, 0, base_for(m, *b, k == DK_DSN ? md : !md, v) };
-	if (!*b)
-		*b = g_array_new(FALSE, FALSE, sizeof(struct data_base));
-	g_array_append_val(*b, nb);
-	return (uint32_t)(v - nb.base);
-}
-
 static struct mptcp_conn *pkt_conn(const struct tables *t, const struct pkt *p)
 {
 	return tables_mptcp(t, tables_tcp(t, p->stream)->mptcp);
@@ -314,7 +295,12 @@ static struct mptcp_conn *pkt_conn(const struct tables *t, const struct pkt *p)
 uint32_t tables_new_base(struct tables *t, const struct pkt *p, struct mptcp_conn *m, int md,
                          enum data_kind k, uint64_t v)
 {
-	return data_offset(m, md, pkt_row(t, p), k, v);
+	GArray **b = &m->bases[k][md];
+	struct data_base nb = { pkt_row(t, p), 0, base_for(m, *b, k == DK_DSN ? md : !md, v) };
+	if (!*b)
+		*b = g_array_new(FALSE, FALSE, sizeof(struct data_base));
+	g_array_append_val(*b, nb);
+	return (uint32_t)(v - nb.base);
 }
 
 void tables_set_data(struct tables *t, uint32_t row, enum data_kind k, uint64_t v)
@@ -326,7 +312,7 @@ void tables_set_data(struct tables *t, uint32_t row, enum data_kind k, uint64_t 
 void tables_set_map_dsn(struct tables *t, uint32_t row, uint64_t v)
 {
 	struct pkt *p = tables_pkt(t, row);
-	p->dsn_rel = data_offset(pkt_conn(t, p), pkt_mptcp_dir(t, p), row, DK_DSN, v);
+	p->dsn_rel = tables_data_offset(t, p, pkt_conn(t, p), pkt_mptcp_dir(t, p), DK_DSN, v);
 }
 
 /* Does dss_build() give DSS option `o` back, byte for byte (dack: the

@@ -321,10 +321,16 @@ static inline uint16_t pkt_iface(const struct tables *t, const struct pkt *p)
 	return p->iface8;
 }
 
+/* MPTCP direction of TCP direction `dir` of subflow c: 0 from the MPTCP client */
+static inline int conn_mptcp_dir(const struct tcp_conn *c, int dir)
+{
+	return dir == c->mptcp_client ? 0 : 1;
+}
+
 /* MPTCP direction of a packet of a subflow: 0 sent by the MPTCP client */
 static inline int pkt_mptcp_dir(const struct tables *t, const struct pkt *p)
 {
-	return pkt_dir(p) == tables_tcp(t, p->stream)->mptcp_client ? 0 : 1;
+	return conn_mptcp_dir(tables_tcp(t, p->stream), pkt_dir(p));
 }
 
 /* the base in effect at `row` in a list of struct data_base (0 if none) */
@@ -379,17 +385,18 @@ void pkt_dss_option(const struct tables *t, const struct pkt *p, struct mptcp_op
 
 /* ------------------------------------------------------------------ writers (loaders) */
 
+/* the side entry (pkt_ext) of the packet about to be appended, whose length
+ * or interface does not fit its row; sets PX_EXT */
+void tables_add_ext(struct tables *t, struct pkt *p, uint32_t tcplen, uint16_t iface);
 /* Appends packet p, its payload length and interface (p's len16, iface8
- * and PX_EXT are set here); returns its row.  Inline: once per packet;
- * tables_add_pkt_ext adds the side entry of a packet that needs one. */
-uint32_t tables_add_pkt_ext(struct tables *t, struct pkt *p, uint32_t tcplen, uint16_t iface);
+ * and PX_EXT are set here); returns its row.  Inline: once per packet. */
 static inline uint32_t tables_add_pkt(struct tables *t, struct pkt *p, uint32_t tcplen, uint16_t iface)
 {
 	p->xflags &= (uint8_t)~PX_EXT;
 	p->len16 = (uint16_t)MIN(tcplen, PKT_LEN16_MAX);
 	p->iface8 = (uint8_t)MIN(iface, PKT_IFACE8_MAX + 1);
 	if (tcplen > PKT_LEN16_MAX || iface > PKT_IFACE8_MAX)
-		return tables_add_pkt_ext(t, p, tcplen, iface); /* the rest in pkt_ext */
+		tables_add_ext(t, p, tcplen, iface);
 	uint32_t row = tables_n_pkts(t);
 	array_push(t->packets, &t->pkt_room, p, sizeof *p);
 	return row;
@@ -403,18 +410,27 @@ void tables_add_opts(struct tables *t, uint32_t row, const struct mptcp_option *
  * of packet `row` of an MPTCP connection.  For each kind, connection and
  * direction, rows must be given in order. */
 void tables_set_data(struct tables *t, uint32_t row, enum data_kind k, uint64_t v);
-/* the offset of v from a new base for packet p (see tables_set_data_of) */
+/* adds a base for v at packet p's row to m->bases[k][md]; v's offset from it */
 uint32_t tables_new_base(struct tables *t, const struct pkt *p, struct mptcp_conn *m, int md,
                          enum data_kind k, uint64_t v);
-/* tables_set_data for a packet whose connection m and MPTCP direction md the
- * caller already has (the tracker, for every packet: inline, and no lookups) */
-static inline void tables_set_data_of(struct tables *t, struct pkt *p, struct mptcp_conn *m, int md,
-                                      enum data_kind k, uint64_t v)
+/* offset of v (of kind k, direction md of connection m) for packet p, the
+ * last row so far of that list: from the last base when v fits, else from a
+ * new one (inline: the tracker needs two per packet) */
+static inline uint32_t tables_data_offset(struct tables *t, const struct pkt *p, struct mptcp_conn *m,
+                                          int md, enum data_kind k, uint64_t v)
 {
 	const GArray *b = m->bases[k][md];
 	const struct data_base *last = b && b->len ? &g_array_index(b, struct data_base, b->len - 1) : NULL;
-	uint32_t off = last && v - last->base <= UINT32_MAX ? (uint32_t)(v - last->base)
-	                                                    : tables_new_base(t, p, m, md, k, v);
+	if (last && v - last->base <= UINT32_MAX)
+		return (uint32_t)(v - last->base);
+	return tables_new_base(t, p, m, md, k, v);
+}
+/* tables_set_data for a packet whose connection m and MPTCP direction md the
+ * caller already has (the tracker, for every packet: no lookups) */
+static inline void tables_set_data_of(struct tables *t, struct pkt *p, struct mptcp_conn *m, int md,
+                                      enum data_kind k, uint64_t v)
+{
+	uint32_t off = tables_data_offset(t, p, m, md, k, v);
 	if (k == DK_DSN) {
 		p->dsn_rel = off;
 		p->marks |= PF_HAS_DSN;

@@ -305,7 +305,7 @@ static void on_capable(struct mptcp_tracker *mt, uint32_t row, const struct mptc
 	struct mptcp_conn *m = tables_mptcp(t, conn);
 	if (sf->mpc_flags & MPC_FLAG_CHECKSUM)
 		m->checksum = true;
-	int from = sender(p) == c->mptcp_client ? 0 : 1;
+	int from = conn_mptcp_dir(c, sender(p));
 	if (o->has_sender_key)
 		conn_set_key(mt, conn, from, o->sender_key);
 	if (o->has_receiver_key)
@@ -499,7 +499,7 @@ static void on_dss(struct mptcp_tracker *mt, uint32_t row, struct pkt *p, const 
 	struct tables *t = mt->t;
 	uint32_t conn = c->mptcp;
 	struct conn_state *cs = cs_get(mt, conn);
-	int md = pkt_dir(p) == c->mptcp_client ? 0 : 1;
+	int md = conn_mptcp_dir(c, pkt_dir(p));
 
 	if (o->has_ack) {
 		uint64_t ref = cs->has_last_ack[md] ? cs->last_ack[md] : m->idsn[!md] + 1;
