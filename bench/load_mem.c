@@ -70,7 +70,7 @@ int main(int argc, char **argv)
 	printf("peak_bytes_per_packet=%.1f\n", (double)(rss_peak() - base) / n);
 	int rc = 0;
 	if (argc == 3) {
-		struct export_opts o = { EXP_CSV, ',', false, NULL, 0 };
+		struct export_opts o = { .format = EXP_CSV, .delimiter = ',' };
 		if (!export_tables(t, argv[2], &o, &err)) {
 			fprintf(stderr, "load_mem: %s\n", err->message);
 			g_error_free(err);

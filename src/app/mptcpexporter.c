@@ -1,5 +1,6 @@
 /* mptcpexporter.c - turns a capture into one row per TCP packet with the MPTCP
  * fields: CSV (default), TSV, JSON lines or SQLite. */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,10 +20,21 @@ static int list_fields(void)
 	return 0;
 }
 
+/* --verbose: the time, and why a second pass over the capture was needed */
+static void say_report(const struct export_report *r, double seconds)
+{
+	fprintf(stderr, "mptcpexporter: exported in %.3f s, %u pass%s over the capture", seconds, r->passes,
+	        r->passes == 1 ? "" : "es");
+	if (r->late)
+		fprintf(stderr, " (frame %" PRIu32 " repeats frame %" PRIu32 ", which was already written;"
+		        " a larger --window keeps rows longer)", r->late_frame, r->late_orig_frame);
+	fputc('\n', stderr);
+}
+
 int main(int argc, char **argv)
 {
 	gchar *out = NULL, *fields = NULL, *delimiter = NULL, *format = NULL;
-	gboolean tshark_names = FALSE, version = FALSE, show_fields = FALSE;
+	gboolean tshark_names = FALSE, version = FALSE, show_fields = FALSE, verbose = FALSE;
 	gint window = 0;
 	GOptionEntry entries[] = {
 		{ "output", 'o', 0, G_OPTION_ARG_FILENAME, &out, "Output file (- for stdout)", "OUT" },
@@ -32,6 +44,7 @@ int main(int argc, char **argv)
 		{ "format", 'F', 0, G_OPTION_ARG_STRING, &format, "csv, tsv, jsonl or sqlite (default: from OUT's extension)", "FMT" },
 		{ "list-fields", 0, 0, G_OPTION_ARG_NONE, &show_fields, "List the columns and exit", NULL },
 		{ "window", 'w', 0, G_OPTION_ARG_INT, &window, "Packets held between reading and writing (default 65536; a mapping arriving later than this is not applied)", "N" },
+		{ "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Say how long the export took and how many passes over the capture", NULL },
 		{ "version", 'V', 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
 		{ NULL, 0, 0, 0, NULL, NULL, NULL },
 	};
@@ -43,7 +56,7 @@ int main(int argc, char **argv)
 	GError *err = NULL;
 	int rc = 1;
 	struct tables *t = NULL;
-	struct export_opts o = { EXP_CSV, ',', false, NULL, 0 };
+	struct export_opts o = { .format = EXP_CSV, .delimiter = ',' };
 	if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
 		fprintf(stderr, "mptcpexporter: %s (try --help)\n", err->message);
 		goto out;
@@ -90,6 +103,9 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	struct progress bar;
+	struct export_report report = { 0 };
+	o.report = &report;
+	gint64 start = g_get_monotonic_time();
 	progress_init(&bar, "exporting", argv[1]);
 	bool exported = export_capture(argv[1], out, &o, progress_update, &bar, &err);
 	progress_end(&bar);
@@ -97,6 +113,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "mptcpexporter: %s\n", err ? err->message : "export failed");
 		goto out;
 	}
+	if (verbose)
+		say_report(&report, (double)(g_get_monotonic_time() - start) / 1e6);
 	rc = 0;
 out:
 	if (o.columns)

@@ -40,19 +40,22 @@ static void list_sep(GString *out, size_t start)
 		g_string_append_c(out, ',');
 }
 
+void reinjected_in_add(GHashTable *map, const struct link *l)
+{
+	GArray *a = g_hash_table_lookup(map, GUINT_TO_POINTER(l->orig_frame));
+	if (!a) {
+		a = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+		g_hash_table_insert(map, GUINT_TO_POINTER(l->orig_frame), a);
+	}
+	g_array_append_val(a, l->pkt_frame);
+}
+
 GHashTable *reinjected_in_map(const struct tables *t)
 {
 	GHashTable *h = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
 	                                      (GDestroyNotify)g_array_unref);
-	for (guint i = 0; i < t->links->len; i++) {
-		const struct link *l = &g_array_index(t->links, struct link, i);
-		GArray *a = g_hash_table_lookup(h, GUINT_TO_POINTER(l->orig_frame));
-		if (!a) {
-			a = g_array_new(FALSE, FALSE, sizeof(uint32_t));
-			g_hash_table_insert(h, GUINT_TO_POINTER(l->orig_frame), a);
-		}
-		g_array_append_val(a, l->pkt_frame);
-	}
+	for (guint i = 0; i < t->links->len; i++)
+		reinjected_in_add(h, &g_array_index(t->links, struct link, i));
 	return h;
 }
 

@@ -31,6 +31,8 @@ void row_ctx_init(struct row_ctx *r, const struct tables *t, uint32_t row, GHash
 /* frame -> GArray of the frames of the later packets that repeat it (from
  * t->links): built once per export, so that a row finds them without a scan */
 GHashTable *reinjected_in_map(const struct tables *t);
+/* adds one link to such a map (links in t->links order keep each list sorted) */
+void reinjected_in_add(GHashTable *map, const struct link *l);
 
 /* Appends the value of one column for the row to `out`; appends nothing for
  * an empty value.  Lists are comma-separated. */

@@ -11,6 +11,7 @@
 #include "capture/reader.h"
 #include "export/columns.h"
 #include "table/load.h"
+#include "track/mptcp_tracker.h"
 
 /* An existing device or pipe (/dev/null, a FIFO) is written in place:
  * renaming a temporary file over it would replace it (as root, /dev/null). */
@@ -501,6 +502,68 @@ static bool wants_column(const struct export_opts *o, const char *name)
 	return false;
 }
 
+/* One pass when it can.  A row is written before the capture is read to
+ * its end, but its reinjected_in lists later packets: the rows are written
+ * `hold` rows after they settle, with the repeats found by then.  A repeat of
+ * a row already written (a retransmission long after the data, say on a
+ * subflow that failed) means the rows written so far lack it: the rest of
+ * the pass only tracks, the output is emptied, and a second pass writes it
+ * again with every repeat the first one found. */
+struct one_pass {
+	struct text_writer *w;
+	guint links_seen;      /* links of t->links added to w->reinjected_in */
+	bool late;             /* a row was repeated after it was written */
+	struct link first_late;
+};
+
+static void write_rows_one_pass(struct tables *t, uint32_t from, uint32_t to, void *user)
+{
+	struct one_pass *op = user;
+	for (; !op->late && op->links_seen < t->links->len; op->links_seen++) {
+		const struct link *l = &g_array_index(t->links, struct link, op->links_seen);
+		if (l->orig < from) {
+			op->late = true;
+			op->first_late = *l;
+		} else {
+			reinjected_in_add(op->w->reinjected_in, l);
+		}
+	}
+	if (!op->late)
+		write_rows(op->w, t, from, to);
+}
+
+/* empties the output file (a temporary one) to write it again */
+static bool writer_restart(struct text_writer *w, GError **err)
+{
+	if (fflush(w->fp) != 0 || ftruncate(fileno(w->fp), 0) != 0 || fseek(w->fp, 0, SEEK_SET) != 0) {
+		g_set_error(err, MPTCPA_ERROR, MPTCPA_ERR_OPEN, "%s: write failed: %s", w->af.path,
+		            g_strerror(errno));
+		return false;
+	}
+	write_header(w->fp, w->cols, w->o);
+	return true;
+}
+
+/* the export's passes: 2 when MPTCPANALYZER_EXPORT_PASSES=2 (the tests
+ * compare both ways), else one when it can */
+static bool two_passes_forced(void)
+{
+	const char *v = getenv("MPTCPANALYZER_EXPORT_PASSES");
+	return v && strcmp(v, "2") == 0;
+}
+
+static void report_passes(const struct export_opts *o, unsigned passes, const struct one_pass *op)
+{
+	if (!o->report)
+		return;
+	o->report->passes = passes;
+	o->report->late = op && op->late;
+	if (o->report->late) {
+		o->report->late_frame = op->first_late.pkt_frame;
+		o->report->late_orig_frame = op->first_late.orig_frame;
+	}
+}
+
 bool export_capture(const char *capture, const char *path, const struct export_opts *o,
                     load_progress_fn progress, void *user, GError **err)
 {
@@ -510,31 +573,65 @@ bool export_capture(const char *capture, const char *path, const struct export_o
 		if (t && t->warning)
 			g_printerr("%s: warning: %s\n", g_get_prgname(), t->warning);
 		tables_free(t);
+		report_passes(o, 1, NULL);
 		return ok;
 	}
-	/* pass 1, for the reinjected_in column only: a packet's later copies */
-	struct load_sink sink = { discard_rows, NULL, NULL, o->window };
-	bool two_passes = wants_column(o, "reinjected_in");
-	struct pass_progress pp = { progress, user, 0, two_passes ? 2 : 1 };
+	struct text_writer w;
+	if (!writer_open(&w, path, o, err))
+		return false;
+	struct pass_progress pp = { progress, user, 0, 1 };
 	load_progress_fn pcb = progress ? pass_progress_cb : NULL;
-	if (two_passes) {
-		struct tables *first = capture_load_stream(capture, &sink, pcb, &pp, err);
-		if (!first)
+	struct load_sink sink = { write_rows_sink, &w, NULL, o->window, 0 };
+	struct one_pass op = { &w, 0, false, { 0, 0, 0, 0 } };
+	unsigned passes = 1;
+	/* without reinjected_in, or written in place (stdout, a pipe: it cannot
+	 * be emptied), the single pass or the two passes are known in advance */
+	bool repeats = wants_column(o, "reinjected_in");
+	if (repeats && w.af.tmp && !two_passes_forced()) {
+		w.reinjected_in = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
+		                                        (GDestroyNotify)g_array_unref);
+		sink.rows = write_rows_one_pass;
+		sink.user = &op;
+		sink.hold = o->window ? o->window : MPTCP_SETTLE_LAG;
+		struct tables *t = capture_load_stream(capture, &sink, pcb, &pp, err);
+		if (!t || !op.late) {
+			if (t && t->warning)
+				g_printerr("%s: warning: %s\n", g_get_prgname(), t->warning);
+			bool ok = writer_close(&w, t != NULL, err);
+			tables_free(t);
+			report_passes(o, 1, &op);
+			return ok;
+		}
+		/* a late repeat: the links of the whole capture are known now */
+		g_hash_table_destroy(w.reinjected_in);
+		w.reinjected_in = NULL;
+		sink.reinjected_in = reinjected_in_map(t);
+		tables_free(t);
+		if (!writer_restart(&w, err)) {
+			g_hash_table_destroy(sink.reinjected_in);
+			writer_close(&w, false, NULL);
 			return false;
-		sink.reinjected_in = reinjected_in_map(first);
-		tables_free(first);
+		}
+		passes = 2;
+	} else if (repeats) {
+		/* pass 1, for the reinjected_in column only: a packet's later copies */
+		struct load_sink first = { discard_rows, NULL, NULL, o->window, 0 };
+		pp.passes = 2;
+		struct tables *t = capture_load_stream(capture, &first, pcb, &pp, err);
+		if (!t) {
+			writer_close(&w, false, NULL);
+			return false;
+		}
+		sink.reinjected_in = reinjected_in_map(t);
+		tables_free(t);
+		pp.pass = 1;
+		passes = 2;
 	}
 
-	/* pass 2: every row, written as soon as it is final */
-	struct text_writer w;
-	if (!writer_open(&w, path, o, err)) {
-		if (sink.reinjected_in)
-			g_hash_table_destroy(sink.reinjected_in);
-		return false;
-	}
+	/* every row, written as soon as it is final */
 	sink.rows = write_rows_sink;
 	sink.user = &w;
-	pp.pass = pp.passes - 1;
+	sink.hold = 0;
 	struct tables *t = capture_load_stream(capture, &sink, pcb, &pp, err);
 	if (sink.reinjected_in)
 		g_hash_table_destroy(sink.reinjected_in);
@@ -542,5 +639,6 @@ bool export_capture(const char *capture, const char *path, const struct export_o
 		g_printerr("%s: warning: %s\n", g_get_prgname(), t->warning);
 	bool ok = writer_close(&w, t != NULL, err);
 	tables_free(t);
+	report_passes(o, passes, &op);
 	return ok;
 }

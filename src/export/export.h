@@ -17,6 +17,14 @@ struct export_opts {
 	bool tshark_names;       /* header uses tshark's field names */
 	GPtrArray *columns;      /* const struct column *; NULL: the default set */
 	uint32_t window;         /* export_capture: packets between reading and writing (0: default) */
+	struct export_report *report; /* export_capture fills it when set */
+};
+
+/* how export_capture went */
+struct export_report {
+	unsigned passes;         /* over the capture: 1, or 2 */
+	bool late;               /* one pass was tried: a packet repeated one already written */
+	uint32_t late_frame, late_orig_frame; /* the first such repeat, and the packet it repeats */
 };
 
 /* "csv", "tsv", "jsonl", "sqlite"; false for anything else */
@@ -27,9 +35,12 @@ enum export_format export_format_guess(const char *path);
 /* path "-" writes to stdout (not for SQLite) */
 bool export_tables(const struct tables *t, const char *path, const struct export_opts *o, GError **err);
 
-/* Exports a capture without loading all of it: two passes over the file
- * (the first finds which packets are repeated later), rows written as they
- * become final.  Memory follows connections and data in flight, not packets.
+/* Exports a capture without loading all of it: rows are written as they
+ * become final, so memory follows connections and data in flight, not
+ * packets.  One pass over the file when it can: the reinjected_in column
+ * (later packets that repeat a row) needs a second, first, pass when the
+ * output cannot be emptied and written again (stdout, a pipe), or when a
+ * packet repeats one written `window` rows before (see export.c).
  * SQLite output loads the capture whole. */
 bool export_capture(const char *capture, const char *path, const struct export_opts *o,
                     load_progress_fn progress, void *user, GError **err);

@@ -237,8 +237,9 @@ static void track_batch(struct tracking *tk, const struct batch *b, uint64_t fil
 		mptcp_tracker_add(tk->mt, row, &b->d[i]);
 		if (tk->sink) {
 			uint32_t settled = mptcp_tracker_settled(tk->mt);
-			if (settled - tk->flushed >= tk->chunk)
-				sink_flush(tk->t, tk->sink, &tk->flushed, settled);
+			uint32_t ready = settled > tk->sink->hold ? settled - tk->sink->hold : 0;
+			if (ready > tk->flushed && ready - tk->flushed >= tk->chunk)
+				sink_flush(tk->t, tk->sink, &tk->flushed, ready);
 		}
 	}
 	if (tk->batches++ == 0 && !tk->sink)

@@ -22,6 +22,7 @@ struct load_sink {
 	void *user;
 	GHashTable *reinjected_in;   /* handed to t->reinjected_in (owned by the tables) */
 	uint32_t lag;                /* rows between loading and settling (0: default) */
+	uint32_t hold;               /* settled rows kept this many rows longer before `rows` */
 };
 struct tables *capture_load_stream(const char *path, struct load_sink *sink, load_progress_fn progress,
                                    void *user, GError **err);

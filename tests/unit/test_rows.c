@@ -382,7 +382,7 @@ static char *export_csv(const struct tables *t, const char *name)
 {
 	GError *err = NULL;
 	GPtrArray *cols = every_column();
-	struct export_opts o = { EXP_CSV, ',', false, cols, 0 };
+	struct export_opts o = { .format = EXP_CSV, .delimiter = ',', .columns = cols };
 	char *path = g_build_filename(tmpdir, name, NULL);
 	g_assert_true(export_tables(t, path, &o, &err));
 	g_assert_no_error(err);
@@ -404,7 +404,7 @@ static void test_crafted(void)
 	/* streaming with a window of 2 rows: rows, options and side entries evicted */
 	GError *err = NULL;
 	GPtrArray *cols = every_column();
-	struct export_opts so = { EXP_CSV, ',', false, cols, 2 };
+	struct export_opts so = { .format = EXP_CSV, .delimiter = ',', .columns = cols, .window = 2 };
 	char *spath = g_build_filename(tmpdir, "stream.csv", NULL);
 	g_assert_true(export_capture(cap, spath, &so, NULL, NULL, &err));
 	g_assert_no_error(err);
