@@ -19,9 +19,12 @@ import glob
 import io
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
+
+from tap import Tap
 
 EXPORTER = os.path.abspath(sys.argv[1])
 ROOT = os.path.abspath(sys.argv[2])
@@ -29,19 +32,8 @@ SHARED = os.path.join(ROOT, '..', 'shared', 'captures')
 LOSSY = os.path.join(ROOT, 'examples', 'lossy-client.pcap')
 TMP = tempfile.mkdtemp(prefix='mptcpa-passes-')
 
-n_tests = 0
-n_failed = 0
-
-
-def report(ok, name, detail=''):
-    global n_tests, n_failed
-    n_tests += 1
-    if not ok:
-        n_failed += 1
-    print(('ok' if ok else 'not ok'), n_tests, '-', name)
-    if not ok and detail:
-        print('#', str(detail)[:500])
-    sys.stdout.flush()
+T = Tap()
+report = T.report
 
 
 def export(cap, args, passes=None, to_stdout=False):
@@ -132,11 +124,9 @@ def main():
     check_lossy()
     for c in shared:
         if not os.path.exists(c):
-            global n_tests
-            n_tests += 1
-            print('ok', n_tests, '-', os.path.basename(c), '# SKIP ../shared is not there')
-    print('1..%d' % n_tests)
-    return 1 if n_failed else 0
+            T.skip(os.path.basename(c), '../shared is not there')
+    shutil.rmtree(TMP, ignore_errors=True)
+    return T.done()
 
 
 if __name__ == '__main__':

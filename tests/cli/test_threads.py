@@ -21,25 +21,16 @@ import subprocess
 import sys
 import tempfile
 
+from tap import Tap
+
 EXPORTER = os.path.abspath(sys.argv[1])
 ANALYZER = os.path.abspath(sys.argv[2])
 ROOT = os.path.abspath(sys.argv[3])
 SHARED = os.path.join(ROOT, '..', 'shared', 'captures')
 TMP = tempfile.mkdtemp(prefix='mptcpa-threads-')
 
-n_tests = 0
-n_failed = 0
-
-
-def report(ok, name, detail=''):
-    global n_tests, n_failed
-    n_tests += 1
-    if not ok:
-        n_failed += 1
-    print(('ok' if ok else 'not ok'), n_tests, '-', name)
-    if not ok and detail:
-        print('#', str(detail)[:500])
-    sys.stdout.flush()
+T = Tap()
+report = T.report
 
 
 def env_for(threads):
@@ -127,11 +118,8 @@ def main():
     for c in caps:
         check_capture(c)
     for c in missing:
-        global n_tests
-        n_tests += 1
-        print('ok', n_tests, '-', os.path.basename(c), '# SKIP ../shared is not there')
-    print('1..%d' % n_tests)
-    return 1 if n_failed else 0
+        T.skip(os.path.basename(c), '../shared is not there')
+    return T.done()
 
 
 if __name__ == '__main__':
