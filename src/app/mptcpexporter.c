@@ -82,8 +82,8 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (delimiter) {
-		if (strlen(delimiter) != 1) {
-			fprintf(stderr, "mptcpexporter: the delimiter must be one character\n");
+		if (!export_delimiter_ok(delimiter)) {
+			fprintf(stderr, "mptcpexporter: the delimiter must be " EXPORT_DELIMITER_RULE "\n");
 			goto out;
 		}
 		o.delimiter = delimiter[0];

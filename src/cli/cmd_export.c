@@ -18,8 +18,8 @@ static bool fill_opts(struct session *s, const char *out, struct export_opts *o)
 		return false;
 	}
 	if (delim) {
-		if (strlen(delim) != 1) {
-			cmd_fail(s, "the delimiter must be one character");
+		if (!export_delimiter_ok(delim)) {
+			cmd_fail(s, "the delimiter must be " EXPORT_DELIMITER_RULE);
 			return false;
 		}
 		o->delimiter = delim[0];

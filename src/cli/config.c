@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "capture/reader.h"
+#include "export/export.h"
 
 #define SECTION "mptcpanalyzer"
 
@@ -70,10 +71,10 @@ static bool read_choice_keys(GKeyFile *kf, const char *file, struct config *c, G
 	if (delim) {
 		if (strcmp(delim, "\\t") == 0 || strcmp(delim, "tab") == 0)
 			c->delimiter = '\t';
-		else if (strlen(delim) == 1)
+		else if (export_delimiter_ok(delim))
 			c->delimiter = delim[0];
 		else
-			ok = bad_value(err, file, "delimiter", delim, "expected one character (or \\t)");
+			ok = bad_value(err, file, "delimiter", delim, "expected " EXPORT_DELIMITER_RULE " (or \\t)");
 	}
 	take_string(kf, "color", &color);
 	if (ok && color) {

@@ -158,7 +158,7 @@ static void f_tsecr(const struct row_ctx *r, GString *o)
 
 static void dest_name(GString *o, bool to_client)
 {
-	g_string_append(o, to_client ? "Client" : "Server");
+	fmt_bytes(o, to_client ? "Client" : "Server", 6);
 }
 
 static void f_tcpdest(const struct row_ctx *r, GString *o)

@@ -114,6 +114,11 @@ void atomic_abort(struct atomic_file *af)
 	memset(af, 0, sizeof *af);
 }
 
+bool export_delimiter_ok(const char *s)
+{
+	return s && s[0] && !s[1] && s[0] != '"' && s[0] != '\n' && s[0] != '\r';
+}
+
 bool export_format_parse(const char *name, enum export_format *out)
 {
 	static const struct { const char *n; enum export_format f; } names[] = {
@@ -190,18 +195,27 @@ static void json_value(GString *line, const struct column *c, const char *v, siz
 	}
 }
 
-static void write_header(FILE *fp, GPtrArray *cols, const struct export_opts *o)
+/* the names, quoted like values when they hold a CSV delimiter
+ * ("expected_token" with x) */
+static void write_header(FILE *fp, GPtrArray *cols, const struct export_opts *o, const bool special[256])
 {
 	if (o->format == EXP_JSONL)
 		return;
 	char sep = o->format == EXP_TSV ? '\t' : o->delimiter;
+	GString *line = g_string_new(NULL);
 	for (guint i = 0; i < cols->len; i++) {
 		const struct column *c = cols->pdata[i];
+		const char *name = o->tshark_names ? c->tshark : c->name;
 		if (i)
-			fputc(sep, fp);
-		fputs(o->tshark_names ? c->tshark : c->name, fp);
+			g_string_append_c(line, sep);
+		if (o->format == EXP_CSV)
+			csv_value(line, name, strlen(name), sep, special);
+		else
+			g_string_append(line, name);
 	}
-	fputc('\n', fp);
+	g_string_append_c(line, '\n');
+	fputs(line->str, fp);
+	g_string_free(line, TRUE);
 }
 
 /* What one thread needs to format rows: reused line buffers and the text of
@@ -264,7 +278,7 @@ static bool writer_open(struct text_writer *w, const char *path, const struct ex
 		w->bufs[i].v = g_string_sized_new(64);
 		w->bufs[i].out = g_string_sized_new(1 << 16);
 	}
-	write_header(w->fp, w->cols, o);
+	write_header(w->fp, w->cols, o, w->special);
 	return true;
 }
 
@@ -314,6 +328,36 @@ static void format_json_row(const struct text_writer *w, const struct row_ctx *r
 	g_string_append(line, "}\n");
 }
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+
+/* True when a CSV line written without quotes is exactly what quoting would
+ * write: the only bytes that make a value quoted (the delimiter, a quote, a
+ * comma, a newline: `special`) are the ncols - 1 delimiters between the
+ * values.  Sixteen bytes per step: four compares and a subtraction. */
+static bool csv_line_plain(const char *s, size_t n, char delim, guint ncols, const bool special[256])
+{
+	const __m128i d = _mm_set1_epi8(delim), q = _mm_set1_epi8('"'), c = _mm_set1_epi8(','),
+	              nl = _mm_set1_epi8('\n');
+	size_t count = 0, i = 0;
+	while (i + 16 <= n) {
+		/* each byte lane counts its matches (a match is -1: subtracted);
+		 * at most 255 steps before the lanes are summed */
+		__m128i acc = _mm_setzero_si128();
+		for (int k = 0; k < 255 && i + 16 <= n; k++, i += 16) {
+			__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+			__m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, d), _mm_cmpeq_epi8(x, q)),
+			                         _mm_or_si128(_mm_cmpeq_epi8(x, c), _mm_cmpeq_epi8(x, nl)));
+			acc = _mm_sub_epi8(acc, m);
+		}
+		__m128i sums = _mm_sad_epu8(acc, _mm_setzero_si128());
+		count += (size_t)_mm_cvtsi128_si32(sums) + (size_t)_mm_cvtsi128_si32(_mm_srli_si128(sums, 8));
+	}
+	for (; i < n; i++)
+		count += special[(unsigned char)s[i]];
+	return count + 1 == ncols;
+}
+#else
 #define ONES8 0x0101010101010101ull
 #define HIGH8 0x8080808080808080ull
 #define LOW7 0x7f7f7f7f7f7f7f7full
@@ -331,8 +375,9 @@ static inline uint64_t count_below(uint64_t x, uint64_t below)
  * newline) is below `below`; when the only such bytes in the line are the
  * ncols - 1 delimiters between the values, no value holds one.  Anything else
  * (a space, say) sends the line to the exact check, value by value. */
-static bool csv_line_plain(const char *s, size_t n, char delim, guint ncols)
+static bool csv_line_plain(const char *s, size_t n, char delim, guint ncols, const bool special[256])
 {
+	(void)special;
 	unsigned below = MAX(MAX((unsigned)(unsigned char)delim, (unsigned)'"'), MAX((unsigned)',', (unsigned)'\n')) + 1;
 	if (below > 128)
 		return false;
@@ -347,53 +392,55 @@ static bool csv_line_plain(const char *s, size_t n, char delim, guint ncols)
 		count += (unsigned char)s[i] < below;
 	return count + 1 == ncols;
 }
+#endif
 
-/* CSV with the values checked one by one: the rare one that needs quotes is
- * moved out and appended again, quoted */
-static void format_csv_checked(const struct text_writer *w, const struct row_ctx *r, char sep, struct row_buf *b)
+/* CSV with the values checked one by one, appended to `out`: the rare one
+ * that needs quotes is moved out and appended again, quoted */
+static void format_csv_checked(const struct text_writer *w, const struct row_ctx *r, char sep, GString *out,
+                               GString *v)
 {
-	GString *line = b->line, *v = b->v;
-	g_string_truncate(line, 0);
 	for (guint i = 0; i < w->cols->len; i++) {
 		const struct column *c = w->cols->pdata[i];
 		if (i)
-			g_string_append_c(line, sep);
-		size_t start = line->len;
-		c->format(r, line);
-		if (csv_needs_quotes(w->special, line->str + start, line->len - start)) {
+			g_string_append_c(out, sep);
+		size_t start = out->len;
+		c->format(r, out);
+		if (csv_needs_quotes(w->special, out->str + start, out->len - start)) {
 			g_string_truncate(v, 0);
-			g_string_append_len(v, line->str + start, (gssize)(line->len - start));
-			g_string_truncate(line, start);
-			csv_value(line, v->str, v->len, sep, w->special);
+			g_string_append_len(v, out->str + start, (gssize)(out->len - start));
+			g_string_truncate(out, start);
+			csv_value(out, v->str, v->len, sep, w->special);
 		}
 	}
 }
 
-/* CSV and TSV: every value is formatted straight into the line; a CSV line is
- * then checked once, and built again value by value if some value needs quotes.
- * The line (JSON too) ends up appended to b->out. */
+/* CSV and TSV: every value is formatted straight into the output buffer; a
+ * CSV row is then checked once, and built again value by value if some
+ * value needs quotes.  JSON lines are built in b->line, then appended. */
 static void format_row(const struct text_writer *w, const struct tables *t, uint32_t row, struct row_buf *b)
 {
 	const struct export_opts *o = w->o;
-	GString *line = b->line;
 	struct row_ctx r;
 	row_ctx_init(&r, t, row, w->reinjected_in);
 	if (o->format == EXP_JSONL) {
 		format_json_row(w, &r, b);
-	} else {
-		char sep = o->format == EXP_TSV ? '\t' : o->delimiter;
-		g_string_truncate(line, 0);
-		for (guint i = 0; i < w->cols->len; i++) {
-			const struct column *c = w->cols->pdata[i];
-			if (i)
-				g_string_append_c(line, sep);
-			c->format(&r, line);
-		}
-		if (o->format == EXP_CSV && !csv_line_plain(line->str, line->len, sep, w->cols->len))
-			format_csv_checked(w, &r, sep, b);
-		g_string_append_c(line, '\n');
+		g_string_append_len(b->out, b->line->str, (gssize)b->line->len);
+		return;
 	}
-	g_string_append_len(b->out, line->str, (gssize)line->len);
+	GString *out = b->out;
+	size_t start = out->len;
+	char sep = o->format == EXP_TSV ? '\t' : o->delimiter;
+	for (guint i = 0; i < w->cols->len; i++) {
+		const struct column *c = w->cols->pdata[i];
+		if (i)
+			g_string_append_c(out, sep);
+		c->format(&r, out);
+	}
+	if (o->format == EXP_CSV && !csv_line_plain(out->str + start, out->len - start, sep, w->cols->len, w->special)) {
+		g_string_truncate(out, start);
+		format_csv_checked(w, &r, sep, out, b->v);
+	}
+	g_string_append_c(out, '\n');
 }
 
 /* rows [from, to) formatted into one buffer, by one thread */
@@ -540,7 +587,7 @@ static bool writer_restart(struct text_writer *w, GError **err)
 		            g_strerror(errno));
 		return false;
 	}
-	write_header(w->fp, w->cols, w->o);
+	write_header(w->fp, w->cols, w->o, w->special);
 	return true;
 }
 

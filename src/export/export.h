@@ -27,6 +27,11 @@ struct export_report {
 	uint32_t late_frame, late_orig_frame; /* the first such repeat, and the packet it repeats */
 };
 
+/* A CSV delimiter: one character, but not a quote or a line end (CSV
+ * quoting could not tell it from the value's quotes, nor readers the rows) */
+bool export_delimiter_ok(const char *s);
+#define EXPORT_DELIMITER_RULE "one character other than a quote or a line end"
+
 /* "csv", "tsv", "jsonl", "sqlite"; false for anything else */
 bool export_format_parse(const char *name, enum export_format *out);
 /* from the output file's extension (.csv, .tsv, .jsonl/.json, .sqlite/.db); CSV otherwise */

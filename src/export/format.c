@@ -5,20 +5,6 @@
 #include <arpa/inet.h>
 #include <sys/socket.h>
 
-/* Appends n bytes.  Exports call this for every field of every row: when the
- * string has room (nearly always: its buffers are reused) it is a plain copy,
- * without g_string_append_len's generic insertion path. */
-static inline void put(GString *o, const char *s, size_t n)
-{
-	if (o->len + n < o->allocated_len) {
-		memcpy(o->str + o->len, s, n);
-		o->len += n;
-		o->str[o->len] = '\0';
-	} else {
-		g_string_append_len(o, s, (gssize)n);
-	}
-}
-
 /* "00" "01" ... "99": two digits per division */
 static const char digit_pairs[] =
 	"0001020304050607080910111213141516171819202122232425262728293031323334353637383940414243444546474849"
@@ -115,20 +101,19 @@ void fmt_time_ns(GString *o, int64_t ns)
 	f %= 100000000;
 	for (int i = 8; i >= 2; i -= 2, f /= 100)
 		memcpy(frac + i, digit_pairs + 2 * (f % 100), 2);
-	put(o, frac, 10);
+	fmt_bytes(o, frac, 10);
 }
 
 void fmt_hex16(GString *o, uint16_t v)
 {
 	static const char hex[] = "0123456789abcdef";
 	char b[6] = { '0', 'x', hex[v >> 12 & 15], hex[v >> 8 & 15], hex[v >> 4 & 15], hex[v & 15] };
-	put(o, b, 6);
+	fmt_bytes(o, b, 6);
 }
 
-/* dotted quad by hand: inet_ntop goes through sprintf for IPv4 */
-static void fmt_ipv4(GString *o, const uint8_t *addr)
+/* dotted quad by hand (inet_ntop goes through sprintf for IPv4); returns the length */
+static size_t ipv4_text(char *buf, const uint8_t *addr)
 {
-	char buf[16];
 	size_t n = 0;
 	for (int i = 0; i < 4; i++) {
 		unsigned b = addr[i];
@@ -140,20 +125,57 @@ static void fmt_ipv4(GString *o, const uint8_t *addr)
 			buf[n++] = (char)('0' + b / 10 % 10);
 		buf[n++] = (char)('0' + b % 10);
 	}
-	put(o, buf, n);
+	return n;
+}
+
+/* The text of the last addresses this thread formatted: rows repeat the two
+ * addresses of their connection, and a capture holds few of them, so most
+ * addresses are a compare and a copy. */
+#define RECENT_ADDRS 4
+struct addr_text {
+	uint8_t family, len;       /* family 0: empty */
+	uint8_t addr[16];
+	char text[INET6_ADDRSTRLEN];
+};
+static _Thread_local struct addr_text recent[RECENT_ADDRS];
+static _Thread_local unsigned recent_next;
+
+static const struct addr_text *recent_find(uint8_t family, const uint8_t *addr)
+{
+	for (int i = 0; i < RECENT_ADDRS; i++) {
+		const struct addr_text *e = &recent[i];
+		if (e->family == family && (family == 4 ? memcmp(e->addr, addr, 4) : memcmp(e->addr, addr, 16)) == 0)
+			return e;
+	}
+	return NULL;
 }
 
 void fmt_addr(GString *o, uint8_t family, const uint8_t *addr)
 {
-	if (family == 4) {
-		fmt_ipv4(o, addr);
-		return;
-	}
-	if (family != 6) { /* unknown (an address a CSV export did not carry) */
+	if (family != 4 && family != 6) { /* unknown (an address a CSV export did not carry) */
 		g_string_append_c(o, '?');
 		return;
 	}
-	char buf[INET6_ADDRSTRLEN];
-	if (inet_ntop(family == 6 ? AF_INET6 : AF_INET, addr, buf, sizeof buf))
-		g_string_append(o, buf);
+	const struct addr_text *found = recent_find(family, addr);
+	if (!found) {
+		struct addr_text *e = &recent[recent_next++ % RECENT_ADDRS];
+		e->family = 0;
+		if (family == 4) {
+			e->len = (uint8_t)ipv4_text(e->text, addr);
+		} else if (inet_ntop(AF_INET6, addr, e->text, sizeof e->text)) {
+			e->len = (uint8_t)strlen(e->text);
+		} else {
+			return;
+		}
+		memcpy(e->addr, addr, family == 4 ? 4 : 16);
+		e->family = family;
+		found = e;
+	}
+	if (o->len + sizeof found->text < o->allocated_len) { /* a fixed-size copy: no call */
+		memcpy(o->str + o->len, found->text, sizeof found->text);
+		o->len += found->len;
+		o->str[o->len] = '\0';
+	} else {
+		fmt_bytes(o, found->text, found->len);
+	}
 }

@@ -132,6 +132,36 @@ static void test_addresses(void)
 	g_string_free(o, TRUE);
 }
 
+/* fmt_addr keeps the text of the last few addresses: draws from more
+ * addresses than it keeps, both families, a v6 address starting with the
+ * bytes of a v4 one, into strings with room and without */
+static void test_recent_addresses(void)
+{
+	const char *pool[][2] = {
+		{ "4", "1.2.3.4" }, { "6", "102:304::" }, { "6", "102:304::1" }, { "4", "198.18.1.2" },
+		{ "4", "198.19.0.2" }, { "6", "fd00::1" }, { "6", "fd00::2" }, { "4", "10.0.0.1" },
+		{ "4", "10.0.0.2" }, { "6", "::ffff:10.0.0.1" }, { "4", "255.255.255.255" }, { "6", "::" },
+	};
+	GRand *r = g_rand_new_with_seed(42);
+	GString *big = g_string_sized_new(1 << 16);
+	for (int i = 0; i < 20000; i++) {
+		guint k = (guint)g_rand_int_range(r, 0, G_N_ELEMENTS(pool));
+		if (i % 2) {
+			check_addr(pool[k][0][0] - '0', pool[k][1]); /* a string without room */
+			continue;
+		}
+		uint8_t addr[16] = { 0 };
+		int family = pool[k][0][0] - '0';
+		g_assert_cmpint(inet_pton(family == 4 ? AF_INET : AF_INET6, pool[k][1], addr), ==, 1);
+		g_string_truncate(big, 0);
+		g_string_append(big, "x,");
+		fmt_addr(big, (uint8_t)family, addr);
+		g_assert_cmpstr(big->str + 2, ==, pool[k][1]);
+	}
+	g_string_free(big, TRUE);
+	g_rand_free(r);
+}
+
 /* values appended one after another into a string that has to grow */
 static void test_growth(void)
 {
@@ -156,6 +186,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/format/random", test_random);
 	g_test_add_func("/format/hex16", test_hex16);
 	g_test_add_func("/format/addresses", test_addresses);
+	g_test_add_func("/format/recent-addresses", test_recent_addresses);
 	g_test_add_func("/format/growth", test_growth);
 	return g_test_run();
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""test_export_passes.py - mptcpexporter in one pass or two (TAP).
+"""test_exporter.py - mptcpexporter in one pass or two, and its quoting (TAP).
 
-    test_export_passes.py MPTCPEXPORTER SOURCE_ROOT
+    test_exporter.py MPTCPEXPORTER SOURCE_ROOT
 
 A row's reinjected_in lists the later packets that repeat it.  Into a file,
 the exporter writes rows a window after they settle and reads the capture
@@ -13,7 +13,11 @@ the window (a hostile capture can make what a row shows depend on when it is
 written: fuzz_capture compares the packets of both ways); -v must say which
 way it went; and the repeats must be the capture's: the reinjected_in lists
 must be exactly the reinjection_of links turned around, and the lossy
-example's known values."""
+example's known values.
+
+With any delimiter, even one that numbers, times or addresses are made of,
+Python's csv module must read back the values of the comma export: the
+writer quotes exactly the values that need it."""
 import csv
 import glob
 import io
@@ -30,7 +34,7 @@ EXPORTER = os.path.abspath(sys.argv[1])
 ROOT = os.path.abspath(sys.argv[2])
 SHARED = os.path.join(ROOT, '..', 'shared', 'captures')
 LOSSY = os.path.join(ROOT, 'examples', 'lossy-client.pcap')
-TMP = tempfile.mkdtemp(prefix='mptcpa-passes-')
+TMP = tempfile.mkdtemp(prefix='mptcpa-exporter-')
 
 T = Tap()
 report = T.report
@@ -114,6 +118,23 @@ def check_lossy():
     report(row.get('reinjected_in') == '1161', 'lossy-client -w 300: the second pass writes it in row 689', row)
 
 
+def check_delimiters():
+    """lists hold commas, addresses dots (and colons in IPv6), times dots"""
+    caps = [LOSSY] + [c for c in (os.path.join(SHARED, 'v1', 'ipv6-client.pcap'),) if os.path.exists(c)]
+    for cap in caps:
+        ref, err = export(cap, [])
+        want = list(csv.reader(io.StringIO(ref.decode()))) if ref else None
+        for d in (';', '\t', ' ', '0', '.', ':', 'x', 'S'):
+            out, err = export(cap, ['-d', d])
+            got = list(csv.reader(io.StringIO(out.decode()), delimiter=d)) if out else None
+            report(want and got == want, '%s -d %r: read back with that delimiter, the comma export\'s values'
+                   % (os.path.basename(cap), d), err)
+    for d in ('"', '\n', ';;', ''):
+        out, err = export(LOSSY, ['-d', d])
+        report(out is None and err.count('\n') == 1 and 'other than a quote or a line end' in err,
+               '-d %r is refused with one line' % d, err)
+
+
 def main():
     caps = sorted(glob.glob(os.path.join(ROOT, 'examples', '*.pcap')))
     shared = [os.path.join(SHARED, 'v0', 'client_2.pcap'), os.path.join(SHARED, 'v1', 'failover-client.pcap'),
@@ -122,6 +143,7 @@ def main():
     for c in caps:
         check_capture(c)
     check_lossy()
+    check_delimiters()
     for c in shared:
         if not os.path.exists(c):
             T.skip(os.path.basename(c), '../shared is not there')
