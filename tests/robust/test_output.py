@@ -12,7 +12,8 @@ while, with an older NAME already there:
   - a file size limit (RLIMIT_FSIZE, with SIGXFSZ ignored so the write fails
     with EFBIG, as on a full disk): status 1, a message naming NAME, NAME
     keeps its old content and no temporary file is left behind (CSV, JSON
-    lines, SQLite);
+    lines, SQLite; and the CSV of a one-pass export that empties its file to
+    write it again from a second pass: examples/lossy-client.pcap -w 300);
   - an output folder that does not exist: status 1 and a message;
   - a finished file has the mode of any new file (0644 under umask 022);
   - standard output that cannot be written (/dev/full): status 1 and a
@@ -108,6 +109,26 @@ def main():
             tap.ok(content == OLD and not leftovers(out),
                    f'{ext}: old file intact, no temporary file left',
                    f'content {content[:40]!r}, leftovers {leftovers(out)}')
+
+        # the same when the one-pass export starts its file again (a late repeat)
+        lossy = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'examples',
+                             'lossy-client.pcap')
+        if os.path.exists(lossy):
+            out = os.path.join(tmp, 'again.csv')
+            with open(out, 'wb') as f:
+                f.write(OLD)
+            r = hostile.run([exporter, '-w', '300', '-o', out, lossy], timeout=120,
+                            env=hostile.sanitizer_env(), preexec_fn=limit_fsize(64 * 1024))
+            with open(out, 'rb') as f:
+                content = f.read()
+            tap.ok(r.status == 1 and hostile.behaved(r) and os.path.basename(out) in r.stderr
+                   and content == OLD and not leftovers(out),
+                   'one pass then two (-w 300), write fails: status 1, old file intact, nothing left',
+                   r.describe())
+            r = hostile.run([exporter, '-w', '300', '-v', '-o', out, lossy], timeout=120,
+                            env=hostile.sanitizer_env())
+            tap.ok(r.status == 0 and '2 passes' in r.stderr and not leftovers(out),
+                   'one pass then two (-w 300), no limit: written, nothing left', r.describe())
 
         # a finished export has the permissions of any new file (umask)
         old_mask = os.umask(0o022)
