@@ -465,22 +465,46 @@ static void format_rows(const struct format_job *j)
 		format_row(j->w, j->t, row, j->b);
 }
 
+/* the job's text to the output (stdio locks the stream) */
+static void write_part(const struct format_job *j)
+{
+	GString *out = j->b->out;
+	fwrite(out->str, 1, out->len, j->w->fp);
+	g_string_truncate(out, 0);
+}
+
 /* The other formatting threads, started once per export (a thread per part
  * cost 40 us each: 5 ms for 0.5M rows).  Each round, worker i formats
- * jobs[i + 1] while the writer formats jobs[0].  pthread primitives, as the
- * loader's queue: ThreadSanitizer sees them (GLib's futex-based locks it
- * does not). */
+ * jobs[i + 1] while the writer formats jobs[0]; each then writes its part as
+ * soon as the parts before it are written, so writing one part overlaps
+ * formatting the next.  pthread primitives, as the loader's queue:
+ * ThreadSanitizer sees them (GLib's futex-based locks it does not). */
 struct format_pool {
 	pthread_mutex_t lock;
-	pthread_cond_t start, done;
+	pthread_cond_t start, done, turn;
 	const struct format_job *jobs;
 	guint parts;             /* jobs this round (workers past it only report) */
 	uint64_t round;          /* incremented to start a round */
 	guint pending;           /* workers not done with this round */
+	guint written;           /* parts of this round written */
 	bool quit;
 	guint n;
 	pthread_t threads[MAX_PARTS];
 };
+
+/* writes job `index` once the jobs before it are written */
+static void write_in_turn(struct format_pool *fp, const struct format_job *j, guint index)
+{
+	pthread_mutex_lock(&fp->lock);
+	while (fp->written != index)
+		pthread_cond_wait(&fp->turn, &fp->lock);
+	pthread_mutex_unlock(&fp->lock);
+	write_part(j);
+	pthread_mutex_lock(&fp->lock);
+	fp->written++;
+	pthread_cond_broadcast(&fp->turn);
+	pthread_mutex_unlock(&fp->lock);
+}
 
 struct format_worker {
 	struct format_pool *pool;
@@ -501,8 +525,10 @@ static void *format_worker_run(void *data)
 		seen = fp->round;
 		const struct format_job *job = me->index < fp->parts ? &fp->jobs[me->index] : NULL;
 		pthread_mutex_unlock(&fp->lock);
-		if (job)
+		if (job) {
 			format_rows(job);
+			write_in_turn(fp, job, me->index);
+		}
 		pthread_mutex_lock(&fp->lock);
 		if (--fp->pending == 0)
 			pthread_cond_signal(&fp->done);
@@ -518,6 +544,7 @@ static struct format_pool *format_pool_new(guint workers)
 	pthread_mutex_init(&fp->lock, NULL);
 	pthread_cond_init(&fp->start, NULL);
 	pthread_cond_init(&fp->done, NULL);
+	pthread_cond_init(&fp->turn, NULL);
 	for (guint i = 0; i < workers; i++) {
 		struct format_worker *me = g_new(struct format_worker, 1);
 		*me = (struct format_worker){ fp, i + 1 };
@@ -530,18 +557,20 @@ static struct format_pool *format_pool_new(guint workers)
 	return fp;
 }
 
-/* formats jobs[1..parts) on the workers (the caller does jobs[0]); returns
- * once they are done */
+/* formats and writes jobs[1..parts) on the workers (the caller does
+ * jobs[0]), in order; returns once they are written */
 static void format_pool_run(struct format_pool *fp, const struct format_job *jobs, guint parts)
 {
 	pthread_mutex_lock(&fp->lock);
 	fp->jobs = jobs;
 	fp->parts = parts;
 	fp->pending = fp->n;
+	fp->written = 0;
 	fp->round++;
 	pthread_cond_broadcast(&fp->start);
 	pthread_mutex_unlock(&fp->lock);
 	format_rows(&jobs[0]);
+	write_in_turn(fp, &jobs[0], 0);
 	pthread_mutex_lock(&fp->lock);
 	while (fp->pending > 0)
 		pthread_cond_wait(&fp->done, &fp->lock);
@@ -561,12 +590,14 @@ static void format_pool_free(struct format_pool *fp)
 	pthread_mutex_destroy(&fp->lock);
 	pthread_cond_destroy(&fp->start);
 	pthread_cond_destroy(&fp->done);
+	pthread_cond_destroy(&fp->turn);
 	g_free(fp);
 }
 
 /* Formats rows [from, to) and writes them in order.  The tables are not
  * changed while this runs (the loader waits for it), and formatting only
- * reads them, so parts of the range are formatted on other threads.  At
+ * reads them, so parts of the range are formatted (and written, in order) on
+ * other threads.  At
  * most ROWS_PER_PART rows per thread at a time keeps the buffers small. */
 static void write_rows_parts(struct text_writer *w, const struct tables *t, uint32_t from, uint32_t to)
 {
@@ -576,15 +607,13 @@ static void write_rows_parts(struct text_writer *w, const struct tables *t, uint
 	for (guint i = 0; i < parts; i++)
 		jobs[i] = (struct format_job){ w, t, from + (uint32_t)((uint64_t)n * i / parts),
 		                               from + (uint32_t)((uint64_t)n * (i + 1) / parts), &w->bufs[i] };
-	if (parts > 1 && w->pool && w->pool->n + 1 >= parts)
+	if (parts > 1 && w->pool && w->pool->n + 1 >= parts) {
 		format_pool_run(w->pool, jobs, parts);
-	else
-		for (guint i = 0; i < parts; i++)
-			format_rows(&jobs[i]);
+		return;
+	}
 	for (guint i = 0; i < parts; i++) {
-		GString *out = w->bufs[i].out;
-		fwrite(out->str, 1, out->len, w->fp);
-		g_string_truncate(out, 0);
+		format_rows(&jobs[i]);
+		write_part(&jobs[i]);
 	}
 }
 
