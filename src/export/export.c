@@ -475,34 +475,49 @@ static void write_part(const struct format_job *j)
 
 /* The other formatting threads, started once per export (a thread per part
  * cost 40 us each: 5 ms for 0.5M rows).  Each round, worker i formats
- * jobs[i + 1] while the writer formats jobs[0]; each then writes its part as
- * soon as the parts before it are written, so writing one part overlaps
- * formatting the next.  pthread primitives, as the loader's queue:
- * ThreadSanitizer sees them (GLib's futex-based locks it does not). */
+ * jobs[i] while the caller formats jobs[0]; the caller goes back to loading
+ * once every part is formatted, and each part is written as soon as the parts
+ * before it are (parts are numbered across rounds), so writing overlaps
+ * formatting and loading.  Formatting reads the tables, writing only its own
+ * buffer.  pthread primitives, as the loader's queue: ThreadSanitizer sees
+ * them (GLib's futex-based locks it does not). */
 struct format_pool {
 	pthread_mutex_t lock;
-	pthread_cond_t start, done, turn;
-	const struct format_job *jobs;
+	pthread_cond_t start, formatted, turn;
+	struct format_job jobs[MAX_PARTS]; /* this round's, copied */
 	guint parts;             /* jobs this round (workers past it only report) */
 	uint64_t round;          /* incremented to start a round */
-	guint pending;           /* workers not done with this round */
-	guint written;           /* parts of this round written */
+	uint64_t base;           /* the number of this round's first part */
+	guint pending;           /* workers not done formatting this round */
+	uint64_t issued;         /* parts numbered so far */
+	uint64_t next_write;     /* the number of the next part to write */
 	bool quit;
 	guint n;
 	pthread_t threads[MAX_PARTS];
 };
 
-/* writes job `index` once the jobs before it are written */
-static void write_in_turn(struct format_pool *fp, const struct format_job *j, guint index)
+/* writes a job's part once every part numbered before it is written */
+static void write_in_turn(struct format_pool *fp, const struct format_job *j, uint64_t number)
 {
 	pthread_mutex_lock(&fp->lock);
-	while (fp->written != index)
+	while (fp->next_write != number)
 		pthread_cond_wait(&fp->turn, &fp->lock);
 	pthread_mutex_unlock(&fp->lock);
 	write_part(j);
 	pthread_mutex_lock(&fp->lock);
-	fp->written++;
+	fp->next_write++;
 	pthread_cond_broadcast(&fp->turn);
+	pthread_mutex_unlock(&fp->lock);
+}
+
+/* returns once every part handed out is written */
+static void format_pool_drain(struct format_pool *fp)
+{
+	if (!fp)
+		return;
+	pthread_mutex_lock(&fp->lock);
+	while (fp->next_write != fp->issued)
+		pthread_cond_wait(&fp->turn, &fp->lock);
 	pthread_mutex_unlock(&fp->lock);
 }
 
@@ -523,15 +538,20 @@ static void *format_worker_run(void *data)
 		if (fp->quit)
 			break;
 		seen = fp->round;
-		const struct format_job *job = me->index < fp->parts ? &fp->jobs[me->index] : NULL;
+		bool mine = me->index < fp->parts;
+		struct format_job job = fp->jobs[me->index];
+		uint64_t number = fp->base + me->index;
 		pthread_mutex_unlock(&fp->lock);
-		if (job) {
-			format_rows(job);
-			write_in_turn(fp, job, me->index);
-		}
+		if (mine)
+			format_rows(&job);
 		pthread_mutex_lock(&fp->lock);
 		if (--fp->pending == 0)
-			pthread_cond_signal(&fp->done);
+			pthread_cond_signal(&fp->formatted);
+		if (mine) {
+			pthread_mutex_unlock(&fp->lock);
+			write_in_turn(fp, &job, number);
+			pthread_mutex_lock(&fp->lock);
+		}
 	}
 	pthread_mutex_unlock(&fp->lock);
 	g_free(me);
@@ -543,7 +563,7 @@ static struct format_pool *format_pool_new(guint workers)
 	struct format_pool *fp = g_new0(struct format_pool, 1);
 	pthread_mutex_init(&fp->lock, NULL);
 	pthread_cond_init(&fp->start, NULL);
-	pthread_cond_init(&fp->done, NULL);
+	pthread_cond_init(&fp->formatted, NULL);
 	pthread_cond_init(&fp->turn, NULL);
 	for (guint i = 0; i < workers; i++) {
 		struct format_worker *me = g_new(struct format_worker, 1);
@@ -557,23 +577,25 @@ static struct format_pool *format_pool_new(guint workers)
 	return fp;
 }
 
-/* formats and writes jobs[1..parts) on the workers (the caller does
- * jobs[0]), in order; returns once they are written */
+/* formats jobs[1..parts) on the workers and jobs[0] here; returns once all
+ * are formatted (the workers' parts may still be being written) */
 static void format_pool_run(struct format_pool *fp, const struct format_job *jobs, guint parts)
 {
 	pthread_mutex_lock(&fp->lock);
-	fp->jobs = jobs;
+	memcpy(fp->jobs, jobs, parts * sizeof *jobs);
 	fp->parts = parts;
 	fp->pending = fp->n;
-	fp->written = 0;
+	fp->base = fp->issued;
+	fp->issued += parts;
 	fp->round++;
+	uint64_t first = fp->base;
 	pthread_cond_broadcast(&fp->start);
 	pthread_mutex_unlock(&fp->lock);
 	format_rows(&jobs[0]);
-	write_in_turn(fp, &jobs[0], 0);
+	write_in_turn(fp, &jobs[0], first);
 	pthread_mutex_lock(&fp->lock);
 	while (fp->pending > 0)
-		pthread_cond_wait(&fp->done, &fp->lock);
+		pthread_cond_wait(&fp->formatted, &fp->lock);
 	pthread_mutex_unlock(&fp->lock);
 }
 
@@ -581,6 +603,7 @@ static void format_pool_free(struct format_pool *fp)
 {
 	if (!fp)
 		return;
+	format_pool_drain(fp);
 	pthread_mutex_lock(&fp->lock);
 	fp->quit = true;
 	pthread_cond_broadcast(&fp->start);
@@ -589,7 +612,7 @@ static void format_pool_free(struct format_pool *fp)
 		pthread_join(fp->threads[i], NULL);
 	pthread_mutex_destroy(&fp->lock);
 	pthread_cond_destroy(&fp->start);
-	pthread_cond_destroy(&fp->done);
+	pthread_cond_destroy(&fp->formatted);
 	pthread_cond_destroy(&fp->turn);
 	g_free(fp);
 }
@@ -611,6 +634,7 @@ static void write_rows_parts(struct text_writer *w, const struct tables *t, uint
 		format_pool_run(w->pool, jobs, parts);
 		return;
 	}
+	format_pool_drain(w->pool); /* parts of the pool still being written come first */
 	for (guint i = 0; i < parts; i++) {
 		format_rows(&jobs[i]);
 		write_part(&jobs[i]);
@@ -714,6 +738,7 @@ static void write_rows_one_pass(struct tables *t, uint32_t from, uint32_t to, vo
 /* empties the output file (a temporary one) to write it again */
 static bool writer_restart(struct text_writer *w, GError **err)
 {
+	format_pool_drain(w->pool);
 	if (fflush(w->fp) != 0 || ftruncate(fileno(w->fp), 0) != 0 || fseek(w->fp, 0, SEEK_SET) != 0) {
 		g_set_error(err, MPTCPA_ERROR, MPTCPA_ERR_OPEN, "%s: write failed: %s", w->af.path,
 		            g_strerror(errno));
