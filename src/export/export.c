@@ -345,6 +345,7 @@ static void format_json_row(const struct text_writer *w, const struct row_ctx *r
  * values.  Sixteen bytes per step: four compares and a subtraction. */
 static bool csv_line_plain(const char *s, size_t n, char delim, guint ncols, const bool special[256])
 {
+	/* the bytes csv_special_init marks */
 	const __m128i d = _mm_set1_epi8(delim), q = _mm_set1_epi8('"'), c = _mm_set1_epi8(','),
 	              nl = _mm_set1_epi8('\n');
 	size_t count = 0, i = 0;
@@ -768,17 +769,33 @@ static void report_passes(const struct export_opts *o, unsigned passes, const st
 	}
 }
 
+/* the end of an export: the capture's warning, the output committed (or
+ * removed when the pass failed) and the tables freed */
+static bool export_done(struct text_writer *w, struct tables *t, GError **err)
+{
+	if (t && t->warning)
+		g_printerr("%s: warning: %s\n", g_get_prgname(), t->warning);
+	bool ok = w ? writer_close(w, t != NULL, err) : t != NULL;
+	tables_free(t);
+	return ok;
+}
+
+/* the later copies of each packet, from the links of a pass that is done */
+static GHashTable *links_of_pass(struct tables *t)
+{
+	GHashTable *later = reinjected_in_map(t);
+	tables_free(t);
+	return later;
+}
+
 bool export_capture(const char *capture, const char *path, const struct export_opts *o,
                     load_progress_fn progress, void *user, GError **err)
 {
 	if (o->format == EXP_SQLITE) {
 		struct tables *t = capture_load(capture, progress, user, err);
 		bool ok = t && export_sqlite(t, path, err);
-		if (t && t->warning)
-			g_printerr("%s: warning: %s\n", g_get_prgname(), t->warning);
-		tables_free(t);
 		report_passes(o, 1, NULL);
-		return ok;
+		return export_done(NULL, t, NULL) && ok;
 	}
 	struct text_writer w;
 	if (!writer_open(&w, path, o, err))
@@ -799,18 +816,13 @@ bool export_capture(const char *capture, const char *path, const struct export_o
 		sink.hold = o->window ? o->window : MPTCP_SETTLE_LAG;
 		struct tables *t = capture_load_stream(capture, &sink, pcb, &pp, err);
 		if (!t || !op.late) {
-			if (t && t->warning)
-				g_printerr("%s: warning: %s\n", g_get_prgname(), t->warning);
-			bool ok = writer_close(&w, t != NULL, err);
-			tables_free(t);
 			report_passes(o, 1, &op);
-			return ok;
+			return export_done(&w, t, err);
 		}
 		/* a late repeat: the links of the whole capture are known now */
 		g_hash_table_destroy(w.reinjected_in);
 		w.reinjected_in = NULL;
-		sink.reinjected_in = reinjected_in_map(t);
-		tables_free(t);
+		sink.reinjected_in = links_of_pass(t);
 		if (!writer_restart(&w, err)) {
 			g_hash_table_destroy(sink.reinjected_in);
 			writer_close(&w, false, NULL);
@@ -822,27 +834,20 @@ bool export_capture(const char *capture, const char *path, const struct export_o
 		struct load_sink first = { discard_rows, NULL, NULL, o->window, 0 };
 		pp.passes = 2;
 		struct tables *t = capture_load_stream(capture, &first, pcb, &pp, err);
-		if (!t) {
-			writer_close(&w, false, NULL);
-			return false;
-		}
-		sink.reinjected_in = reinjected_in_map(t);
-		tables_free(t);
+		if (!t)
+			return export_done(&w, NULL, NULL);
+		sink.reinjected_in = links_of_pass(t);
 		pp.pass = 1;
 		passes = 2;
 	}
 
-	/* every row, written as soon as it is final */
+	/* every row, written as soon as it is final (the tables own the map) */
 	sink.rows = write_rows_sink;
 	sink.user = &w;
 	sink.hold = 0;
 	struct tables *t = capture_load_stream(capture, &sink, pcb, &pp, err);
 	if (sink.reinjected_in)
 		g_hash_table_destroy(sink.reinjected_in);
-	if (t && t->warning)
-		g_printerr("%s: warning: %s\n", g_get_prgname(), t->warning);
-	bool ok = writer_close(&w, t != NULL, err);
-	tables_free(t);
 	report_passes(o, passes, &op);
-	return ok;
+	return export_done(&w, t, err);
 }

@@ -150,6 +150,23 @@ static const struct addr_text *recent_find(uint8_t family, const uint8_t *addr)
 	return NULL;
 }
 
+/* formats the address into the next entry (the oldest goes); NULL when
+ * inet_ntop refuses it */
+static const struct addr_text *recent_add(uint8_t family, const uint8_t *addr)
+{
+	struct addr_text *e = &recent[recent_next++ % RECENT_ADDRS];
+	e->family = 0;
+	if (family == 4)
+		e->len = (uint8_t)ipv4_text(e->text, addr);
+	else if (inet_ntop(AF_INET6, addr, e->text, sizeof e->text))
+		e->len = (uint8_t)strlen(e->text);
+	else
+		return NULL;
+	memcpy(e->addr, addr, family == 4 ? 4 : 16);
+	e->family = family;
+	return e;
+}
+
 void fmt_addr(GString *o, uint8_t family, const uint8_t *addr)
 {
 	if (family != 4 && family != 6) { /* unknown (an address a CSV export did not carry) */
@@ -157,20 +174,8 @@ void fmt_addr(GString *o, uint8_t family, const uint8_t *addr)
 		return;
 	}
 	const struct addr_text *found = recent_find(family, addr);
-	if (!found) {
-		struct addr_text *e = &recent[recent_next++ % RECENT_ADDRS];
-		e->family = 0;
-		if (family == 4) {
-			e->len = (uint8_t)ipv4_text(e->text, addr);
-		} else if (inet_ntop(AF_INET6, addr, e->text, sizeof e->text)) {
-			e->len = (uint8_t)strlen(e->text);
-		} else {
-			return;
-		}
-		memcpy(e->addr, addr, family == 4 ? 4 : 16);
-		e->family = family;
-		found = e;
-	}
+	if (!found && !(found = recent_add(family, addr)))
+		return;
 	if (o->len + sizeof found->text < o->allocated_len) { /* a fixed-size copy: no call */
 		memcpy(o->str + o->len, found->text, sizeof found->text);
 		o->len += found->len;
