@@ -13,6 +13,7 @@
 #include <sys/resource.h>
 #include "export/export.h"
 #include "table/load.h"
+#include "util/hugeheap.h"
 
 /* resident set size now, in bytes (/proc/self/statm) */
 static uint64_t rss_now(void)
@@ -36,6 +37,7 @@ static uint64_t rss_peak(void)
 
 int main(int argc, char **argv)
 {
+	hugeheap_init(); /* first: before the heap holds anything big */
 	if (argc != 2 && argc != 3) {
 		fprintf(stderr, "usage: load_mem CAPTURE [CSV]\n");
 		return 2;

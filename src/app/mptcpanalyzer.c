@@ -10,6 +10,7 @@
 #include "cli/interp.h"
 #include "cli/session.h"
 #include "plugin/plugin_host.h"
+#include "util/hugeheap.h"
 
 struct globals {
 	gchar *load, *config, *cachedir, *batch;
@@ -144,6 +145,7 @@ static int run(struct session *s, const struct globals *g, int argc, char **argv
 
 int main(int argc, char **argv)
 {
+	hugeheap_init(); /* first: before the heap holds anything big */
 	struct globals g;
 	memset(&g, 0, sizeof g);
 	if (!parse_globals(&argc, &argv, &g))

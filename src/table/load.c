@@ -337,6 +337,7 @@ static struct tables *load_impl(const char *path, struct load_sink *sink, load_p
 	mptcp_tracker_free(tk.mt);
 	tcp_tracker_free(tk.tt);
 	reader_close(r);
+	hugeheap_release(); /* the trackers' lists, freed in the heap, leave the process */
 	if (rc < 0) {
 		tables_free(t);
 		return NULL;

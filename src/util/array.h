@@ -13,6 +13,7 @@
 
 #include <string.h>
 #include <glib.h>
+#include "util/hugeheap.h"
 
 /* makes room for at least n elements; *room: how many there is room for */
 static inline void array_reserve(GArray *a, guint *room, guint n)
@@ -23,6 +24,7 @@ static inline void array_reserve(GArray *a, guint *room, guint n)
 	g_array_set_size(a, n); /* allocates n elements at least */
 	g_array_set_size(a, len);
 	*room = n;
+	hugeheap_advise(); /* the heap may have grown: in huge pages, before it is touched */
 }
 
 /* Appends the element `elt` of `size` bytes (the array's element size).  When

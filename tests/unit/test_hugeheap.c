@@ -1,0 +1,135 @@
+/* test_hugeheap.c - the heap in huge pages: after hugeheap_init, blocks under
+ * 32 MiB come from the heap, the heap's memory carries the kernel's huge page
+ * advice (VmFlags "hg" in /proc/self/smaps) including what arrays grow it by
+ * later, and hugeheap_release gives freed memory back (VmRSS falls).  Where
+ * the allocator is not glibc's heap (a sanitizer's), the tests skip. */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <glib.h>
+#include "util/array.h"
+#include "util/hugeheap.h"
+
+extern char end; /* the linker's end of the program's data: the heap is above */
+
+static bool in_heap(const void *p)
+{
+	return (uintptr_t)p >= (uintptr_t)&end && (uintptr_t)p < (uintptr_t)sbrk(0);
+}
+
+/* the VmFlags of the mapping holding address p ("" when not found) */
+static gchar *vm_flags_at(const void *p)
+{
+	gchar *smaps = NULL;
+	g_assert_true(g_file_get_contents("/proc/self/smaps", &smaps, NULL, NULL));
+	gchar **lines = g_strsplit(smaps, "\n", -1);
+	gchar *flags = g_strdup("");
+	bool inside = false;
+	for (gchar **l = lines; *l; l++) {
+		unsigned long long lo, hi;
+		if (sscanf(*l, "%llx-%llx ", &lo, &hi) == 2 && strchr(*l, ' ') > strchr(*l, '-'))
+			inside = (uintptr_t)p >= lo && (uintptr_t)p < hi;
+		else if (inside && g_str_has_prefix(*l, "VmFlags:")) {
+			g_free(flags);
+			flags = g_strdup(*l + strlen("VmFlags:"));
+			break;
+		}
+	}
+	g_strfreev(lines);
+	g_free(smaps);
+	return flags;
+}
+
+static bool advised(const void *p)
+{
+	gchar *flags = vm_flags_at(p);
+	bool hg = strstr(flags, " hg") != NULL;
+	g_free(flags);
+	return hg;
+}
+
+static uint64_t rss_bytes(void)
+{
+	gchar *status = NULL;
+	g_assert_true(g_file_get_contents("/proc/self/status", &status, NULL, NULL));
+	const char *v = strstr(status, "VmRSS:");
+	g_assert_nonnull(v);
+	uint64_t kib = g_ascii_strtoull(v + strlen("VmRSS:"), NULL, 10);
+	g_free(status);
+	return kib * 1024;
+}
+
+/* hugeheap_init applied: a 16 MiB block lands in the heap (glibc's default
+ * would map it apart) */
+static bool heap_in_use(void)
+{
+	void *probe = malloc(16u << 20);
+	bool ok = probe && in_heap(probe);
+	free(probe);
+	if (!ok)
+		g_test_skip("malloc is not glibc's heap here (a sanitizer's allocator?)");
+	return ok;
+}
+
+static void test_block_in_advised_heap(void)
+{
+	if (!heap_in_use())
+		return;
+	char *b = malloc(4u << 20);
+	g_assert_true(in_heap(b));
+	g_assert_true(advised(b + (2u << 20)));
+	memset(b, 1, 4u << 20);
+	g_assert_cmpint(b[(4u << 20) - 1], ==, 1);
+	free(b);
+}
+
+/* arrays grown past the first 64 MiB step: the heap's new part is advised too */
+static void test_growth_advised(void)
+{
+	if (!heap_in_use())
+		return;
+	enum { N_ARRAYS = 8, ELTS = (12u << 20) / 8 };
+	GArray *a[N_ARRAYS];
+	guint room[N_ARRAYS] = { 0 };
+	for (int k = 0; k < N_ARRAYS; k++)
+		a[k] = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+	for (uint64_t i = 0; i < ELTS; i++)
+		for (int k = 0; k < N_ARRAYS; k++) {
+			uint64_t v = i * N_ARRAYS + (uint64_t)k;
+			array_push(a[k], &room[k], &v, sizeof v);
+		}
+	uint64_t before_free = rss_bytes();
+	for (int k = 0; k < N_ARRAYS; k++) {
+		g_assert_cmpuint(a[k]->len, ==, ELTS);
+		g_assert_cmpuint(g_array_index(a[k], uint64_t, ELTS - 1), ==, (ELTS - 1) * N_ARRAYS + (uint64_t)k);
+		/* 12 MiB each (16 MiB of room): all in the heap, which grew past its
+		 * first 64 MiB step */
+		g_assert_true(in_heap(a[k]->data));
+		g_assert_true(advised(a[k]->data + a[k]->len * sizeof(uint64_t) - 1));
+	}
+	g_assert_cmpuint(before_free, >=, (uint64_t)N_ARRAYS * (12u << 20));
+	for (int k = 0; k < N_ARRAYS; k++)
+		g_array_free(a[k], TRUE);
+	hugeheap_release();
+	/* all of it is given back, the heap's 64 MiB of slack included (which
+	 * free alone keeps: 75 MiB stay); a test binary holds 3 MiB besides */
+	g_assert_cmpuint(rss_bytes(), <, 32u << 20);
+	/* and the heap grows advised again */
+	char *b = malloc(4u << 20);
+	g_assert_true(in_heap(b));
+	g_assert_true(advised(b + (2u << 20)));
+	free(b);
+}
+
+int main(int argc, char **argv)
+{
+	hugeheap_init();
+	hugeheap_init(); /* a second call changes nothing */
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/hugeheap/block_in_advised_heap", test_block_in_advised_heap);
+	g_test_add_func("/hugeheap/growth_advised", test_growth_advised);
+	return g_test_run();
+}
