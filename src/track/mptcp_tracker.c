@@ -20,13 +20,14 @@ struct mapping {
 	int64_t ts_ns;     /* when it was last carried */
 };
 
-/* a DSN range sent by one packet */
+/* a DSN range sent by one packet (32 bytes: the list it is in says which
+ * subflow sent it) */
 struct sent {
 	uint64_t lo, hi;
 	uint32_t row, frame;
-	uint32_t stream;
 	int64_t ts_ns;
 };
+G_STATIC_ASSERT(sizeof(struct sent) == 32);
 
 struct range {
 	uint64_t lo, hi;
@@ -612,14 +613,15 @@ static void sent_merge_late(struct sent_list *l)
 	g_array_set_size(l->late, 0);
 }
 
-/* what a recorded range says of [lo, hi) sent on `stream`: links a range of
- * another subflow; true when the same subflow already sent all of it */
-static bool sent_check(struct mptcp_tracker *mt, const struct sent *s, uint32_t row, uint32_t stream,
+/* what a recorded range says of [lo, hi): links a range of another subflow;
+ * true when the same subflow (`same`: s is in its own list) already sent all
+ * of it */
+static bool sent_check(struct mptcp_tracker *mt, const struct sent *s, uint32_t row, bool same,
                        uint64_t lo, uint64_t hi, bool *reinj)
 {
 	if (s->hi <= lo || s->lo >= hi)
 		return false;
-	if (s->stream == stream)
+	if (same)
 		return s->lo <= lo && s->hi >= hi;
 	link_add(mt, row, s);
 	*reinj = true;
@@ -634,8 +636,9 @@ static void links_sort_row(struct tables *t, guint first)
 		qsort(&g_array_index(t->links, struct link, first), n, sizeof(struct link), link_cmp);
 }
 
-/* the ranges of list `l` overlapping [lo, hi), each given to sent_check */
-static bool sent_scan(struct mptcp_tracker *mt, const struct sent_list *l, uint32_t row, uint32_t stream,
+/* the ranges of list `l` overlapping [lo, hi), each given to sent_check;
+ * `same`: l is the list of the subflow that sends [lo, hi) */
+static bool sent_scan(struct mptcp_tracker *mt, const struct sent_list *l, uint32_t row, bool same,
                       uint64_t lo, uint64_t hi, bool *reinj)
 {
 	bool dup_same = false;
@@ -645,14 +648,14 @@ static bool sent_scan(struct mptcp_tracker *mt, const struct sent_list *l, uint3
 		const struct sent *s = &g_array_index(l->a, struct sent, i - 1);
 		if (s->lo + l->max_len <= lo)
 			break;
-		dup_same |= sent_check(mt, s, row, stream, lo, hi, reinj);
+		dup_same |= sent_check(mt, s, row, same, lo, hi, reinj);
 	}
 	/* the late entries are sorted too: the same backward scan */
 	for (guint i = sent_bisect(l->late, 0, l->late->len, hi); i > 0; i--) {
 		const struct sent *s = &g_array_index(l->late, struct sent, i - 1);
 		if (s->lo + l->max_len <= lo)
 			break;
-		dup_same |= sent_check(mt, s, row, stream, lo, hi, reinj);
+		dup_same |= sent_check(mt, s, row, same, lo, hi, reinj);
 	}
 	return dup_same;
 }
@@ -703,11 +706,11 @@ static bool sent_link_all(struct mptcp_tracker *mt, const struct mptcp_conn *m, 
 {
 	struct tables *t = mt->t;
 	guint first_link = t->links->len;
-	bool dup_same = sent_scan(mt, own, row, stream, lo, hi, reinj);
+	bool dup_same = sent_scan(mt, own, row, true, lo, hi, reinj);
 	for (guint k = 0; k < m->subflows->len; k++) {
 		uint32_t other = g_array_index(m->subflows, uint32_t, k);
 		if (other != stream && other < mt->sf->len)
-			sent_scan(mt, &sf_get(mt, other)->sent[subflow_dir(tables_tcp(t, other), md)], row, stream,
+			sent_scan(mt, &sf_get(mt, other)->sent[subflow_dir(tables_tcp(t, other), md)], row, false,
 			          lo, hi, reinj);
 	}
 	links_sort_row(t, first_link);
@@ -725,7 +728,7 @@ static bool sent_record(struct mptcp_tracker *mt, const struct mptcp_conn *m, in
 	bool reinj = false;
 	if (!fresh && sent_link_all(mt, m, md, row, stream, own, lo, hi, &reinj))
 		return reinj;
-	struct sent ns = { lo, hi, row, p->frame, stream, p->ts_ns };
+	struct sent ns = { lo, hi, row, p->frame, p->ts_ns };
 	sent_insert(own, &ns);
 	return reinj;
 }
