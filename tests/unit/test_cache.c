@@ -537,6 +537,89 @@ static void test_speed(void)
 	g_free(cap);
 }
 
+static void stat_file(const char *file, struct stat *st)
+{
+	g_assert_cmpint(g_lstat(file, (GStatBuf *)st), ==, 0);
+}
+
+/* loads `file` and checks it holds `t`, with its warning */
+static void assert_cached(const char *file, const char *cap, const struct tables *t)
+{
+	GError *err = NULL;
+	struct tables *c = cache_load(file, cap, &err);
+	g_assert_no_error(err);
+	g_assert_nonnull(c);
+	assert_same_tables(t, c);
+	g_assert_cmpstr(c->warning, ==, t->warning);
+	tables_free(c);
+}
+
+/* An existing cache is overwritten in place (the same file, grown or cut to
+ * the new length); a link to the cache, or a second name of it, is replaced
+ * instead, its target left alone.  Uses the project's own example. */
+static void test_in_place(void)
+{
+	char *cap = g_build_filename(test_source_root(), "examples", "lossy-client.pcap", NULL);
+	char *file = tmp_path("inplace.mpac");
+	struct tables *t = test_load(cap);
+	save(t, file);
+	struct stat first, st;
+	stat_file(file, &first);
+
+	/* a longer warning: the file grows, same inode */
+	char *saved_warning = t->warning;
+	t->warning = g_strnfill(10000, 'w');
+	save(t, file);
+	stat_file(file, &st);
+	g_assert_cmpuint(st.st_ino, ==, first.st_ino);
+	g_assert_cmpint(st.st_size, ==, first.st_size + 10000 - (saved_warning ? (goffset)strlen(saved_warning) : 0));
+	assert_cached(file, cap, t);
+	/* back to the original: the file is cut to its first length */
+	g_free(t->warning);
+	t->warning = saved_warning;
+	save(t, file);
+	stat_file(file, &st);
+	g_assert_cmpuint(st.st_ino, ==, first.st_ino);
+	g_assert_cmpint(st.st_size, ==, first.st_size);
+	assert_cached(file, cap, t);
+
+	/* a second name: replaced, the other name keeps the old bytes */
+	char *other = tmp_path("inplace-other.mpac");
+	g_assert_cmpint(link(file, other), ==, 0);
+	t->warning = g_strdup("changed");
+	save(t, file);
+	stat_file(file, &st);
+	g_assert_cmpuint(st.st_ino, !=, first.st_ino);
+	struct stat ost;
+	stat_file(other, &ost);
+	g_assert_cmpuint(ost.st_ino, ==, first.st_ino);
+	g_assert_cmpint(ost.st_size, ==, first.st_size);
+	assert_cached(file, cap, t);
+
+	/* a symbolic link: replaced by a file, its target untouched */
+	char *target = tmp_path("inplace-target");
+	test_put_file(target, "not a cache", -1);
+	g_unlink(file);
+	g_assert_cmpint(symlink(target, file), ==, 0);
+	save(t, file);
+	stat_file(file, &st);
+	g_assert_true(S_ISREG(st.st_mode));
+	gchar *kept;
+	g_assert_true(g_file_get_contents(target, &kept, NULL, NULL));
+	g_assert_cmpstr(kept, ==, "not a cache");
+	g_free(kept);
+	assert_cached(file, cap, t);
+
+	tables_free(t);
+	g_unlink(file);
+	g_unlink(other);
+	g_unlink(target);
+	g_free(target);
+	g_free(other);
+	g_free(file);
+	g_free(cap);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -554,6 +637,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/cache/version", test_version);
 	g_test_add_func("/cache/bad-rows", test_bad_rows);
 	g_test_add_func("/cache/speed", test_speed);
+	g_test_add_func("/cache/in-place", test_in_place);
 	int rc = g_test_run();
 	g_rmdir(tmp_dir);
 	g_free(tmp_dir);
