@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include "capture/reader.h"
 #include "export/columns.h"
 #include "table/load.h"
@@ -81,12 +82,48 @@ bool atomic_open(struct atomic_file *af, const char *path, GError **err)
 		return false;
 	}
 	watch_tmp(af->tmp);
+	af->can_reserve = file_blocks_reservable(fd);
 	return true;
+}
+
+bool file_blocks_reservable(int fd)
+{
+	struct statfs fs;
+	return fstatfs(fd, &fs) == 0 && (fs.f_type == 0xEF53 /* ext2/3/4 */ || fs.f_type == 0x58465342 /* XFS */);
+}
+
+/* Renaming a new file over an old one makes ext4 (auto_da_alloc) allocate
+ * and start writing out every block the new file has not been given yet:
+ * 45 to 65 ms in the rename for a 118 MB export here, paid at each export
+ * over the last one.  Blocks allocated ahead of the writes (past the end of
+ * the file, which does not grow until written) leave the rename nothing to
+ * do; the commit gives back what was allocated past the end. */
+#define RESERVE_STEP (32u << 20)
+
+void atomic_wrote(struct atomic_file *af, size_t n)
+{
+	af->written += n;
+	if (!af->can_reserve || af->written + RESERVE_STEP / 4 <= af->reserved)
+		return;
+	uint64_t want = af->written + RESERVE_STEP;
+	if (fallocate(fileno(af->fp), FALLOC_FL_KEEP_SIZE, (off_t)af->reserved, (off_t)(want - af->reserved)) == 0)
+		af->reserved = want;
+	else
+		af->can_reserve = false; /* a full disk is reported by the writes, not here */
+}
+
+/* gives back the blocks allocated past the end of the file */
+static bool release_reserve(struct atomic_file *af)
+{
+	if (!af->reserved)
+		return true;
+	off_t end;
+	return fflush(af->fp) == 0 && (end = ftello(af->fp)) >= 0 && ftruncate(fileno(af->fp), end) == 0;
 }
 
 bool atomic_commit(struct atomic_file *af, GError **err)
 {
-	bool ok = !ferror(af->fp);
+	bool ok = !ferror(af->fp) && release_reserve(af);
 	if (fclose(af->fp) != 0)
 		ok = false;
 	af->fp = NULL;
@@ -198,7 +235,8 @@ static void json_value(GString *line, const struct column *c, const char *v, siz
 
 /* the names, quoted like values when they hold a CSV delimiter
  * ("expected_token" with x) */
-static void write_header(FILE *fp, GPtrArray *cols, const struct export_opts *o, const bool special[256])
+static void write_header(FILE *fp, struct atomic_file *af, GPtrArray *cols, const struct export_opts *o,
+                         const bool special[256])
 {
 	if (o->format == EXP_JSONL)
 		return;
@@ -216,6 +254,8 @@ static void write_header(FILE *fp, GPtrArray *cols, const struct export_opts *o,
 	}
 	g_string_append_c(line, '\n');
 	fputs(line->str, fp);
+	if (af)
+		atomic_wrote(af, line->len);
 	g_string_free(line, TRUE);
 }
 
@@ -241,6 +281,7 @@ struct text_writer {
 	struct row_buf bufs[MAX_PARTS];
 	guint n_bufs;
 	struct atomic_file af;
+	struct atomic_file *out;  /* &af, NULL on stdout: told what is written */
 	bool to_stdout;
 	bool special[256];       /* CSV: bytes that need quotes */
 	GHashTable *reinjected_in; /* whole tables: built once (see reinjected_in_map) */
@@ -271,6 +312,7 @@ static bool writer_open(struct text_writer *w, const char *path, const struct ex
 		if (!atomic_open(&w->af, path, err))
 			return false;
 		w->fp = w->af.fp;
+		w->out = &w->af;
 	}
 	/* rows are small and many: fewer, larger writes */
 	if (!w->to_stdout)
@@ -285,7 +327,7 @@ static bool writer_open(struct text_writer *w, const char *path, const struct ex
 		w->bufs[i].v = g_string_sized_new(64);
 		w->bufs[i].out = g_string_sized_new(1 << 16);
 	}
-	write_header(w->fp, w->cols, o, w->special);
+	write_header(w->fp, w->out, w->cols, o, w->special);
 	return true;
 }
 
@@ -471,6 +513,8 @@ static void write_part(const struct format_job *j)
 {
 	GString *out = j->b->out;
 	fwrite(out->str, 1, out->len, j->w->fp);
+	if (j->w->out) /* parts are written one at a time, in turn */
+		atomic_wrote(j->w->out, out->len);
 	g_string_truncate(out, 0);
 }
 
@@ -745,7 +789,8 @@ static bool writer_restart(struct text_writer *w, GError **err)
 		            g_strerror(errno));
 		return false;
 	}
-	write_header(w->fp, w->cols, w->o, w->special);
+	w->af.written = w->af.reserved = 0; /* the truncation freed every block */
+	write_header(w->fp, w->out, w->cols, w->o, w->special);
 	return true;
 }
 

@@ -51,14 +51,21 @@ bool export_capture(const char *capture, const char *path, const struct export_o
                     load_progress_fn progress, void *user, GError **err);
 
 /* Opens `path` for writing through a temporary file beside it; commit renames
- * it into place, abort removes it.  Used by every writer of the project. */
+ * it into place, abort removes it.  Used by every writer of the project.
+ * A writer that tells atomic_wrote how much it wrote gets the file's blocks
+ * allocated ahead of its writes on ext4 and XFS (see export.c). */
 struct atomic_file {
 	FILE *fp;
 	char *path, *tmp;
+	bool can_reserve;           /* ext4 or XFS, a new file */
+	uint64_t written, reserved; /* bytes given to fp; blocks allocated */
 };
 bool atomic_open(struct atomic_file *af, const char *path, GError **err);
+void atomic_wrote(struct atomic_file *af, size_t n);
 bool atomic_commit(struct atomic_file *af, GError **err);
 void atomic_abort(struct atomic_file *af);
+/* true on ext4 and XFS, where fallocate allocates blocks without writing them */
+bool file_blocks_reservable(int fd);
 
 bool export_sqlite(const struct tables *t, const char *path, GError **err);
 

@@ -30,7 +30,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/vfs.h>
 #include <unistd.h>
 #include "config.h"
 #include "capture/reader.h"
@@ -362,10 +361,8 @@ static void put_body(struct writer *w, const struct tables *t, const struct capt
  * nothing is done: on tmpfs it would only zero pages the write fills again. */
 static void preallocate(int fd, uint64_t size)
 {
-	struct statfs fs;
-	if (fstatfs(fd, &fs) != 0 || (fs.f_type != 0xEF53 /* ext2/3/4 */ && fs.f_type != 0x58465342 /* XFS */))
-		return;
-	(void)fallocate(fd, 0, 0, (off_t)size);
+	if (file_blocks_reservable(fd))
+		(void)fallocate(fd, 0, 0, (off_t)size);
 }
 
 /* An existing cache (of the same capture: its name comes from the capture's

@@ -38,6 +38,7 @@ TMP = tempfile.mkdtemp(prefix='mptcpa-exporter-')
 
 T = Tap()
 report = T.report
+LAST = {}  # os.stat of the last file export() wrote
 
 
 def export(cap, args, passes=None, to_stdout=False):
@@ -55,6 +56,7 @@ def export(cap, args, passes=None, to_stdout=False):
         return None, r.stderr.decode()
     if to_stdout:
         return r.stdout, r.stderr.decode()
+    LAST['stat'] = os.stat(out)
     with open(out, 'rb') as f:
         return f.read(), r.stderr.decode()
 
@@ -97,10 +99,20 @@ def check_capture(cap):
             report(agree, '%s: reinjected_in is reinjection_of turned around (%d links)' % (label, n))
 
 
+def check_blocks(label):
+    """the blocks allocated ahead of the writes (ext4, XFS) are given back:
+    the file holds no more than its bytes and a block"""
+    st = LAST.get('stat')
+    held = st.st_blocks * 512 if st else None
+    report(st is not None and held <= st.st_size + 65536,
+           '%s: %s bytes on disk for %s bytes written' % (label, held, st.st_size if st else None))
+
+
 def check_lossy():
     """values of the project's lossy example (examples/README.md)"""
     one, err = export(LOSSY, [])
     report(passes_said(err) == 1, 'lossy-client: the default window needs one pass', err)
+    check_blocks('lossy-client')
     rows = rows_of(one) if one else []
     by_frame = {r['packetid']: r for r in rows}
     report(by_frame.get('689', {}).get('reinjected_in') == '1161',
@@ -114,6 +126,7 @@ def check_lossy():
     late, err = export(LOSSY, ['-w', '300'])
     report(passes_said(err) == 2 and 'frame 1161 repeats frame 689' in err,
            'lossy-client -w 300: frame 1161 repeats frame 689 after it was written: two passes', err)
+    check_blocks('lossy-client -w 300 (emptied and written again)')
     row = {r['packetid']: r for r in rows_of(late)}.get('689', {}) if late else {}
     report(row.get('reinjected_in') == '1161', 'lossy-client -w 300: the second pass writes it in row 689', row)
 
