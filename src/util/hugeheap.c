@@ -29,7 +29,7 @@
 
 #define HEAP_MMAP_THRESHOLD (32u << 20)
 #define HEAP_STEP (64u << 20)
-#define PAGE_MASK ((uintptr_t)4095)
+#define HEAP_PAGE_MASK ((uintptr_t)4095)
 
 /* end of the part of the heap already advised; 0: not started */
 static _Atomic uintptr_t advised_end;
@@ -41,7 +41,7 @@ void hugeheap_advise(void)
 	void *brk_now = sbrk(0);
 	if (lo == 0 || brk_now == (void *)-1)
 		return;
-	uintptr_t hi = (uintptr_t)brk_now & ~PAGE_MASK;
+	uintptr_t hi = (uintptr_t)brk_now & ~HEAP_PAGE_MASK;
 	/* one thread advises each new part; the others return */
 	if (hi > lo && atomic_compare_exchange_strong(&advised_end, &lo, hi))
 		madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
@@ -65,7 +65,7 @@ void hugeheap_init(void)
 		return;
 	if (!mallopt(M_MMAP_THRESHOLD, HEAP_MMAP_THRESHOLD) || !mallopt(M_TOP_PAD, HEAP_STEP))
 		return;
-	atomic_store(&advised_end, ((uintptr_t)start + PAGE_MASK) & ~PAGE_MASK);
+	atomic_store(&advised_end, ((uintptr_t)start + HEAP_PAGE_MASK) & ~HEAP_PAGE_MASK);
 	grow_advised();
 #endif
 }
@@ -79,7 +79,7 @@ void hugeheap_release(void)
 	void *brk_now = sbrk(0);
 	if (brk_now == (void *)-1)
 		return;
-	uintptr_t end = ((uintptr_t)brk_now + PAGE_MASK) & ~PAGE_MASK;
+	uintptr_t end = ((uintptr_t)brk_now + HEAP_PAGE_MASK) & ~HEAP_PAGE_MASK;
 	if (end < atomic_load(&advised_end))
 		atomic_store(&advised_end, end);
 	grow_advised();
