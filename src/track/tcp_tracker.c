@@ -43,11 +43,18 @@ static inline uint32_t load_u32(const uint8_t *p)
 }
 
 /* the slot holding `k`, or the empty slot where it would go */
+/* word by word in registers: memcmp is a library call per packet here */
+static inline bool keys_equal(const struct flow_key *a, const struct flow_key *b)
+{
+	return ((a->w[0] ^ b->w[0]) | (a->w[1] ^ b->w[1]) | (a->w[2] ^ b->w[2]) | (a->w[3] ^ b->w[3]) |
+	        (a->w[4] ^ b->w[4])) == 0;
+}
+
 static struct flow_slot *flow_slot(const struct flow_table *ft, const struct flow_key *k)
 {
 	for (size_t i = k->hash & ft->mask;; i = (i + 1) & ft->mask) {
 		struct flow_slot *s = &ft->slots[i];
-		if (!s->stream_plus1 || (s->key.hash == k->hash && memcmp(s->key.w, k->w, sizeof k->w) == 0))
+		if (!s->stream_plus1 || (s->key.hash == k->hash && keys_equal(&s->key, k)))
 			return s;
 	}
 }
@@ -170,10 +177,15 @@ static bool starts_new_stream(const struct tcp_conn *c, int dir, const struct de
 	return td->has_base && d->seq != td->base_seq;
 }
 
+/* 0 when the packet comes from the stream's first endpoint (the addresses
+ * compared as words: memcmp of a run-time length is a library call) */
 static int packet_dir(const struct tcp_conn *c, const struct decoded *d)
 {
-	size_t alen = d->family == 4 ? 4 : 16;
-	return (d->sport == c->port[0] && memcmp(d->src, c->addr[0], alen) == 0) ? 0 : 1;
+	if (d->sport != c->port[0])
+		return 1;
+	if (d->family == 4)
+		return load_u32(d->src) == load_u32(c->addr[0]) ? 0 : 1;
+	return load_u64(d->src) == load_u64(c->addr[0]) && load_u64(d->src + 8) == load_u64(c->addr[0] + 8) ? 0 : 1;
 }
 
 static void dir_set_base(struct tcp_dir *td, uint32_t seq, bool syn)
