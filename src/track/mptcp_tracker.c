@@ -6,6 +6,7 @@
  * reinjections), the union of sent ranges (application bytes) and the last
  * 64-bit DSN and data ACK of each direction (to widen 32-bit values). */
 #include "track/mptcp_tracker.h"
+#include "track/range_set.h"
 
 #include <string.h>
 #include "track/mptcp_crypto.h"
@@ -29,10 +30,6 @@ struct sent {
 };
 G_STATIC_ASSERT(sizeof(struct sent) == 32);
 
-struct range {
-	uint64_t lo, hi;
-};
-
 /* The mapping and sent lists lose their oldest entries as data is acked
  * (pruning): entries before `head` are gone.  They are dropped lazily (moved
  * out only once they are the majority), so pruning one entry costs O(1) and
@@ -43,13 +40,6 @@ struct map_list {
 	bool unordered;    /* ssns once spanned 2^31 or more: no binary search */
 	guint hint;        /* the last result of map_scan_start's search */
 	guint room;        /* for array_push */
-};
-
-/* Disjoint DSN ranges in a balanced tree (by lo): data arriving in order
- * only extends the highest range; DSNs jumping around cost O(log n). */
-struct range_set {
-	GTree *tree;       /* &range.lo -> struct range (owned) */
-	struct range *top; /* the range with the highest lo */
 };
 
 /* The DSN ranges one subflow sent in one direction.  A subflow sends its
@@ -109,13 +99,6 @@ struct mptcp_tracker {
 	uint32_t settled;  /* rows before this one have their DSNs */
 	uint32_t lag;      /* rows kept between loading and settling */
 };
-
-static gint cmp_u64(gconstpointer a, gconstpointer b, gpointer user)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	(void)user;
-	return x < y ? -1 : x > y;
-}
 
 uint64_t mptcp_widen32(uint32_t v, uint64_t ref)
 {
@@ -194,9 +177,8 @@ static uint32_t conn_new(struct mptcp_tracker *mt, uint32_t stream, uint8_t vers
 	g_array_append_val(mt->t->mptcp, m);
 	g_array_set_size(mt->cs, m.id + 1);
 	struct conn_state *cs = cs_get(mt, m.id);
-	for (int i = 0; i < 2; i++) {
-		cs->uni[i].tree = g_tree_new_full(cmp_u64, NULL, NULL, g_free);
-	}
+	for (int i = 0; i < 2; i++)
+		range_set_init(&cs->uni[i]);
 	cs->fallback_row = NO_ROW;
 	tables_tcp(mt->t, stream)->mptcp = m.id;
 	return m.id;
@@ -733,56 +715,6 @@ static bool sent_record(struct mptcp_tracker *mt, const struct mptcp_conn *m, in
 	return reinj;
 }
 
-/* adds [lo, hi) to a union of disjoint ranges; returns the bytes it added */
-static uint64_t union_add(struct range_set *u, uint64_t lo, uint64_t hi)
-{
-	/* fast path: extends or follows the highest range */
-	struct range *top = u->top;
-	if (top && lo >= top->lo && lo <= top->hi) {
-		uint64_t added = hi > top->hi ? hi - top->hi : 0;
-		if (hi > top->hi)
-			top->hi = hi;
-		return added;
-	}
-	/* the first range that may overlap: the one starting at or before lo,
-	 * if it reaches lo, else the next one */
-	GTreeNode *n = g_tree_upper_bound(u->tree, &lo);
-	GTreeNode *prev = n ? g_tree_node_previous(n) : g_tree_node_last(u->tree);
-	if (prev && ((struct range *)g_tree_node_value(prev))->hi >= lo)
-		n = prev;
-	/* a range starting at or before lo grows in place (the common case:
-	 * each subflow's data extends its own range); otherwise a new one */
-	struct range *keep = NULL;
-	if (n && ((struct range *)g_tree_node_value(n))->lo <= lo)
-		keep = g_tree_node_value(n);
-	uint64_t covered = 0, nhi = hi;
-	while (n) {
-		struct range *r = g_tree_node_value(n);
-		if (r->lo > hi)
-			break;
-		uint64_t olo = MAX(r->lo, lo), ohi = MIN(r->hi, hi);
-		if (ohi > olo)
-			covered += ohi - olo;
-		nhi = MAX(nhi, r->hi);
-		GTreeNode *next = g_tree_node_next(n);
-		if (r != keep) {
-			uint64_t key = r->lo;
-			g_tree_remove(u->tree, &key);
-		}
-		n = next;
-	}
-	if (keep) {
-		keep->hi = nhi;
-	} else {
-		struct range *nr = g_new(struct range, 1);
-		nr->lo = lo;
-		nr->hi = nhi;
-		g_tree_insert(u->tree, &nr->lo, nr);
-	}
-	u->top = g_tree_node_value(g_tree_node_last(u->tree));
-	return (hi - lo) - covered;
-}
-
 /* State older than this (capture time) is dropped once the data it covers is
  * acknowledged: no sender reinjects or retransmits data acknowledged that
  * long ago, and memory then follows the data in flight, not the capture. */
@@ -873,7 +805,7 @@ static void assign_dsn(struct mptcp_tracker *mt, uint32_t row, struct pkt *p, co
 	struct mptcp_dir *dir = &m->dir[md];
 	uint64_t lo = dsn, hi = dsn + len;
 	mptcp_dir_count(dir, p->ts_ns, dsn, len);
-	uint64_t added = union_add(&cs->uni[md], lo, hi);
+	uint64_t added = range_set_add(&cs->uni[md], lo, hi);
 	dir->unique_bytes += added;
 	sent_prune(&sf->sent[d], cs->last_ack[!md], cs->has_last_ack[!md], p->ts_ns);
 	/* the packet's own list: its subflow's TCP direction d carries md */
@@ -1171,10 +1103,8 @@ void mptcp_tracker_free(struct mptcp_tracker *mt)
 	}
 	for (guint i = 0; i < mt->cs->len; i++) {
 		struct conn_state *cs = cs_get(mt, i);
-		for (int d = 0; d < 2; d++) {
-			if (cs->uni[d].tree)
-				g_tree_destroy(cs->uni[d].tree);
-		}
+		for (int d = 0; d < 2; d++)
+			range_set_clear(&cs->uni[d]);
 	}
 	g_array_free(mt->sf, TRUE);
 	g_array_free(mt->cs, TRUE);
