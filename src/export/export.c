@@ -112,6 +112,13 @@ void atomic_wrote(struct atomic_file *af, size_t n)
 		af->can_reserve = false; /* a full disk is reported by the writes, not here */
 }
 
+/* empties the file to write it again (the truncation freed every block) */
+static bool atomic_rewind(struct atomic_file *af)
+{
+	af->written = af->reserved = 0;
+	return fflush(af->fp) == 0 && ftruncate(fileno(af->fp), 0) == 0 && fseek(af->fp, 0, SEEK_SET) == 0;
+}
+
 /* gives back the blocks allocated past the end of the file */
 static bool release_reserve(struct atomic_file *af)
 {
@@ -281,8 +288,7 @@ struct text_writer {
 	struct row_buf bufs[MAX_PARTS];
 	guint n_bufs;
 	struct atomic_file af;
-	struct atomic_file *out;  /* &af, NULL on stdout: told what is written */
-	bool to_stdout;
+	struct atomic_file *out;  /* &af, told what is written; NULL: stdout */
 	bool special[256];       /* CSV: bytes that need quotes */
 	GHashTable *reinjected_in; /* whole tables: built once (see reinjected_in_map) */
 	struct format_pool *pool; /* the other formatting threads; NULL: one */
@@ -306,17 +312,15 @@ static bool writer_open(struct text_writer *w, const char *path, const struct ex
 {
 	memset(w, 0, sizeof *w);
 	w->o = o;
-	w->to_stdout = strcmp(path, "-") == 0;
 	w->fp = stdout;
-	if (!w->to_stdout) {
+	if (strcmp(path, "-") != 0) {
 		if (!atomic_open(&w->af, path, err))
 			return false;
 		w->fp = w->af.fp;
 		w->out = &w->af;
-	}
-	/* rows are small and many: fewer, larger writes */
-	if (!w->to_stdout)
+		/* rows are small and many: fewer, larger writes */
 		setvbuf(w->fp, NULL, _IOFBF, 1 << 20);
+	}
 	csv_special_init(w->special, o->delimiter);
 	w->cols = o->columns ? g_ptr_array_ref(o->columns) : columns_default();
 	w->n_bufs = formatting_threads();
@@ -343,7 +347,7 @@ static bool writer_close(struct text_writer *w, bool ok, GError **err)
 		g_string_free(w->bufs[i].v, TRUE);
 		g_string_free(w->bufs[i].out, TRUE);
 	}
-	if (w->to_stdout) {
+	if (!w->out) {
 		if (ok && (fflush(stdout) != 0 || ferror(stdout))) {
 			g_set_error(err, MPTCPA_ERROR, MPTCPA_ERR_OPEN, "standard output: write failed: %s",
 			            g_strerror(errno));
@@ -784,12 +788,11 @@ static void write_rows_one_pass(struct tables *t, uint32_t from, uint32_t to, vo
 static bool writer_restart(struct text_writer *w, GError **err)
 {
 	format_pool_drain(w->pool);
-	if (fflush(w->fp) != 0 || ftruncate(fileno(w->fp), 0) != 0 || fseek(w->fp, 0, SEEK_SET) != 0) {
+	if (!atomic_rewind(&w->af)) {
 		g_set_error(err, MPTCPA_ERROR, MPTCPA_ERR_OPEN, "%s: write failed: %s", w->af.path,
 		            g_strerror(errno));
 		return false;
 	}
-	w->af.written = w->af.reserved = 0; /* the truncation freed every block */
 	write_header(w->fp, w->out, w->cols, w->o, w->special);
 	return true;
 }

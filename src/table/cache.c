@@ -386,16 +386,27 @@ static FILE *open_in_place(const char *cache_file)
 	return fp;
 }
 
-static bool write_in_place(FILE *fp, const struct tables *t, const struct capture_id *id, uint64_t file_size,
-                           const char *cache_file, GError **err)
+/* the whole file into fp: the body, hashed as it goes, then the checksum;
+ * `old`: a cache file to remove meanwhile (see put_packets) */
+static void write_cache(FILE *fp, const struct tables *t, const struct capture_id *id, uint64_t file_size,
+                        const char *old)
 {
 	struct writer w;
 	memset(&w, 0, sizeof w);
 	w.fp = fp;
 	hash_init(&w.h);
+	w.old = old;
 	put_body(&w, t, id, file_size);
+	if (w.old)  /* not done beside the packet rows (a small table) */
+		(void)unlink(w.old);
 	uint64_t sum = hash_final(&w.h);
 	fwrite(&sum, 1, sizeof sum, fp);
+}
+
+static bool write_in_place(FILE *fp, const struct tables *t, const struct capture_id *id, uint64_t file_size,
+                           const char *cache_file, GError **err)
+{
+	write_cache(fp, t, id, file_size, NULL);
 	bool ok = fflush(fp) == 0 && !ferror(fp) && ftruncate(fileno(fp), (off_t)file_size) == 0;
 	int saved = errno;
 	if (!ok) /* what was written would be refused anyway: an empty file says so at once */
@@ -447,20 +458,12 @@ bool cache_save(const struct tables *t, const char *cache_file, GError **err)
 		return false;
 	}
 	preallocate(fileno(af.fp), file_size);
-	memset(&w, 0, sizeof w);
-	w.fp = af.fp;
-	hash_init(&w.h);
 	/* Remove the old cache before the rename: renaming over an existing
 	 * file makes ext4 (auto_da_alloc) write the new one out at once, a
 	 * crash guard a checksummed cache does not need (20 ms for 33 MB here).
 	 * A reader in between finds no cache and loads the capture; if the
 	 * unlink fails, the rename still replaces the file. */
-	w.old = cache_file;
-	put_body(&w, t, &id, file_size);
-	if (w.old)  /* not done beside the packet rows (a small table) */
-		(void)unlink(cache_file);
-	uint64_t sum = hash_final(&w.h);
-	fwrite(&sum, 1, sizeof sum, af.fp);
+	write_cache(af.fp, t, &id, file_size, cache_file);
 	g_free(id.real);
 	return atomic_commit(&af, err);
 }
