@@ -18,7 +18,22 @@ void row_ctx_init(struct row_ctx *r, const struct tables *t, uint32_t row, GHash
 	r->m = r->c->mptcp == NO_ROW ? NULL : tables_mptcp(t, r->c->mptcp);
 	r->reinjected_in = t->reinjected_in ? t->reinjected_in : reinjected_in;
 	r->first_opt = pkt_opts_first(&r->opts, t, r->p);
+	r->subtypes = 0;
+	r->dss = NULL;
+	struct pkt_opts it = r->opts;
+	for (const struct mptcp_option *op = r->first_opt; op; op = pkt_opts_next(&it)) {
+		if (op->malformed)
+			continue;
+		r->subtypes |= 1u << (op->subtype & 31);
+		if (op->subtype == MPTCP_SUB_DSS && !r->dss)
+			r->dss = &op->u.dss;
+	}
 }
+
+/* the bit of a subtype in row_ctx.subtypes; HAS_SUB: the row has a
+ * well-formed option of one of the subtypes in `bits` */
+#define SUB(s) (1u << (s))
+#define HAS_SUB(r, bits) (((r)->subtypes & (bits)) != 0)
 
 void column_format_row(const struct column *c, const struct tables *t, uint32_t row, GString *out)
 {
@@ -184,6 +199,8 @@ static void f_mptcpdest(const struct row_ctx *r, GString *o)
 
 static void f_expected_token(const struct row_ctx *r, GString *o)
 {
+	if (!HAS_SUB(r, SUB(MPTCP_SUB_CAPABLE)))
+		return;
 	const struct mptcp_conn *m = r->m;
 	if (!m)
 		return;
@@ -200,6 +217,8 @@ static void f_expected_token(const struct row_ctx *r, GString *o)
 
 static void f_version(const struct row_ctx *r, GString *o)
 {
+	if (!HAS_SUB(r, SUB(MPTCP_SUB_CAPABLE)))
+		return;
 	size_t start = o->len;
 	FOR_OPTS(r, op) {
 		if (op->subtype == MPTCP_SUB_CAPABLE) {
@@ -221,6 +240,8 @@ static void f_subtype(const struct row_ctx *r, GString *o)
 
 static void f_sendkey(const struct row_ctx *r, GString *o)
 {
+	if (!HAS_SUB(r, SUB(MPTCP_SUB_CAPABLE)))
+		return;
 	size_t start = o->len;
 	FOR_OPTS(r, op) {
 		if (op->subtype == MPTCP_SUB_CAPABLE && op->u.mpc.has_sender_key) {
@@ -232,6 +253,8 @@ static void f_sendkey(const struct row_ctx *r, GString *o)
 
 static void f_recvkey(const struct row_ctx *r, GString *o)
 {
+	if (!HAS_SUB(r, SUB(MPTCP_SUB_CAPABLE) | SUB(MPTCP_SUB_FASTCLOSE)))
+		return;
 	size_t start = o->len;
 	FOR_OPTS(r, op) {
 		if (op->subtype == MPTCP_SUB_CAPABLE && op->u.mpc.has_receiver_key) {
@@ -246,6 +269,8 @@ static void f_recvkey(const struct row_ctx *r, GString *o)
 
 static void f_recvtok(const struct row_ctx *r, GString *o)
 {
+	if (!HAS_SUB(r, SUB(MPTCP_SUB_JOIN)))
+		return;
 	size_t start = o->len;
 	FOR_OPTS(r, op) {
 		if (op->subtype == MPTCP_SUB_JOIN && op->u.join.stage == MPJ_SYN) {
@@ -257,6 +282,9 @@ static void f_recvtok(const struct row_ctx *r, GString *o)
 
 static void f_addrid(const struct row_ctx *r, GString *o)
 {
+	if (!HAS_SUB(r, SUB(MPTCP_SUB_JOIN) | SUB(MPTCP_SUB_ADD_ADDR) | SUB(MPTCP_SUB_PRIO) |
+	                  SUB(MPTCP_SUB_REMOVE_ADDR)))
+		return;
 	size_t start = o->len;
 	FOR_OPTS(r, op) {
 		if (op->subtype == MPTCP_SUB_JOIN && op->u.join.stage != MPJ_ACK) {
@@ -277,23 +305,9 @@ static void f_addrid(const struct row_ctx *r, GString *o)
 	}
 }
 
-/* the packet's first well-formed DSS, copied to *out (an inline one is
- * rebuilt by the iterator) */
-static const struct mptcp_dss *dss_of(const struct row_ctx *r, struct mptcp_dss *out)
-{
-	FOR_OPTS(r, op) {
-		if (op->subtype == MPTCP_SUB_DSS) {
-			*out = op->u.dss;
-			return out;
-		}
-	}
-	return NULL;
-}
-
 static void f_datafin(const struct row_ctx *r, GString *o)
 {
-	struct mptcp_dss dss;
-	const struct mptcp_dss *d = dss_of(r, &dss);
+	const struct mptcp_dss *d = r->dss;
 	if (d)
 		fmt_u64(o, d->data_fin);
 }
@@ -302,6 +316,8 @@ static void f_datafin(const struct row_ctx *r, GString *o)
  * (tshark shows both as tcp.options.mptcp.rawdataseqno) */
 static void f_dss_dsn(const struct row_ctx *r, GString *o)
 {
+	if (!HAS_SUB(r, SUB(MPTCP_SUB_DSS) | SUB(MPTCP_SUB_FAIL)))
+		return;
 	size_t start = o->len;
 	FOR_OPTS(r, op) {
 		if (op->subtype == MPTCP_SUB_DSS && op->u.dss.has_map) {
@@ -316,28 +332,27 @@ static void f_dss_dsn(const struct row_ctx *r, GString *o)
 
 static void f_dss_rawack(const struct row_ctx *r, GString *o)
 {
-	struct mptcp_dss dss;
-	const struct mptcp_dss *d = dss_of(r, &dss);
+	const struct mptcp_dss *d = r->dss;
 	if (d && d->has_ack)
 		fmt_u64(o, d->data_ack);
 }
 
 static void f_dss_ssn(const struct row_ctx *r, GString *o)
 {
-	struct mptcp_dss dss;
-	const struct mptcp_dss *d = dss_of(r, &dss);
+	const struct mptcp_dss *d = r->dss;
 	if (d && d->has_map)
 		fmt_u64(o, d->ssn);
 }
 
 static void f_dss_length(const struct row_ctx *r, GString *o)
 {
-	struct mptcp_dss dss;
-	const struct mptcp_dss *d = dss_of(r, &dss);
+	const struct mptcp_dss *d = r->dss;
 	if (d && d->has_map) {
 		fmt_u64(o, d->data_len);
 		return;
 	}
+	if (!HAS_SUB(r, SUB(MPTCP_SUB_CAPABLE)))
+		return;
 	FOR_OPTS(r, op) {
 		if (op->subtype == MPTCP_SUB_CAPABLE && op->u.mpc.has_data_len) {
 			fmt_u64(o, op->u.mpc.data_len);
@@ -430,8 +445,7 @@ static void f_wscale(const struct row_ctx *r, GString *o)
 
 static void f_dss_flags(const struct row_ctx *r, GString *o)
 {
-	struct mptcp_dss dss;
-	const struct mptcp_dss *d = dss_of(r, &dss);
+	const struct mptcp_dss *d = r->dss;
 	if (d)
 		fmt_hex16(o, d->flags);
 }

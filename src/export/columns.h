@@ -23,9 +23,14 @@ struct row_ctx {
 	GHashTable *reinjected_in;        /* frame -> GArray of later frames; NULL: scan the links */
 	struct pkt_opts opts;             /* iterator after the first option */
 	const struct mptcp_option *first_opt;
+	/* from one pass over the options: most rows carry one DSS, and a column
+	 * of another option is then a bit test instead of a walk */
+	uint32_t subtypes;                /* bit s: a well-formed option of subtype s */
+	const struct mptcp_dss *dss;      /* the first well-formed DSS, NULL: none */
 };
 
-/* `reinjected_in`: see reinjected_in_map (t->reinjected_in wins when set) */
+/* `reinjected_in`: see reinjected_in_map (t->reinjected_in wins when set).
+ * The context points into itself (an inline DSS): it is not copied. */
 void row_ctx_init(struct row_ctx *r, const struct tables *t, uint32_t row, GHashTable *reinjected_in);
 
 /* frame -> GArray of the frames of the later packets that repeat it (from

@@ -485,11 +485,18 @@ static void format_row(const struct text_writer *w, const struct tables *t, uint
 	GString *out = b->out;
 	size_t start = out->len;
 	char sep = o->format == EXP_TSV ? '\t' : o->delimiter;
-	for (guint i = 0; i < w->cols->len; i++) {
-		const struct column *c = w->cols->pdata[i];
-		if (i)
+	/* in locals: every column's call could change what the pointers reach */
+	const struct column *const *cols = (const struct column *const *)w->cols->pdata;
+	guint ncols = w->cols->len;
+	if (ncols > 0)
+		cols[0]->format(&r, out);
+	for (guint i = 1; i < ncols; i++) {
+		/* the separator alone: a value, or the newline, ends the string again */
+		if (out->len + 1 < out->allocated_len)
+			out->str[out->len++] = sep;
+		else
 			g_string_append_c(out, sep);
-		c->format(&r, out);
+		cols[i]->format(&r, out);
 	}
 	if (o->format == EXP_CSV && !csv_line_plain(out->str + start, out->len - start, sep, w->cols->len, w->special)) {
 		g_string_truncate(out, start);

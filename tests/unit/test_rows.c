@@ -153,7 +153,7 @@ static void o_dss(struct opt *o, const struct dss *d)
 #define JUMP (5 * GIB)
 /* the rows of the cases checked by value */
 enum { R_DATA = 3, R_ACKONLY, R_ACK4, R_CSUM, R_JUMP, R_TSO, R_TWO_DSS, R_FAR_MAP, R_DATA_FIN, R_ACK_FAR,
-       R_PARTIAL, R_PARTIAL_ACK, N_ROWS };
+       R_PARTIAL, R_PARTIAL_ACK, R_PRIO, R_REMOVE, N_ROWS };
 
 static char *crafted_capture(void)
 {
@@ -205,6 +205,12 @@ static char *crafted_capture(void)
 	SEND();
 	SEG(.from_b = true, .sport = 2000, .seq = 7000, .ack = 9100, .flags = 0x10);
 	o_dss(&o, &(struct dss){ 4, 0x556677ecu, 0, 0, 0, 0, false, false, 0 }); SEND();
+	/* R_PRIO: an RFC 6824 MP_PRIO naming address 7, alone */
+	SEG(.from_b = true, .sport = 2000, .seq = 7000, .ack = 9100, .flags = 0x10);
+	o_u8(&o, 30), o_u8(&o, 4), o_u8(&o, 0x51), o_u8(&o, 7); SEND();
+	/* R_REMOVE: a REMOVE_ADDR of 3 and 4, alone */
+	SEG(.from_b = true, .sport = 2000, .seq = 7000, .ack = 9100, .flags = 0x10);
+	o_u8(&o, 30), o_u8(&o, 5), o_u8(&o, 0x40), o_u8(&o, 3), o_u8(&o, 4); SEND();
 #undef SEG
 #undef SEND
 	char *path = g_build_filename(tmpdir, "rows.pcap", NULL);
@@ -214,6 +220,40 @@ static char *crafted_capture(void)
 }
 
 /* ------------------------------------------------------------------ checks */
+
+/* The columns' shortcuts (row_ctx's subtype bits and first DSS) give what a
+ * walk over every option gives: each column formatted with the bits and
+ * with every bit set (no column skips its walk), on every row. */
+static void check_option_shortcuts(const struct tables *t)
+{
+	size_t n;
+	const struct column *cols = columns_all(&n);
+	GString *a = g_string_new(""), *b = g_string_new("");
+	for (uint32_t row = t->pkt_base; row < tables_n_pkts(t); row++) {
+		struct row_ctx r, all;
+		row_ctx_init(&r, t, row, NULL);
+		row_ctx_init(&all, t, row, NULL);
+		all.subtypes = UINT32_MAX;
+		struct pkt_opts it;
+		const struct mptcp_dss *first = NULL;
+		for (const struct mptcp_option *o = pkt_opts_first(&it, t, tables_pkt(t, row)); o && !first;
+		     o = pkt_opts_next(&it))
+			if (!o->malformed && o->subtype == MPTCP_SUB_DSS)
+				first = &o->u.dss;
+		g_assert_true((first == NULL) == (r.dss == NULL));
+		if (first)
+			g_assert_cmpmem(first, sizeof *first, r.dss, sizeof *r.dss);
+		for (size_t i = 0; i < n; i++) {
+			g_string_truncate(a, 0);
+			g_string_truncate(b, 0);
+			cols[i].format(&r, a);
+			cols[i].format(&all, b);
+			g_assert_cmpstr(a->str, ==, b->str);
+		}
+	}
+	g_string_free(a, TRUE);
+	g_string_free(b, TRUE);
+}
 
 /* each packet's options, read from the tables, are what the decoder makes of
  * its frame (byte for byte), and so are its payload length and interface */
@@ -399,6 +439,14 @@ static void test_crafted(void)
 	struct tables *t = test_load(cap);
 	check_values(t);
 	check_options_like_decoder(t, cap);
+	check_option_shortcuts(t);
+	GString *v = g_string_new("");
+	column_format_row(column_find("addrid"), t, R_PRIO, v);
+	g_assert_cmpstr(v->str, ==, "7");
+	g_string_truncate(v, 0);
+	column_format_row(column_find("addrid"), t, R_REMOVE, v);
+	g_assert_cmpstr(v->str, ==, "3,4");
+	g_string_free(v, TRUE);
 	char *full = export_csv(t, "full.csv");
 
 	/* streaming with a window of 2 rows: rows, options and side entries evicted */
@@ -486,6 +534,7 @@ static void test_captures(void)
 		const char *path = g_ptr_array_index(paths, i);
 		struct tables *t = test_load(path);
 		check_options_like_decoder(t, path);
+		check_option_shortcuts(t);
 		/* Linux traffic: options apart or side entries are rare (handshakes,
 		 * ADD_ADDR, ...; a checksummed DSS costs a side entry: 80 B) */
 		double bpp = tables_bytes_per_packet(t);
