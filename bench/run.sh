@@ -162,7 +162,7 @@ for CAP in "${CAPS[@]}"; do
     get() { sed -n "s/^$1=//p" "$TMP/mem"; }
     echo
     awk -v a="$A" -v b="$B" -v c="$C" -v d="$D" -v e="$E" -v p="$PKTS" 'BEGIN{
-        printf "ratios: (b)/(a) = %.1f (target <= 2), (d)/(a) = %.1f (target <= 4)", b / a, d / a
+        printf "ratios: (b)/(a) = %.2f (target <= 2), (d)/(a) = %.2f (target <= 4)", b / a, d / a
         if (e != "") printf ", (e)/(b) = %.0f (target >= 200)", e / b
         printf "; (c) = %.3f s (target < 0.1 s per 500k packets: %.3f s)\n", c, 0.1 * p / 500000 }'
     echo "loaded tables: sizeof(struct pkt) $(get sizeof_pkt) + $(get options_per_packet) options x $(get sizeof_mptcp_option) B + side tables = $(get table_bytes_per_packet) B/packet;" \
