@@ -1,6 +1,6 @@
 /* session.c - runs command lines against the registry, loads captures
- * (through the cache when the cache module is built) and offers the small
- * helpers every handler uses (see session.h). */
+ * (through the cache) and offers the small helpers every handler uses (see
+ * session.h). */
 #include "cli/session.h"
 
 #include <errno.h>
@@ -9,26 +9,10 @@
 #include <string.h>
 #include <unistd.h>
 #include "capture/reader.h"
+#include "table/cache.h"
+#include "table/csv_load.h"
 #include "table/load.h"
 #include "util/progress.h"
-
-/* The cache and the CSV loader are written by another part of the project:
- * use them when their headers are there, and only when their code is linked
- * (weak references are NULL otherwise). */
-#if defined(__has_include)
-#if __has_include("table/cache.h")
-#include "table/cache.h"
-#define HAVE_CACHE_H 1
-#pragma weak cache_path_for
-#pragma weak cache_load
-#pragma weak cache_save
-#endif
-#if __has_include("table/csv_load.h")
-#include "table/csv_load.h"
-#define HAVE_CSV_LOAD_H 1
-#pragma weak csv_load
-#endif
-#endif
 
 void session_init(struct session *s)
 {
@@ -191,22 +175,10 @@ static bool is_csv(const char *path)
 	return g_str_has_suffix(path, ".csv") || g_str_has_suffix(path, ".CSV");
 }
 
-static struct tables *load_csv(const char *path, GError **err)
-{
-#ifdef HAVE_CSV_LOAD_H
-	if (csv_load)
-		return csv_load(path, err);
-#endif
-	g_set_error(err, MPTCPA_ERROR, MPTCPA_ERR_FORMAT,
-	            "%s: loading CSV exports is not available in this build", path);
-	return NULL;
-}
-
 /* the cache file for `path`, creating the cache folder; NULL without a cache */
 static char *cache_file_for(struct session *s, const char *path)
 {
-#ifdef HAVE_CACHE_H
-	if (!cache_path_for || !s->cfg.cache_dir)
+	if (!s->cfg.cache_dir)
 		return NULL;
 	if (g_mkdir_with_parents(s->cfg.cache_dir, 0700) != 0) {
 		fprintf(stderr, "mptcpanalyzer: warning: cannot create the cache folder %s: %s\n",
@@ -219,18 +191,11 @@ static char *cache_file_for(struct session *s, const char *path)
 		fprintf(stderr, "mptcpanalyzer: cache: %s\n", e ? e->message : "no cache file");
 	g_clear_error(&e);
 	return f;
-#else
-	/* TODO(cache): src/table/cache.h is not there yet: no cache */
-	(void)s;
-	(void)path;
-	return NULL;
-#endif
 }
 
 static struct tables *cache_try(struct session *s, const char *file, const char *path)
 {
-#ifdef HAVE_CACHE_H
-	if (!file || s->regen || !cache_load)
+	if (!file || s->regen)
 		return NULL;
 	GError *e = NULL;
 	struct tables *t = cache_load(file, path, &e);
@@ -240,29 +205,17 @@ static struct tables *cache_try(struct session *s, const char *file, const char 
 		fprintf(stderr, "mptcpanalyzer: cache: loaded %s\n", file);
 	g_clear_error(&e);
 	return t;
-#else
-	(void)s;
-	(void)file;
-	(void)path;
-	return NULL;
-#endif
 }
 
-static void cache_store(struct session *s, const struct tables *t, const char *file)
+static void cache_store(const struct tables *t, const char *file)
 {
-#ifdef HAVE_CACHE_H
-	if (!file || !cache_save)
+	if (!file)
 		return;
 	GError *e = NULL;
 	if (!cache_save(t, file, &e))
 		fprintf(stderr, "mptcpanalyzer: warning: cannot write the cache %s: %s\n", file,
 		        e ? e->message : "failed");
 	g_clear_error(&e);
-#else
-	(void)s;
-	(void)t;
-	(void)file;
-#endif
 }
 
 static struct tables *load_capture(struct session *s, const char *path, GError **err)
@@ -277,7 +230,7 @@ static struct tables *load_capture(struct session *s, const char *path, GError *
 		progress_end(&p);
 		gint64 t1 = g_get_monotonic_time();
 		if (t)
-			cache_store(s, t, file);
+			cache_store(t, file);
 		if (t && s->debug)
 			fprintf(stderr, "mptcpanalyzer: loaded %s in %.3f s, cache written in %.3f s\n", path,
 			        (double)(t1 - t0) / 1e6, (double)(g_get_monotonic_time() - t1) / 1e6);
@@ -292,7 +245,7 @@ bool session_load(struct session *s, const char *path, GError **err)
 		g_set_error(err, MPTCPA_ERROR, MPTCPA_ERR_OPEN, "%s: no such file", path);
 		return false;
 	}
-	struct tables *t = is_csv(path) ? load_csv(path, err) : load_capture(s, path, err);
+	struct tables *t = is_csv(path) ? csv_load(path, err) : load_capture(s, path, err);
 	if (!t)
 		return false;
 	if (t->warning)
