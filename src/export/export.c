@@ -676,8 +676,8 @@ static void format_pool_free(struct format_pool *fp)
 /* Formats rows [from, to) and writes them in order.  The tables are not
  * changed while this runs (the loader waits for it), and formatting only
  * reads them, so parts of the range are formatted (and written, in order) on
- * other threads.  At
- * most ROWS_PER_PART rows per thread at a time keeps the buffers small. */
+ * other threads.  At most ROWS_PER_PART rows per thread at a time keeps the
+ * buffers small. */
 static void write_rows_parts(struct text_writer *w, const struct tables *t, uint32_t from, uint32_t to)
 {
 	uint32_t n = to - from;

@@ -3,10 +3,9 @@
  *
  * Promises: range_set_add returns how many numbers of [lo, hi) were not in
  * the set yet, and adds them; ranges that touch or overlap become one (an
- * empty range, hi <= lo, adds nothing).  Data
- * arriving in order (extending the highest range, or the range the last
- * search extended, without reaching the next one) costs O(1); anything else
- * O(log n) in the number of ranges. */
+ * empty range, hi <= lo, adds nothing).  Data arriving in order (extending
+ * the highest range, or the range the last search extended, without reaching
+ * the next one) costs O(1); anything else O(log n) in the number of ranges. */
 #ifndef MPTCPA_RANGE_SET_H
 #define MPTCPA_RANGE_SET_H
 

@@ -42,7 +42,6 @@ static inline uint32_t load_u32(const uint8_t *p)
 	return v;
 }
 
-/* the slot holding `k`, or the empty slot where it would go */
 /* word by word in registers: memcmp is a library call per packet here */
 static inline bool keys_equal(const struct flow_key *a, const struct flow_key *b)
 {
@@ -50,6 +49,7 @@ static inline bool keys_equal(const struct flow_key *a, const struct flow_key *b
 	        (a->w[4] ^ b->w[4])) == 0;
 }
 
+/* the slot holding `k`, or the empty slot where it would go */
 static struct flow_slot *flow_slot(const struct flow_table *ft, const struct flow_key *k)
 {
 	for (size_t i = k->hash & ft->mask;; i = (i + 1) & ft->mask) {
