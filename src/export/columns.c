@@ -9,6 +9,10 @@
 
 /* ------------------------------------------------------------------ helpers */
 
+/* a column's function: in the table, and written out in
+ * columns_write_default (always: GCC inlines few of them by itself) */
+#define COLUMN static inline __attribute__((always_inline)) void
+
 void row_ctx_init(struct row_ctx *r, const struct tables *t, uint32_t row, GHashTable *reinjected_in)
 {
 	r->t = t;
@@ -35,11 +39,19 @@ void row_ctx_init(struct row_ctx *r, const struct tables *t, uint32_t row, GHash
 #define SUB(s) (1u << (s))
 #define HAS_SUB(r, bits) (((r)->subtypes & (bits)) != 0)
 
+void column_append(const struct column *c, const struct row_ctx *r, GString *out)
+{
+	struct cursor k;
+	cursor_open(&k, out, COLUMN_ROOM);
+	c->format(r, &k);
+	cursor_close(&k);
+}
+
 void column_format_row(const struct column *c, const struct tables *t, uint32_t row, GString *out)
 {
 	struct row_ctx r;
 	row_ctx_init(&r, t, row, NULL);
-	c->format(&r, out);
+	column_append(c, &r, out);
 }
 
 /* each well-formed MPTCP option of the packet, in wire order (the inline DSS
@@ -49,10 +61,15 @@ void column_format_row(const struct column *c, const struct tables *t, uint32_t 
 	for (const struct mptcp_option *var = (r)->first_opt; var; var = pkt_opts_next(&var##_it)) \
 		if (!var->malformed)
 
-static void list_sep(GString *out, size_t start)
+/* before each value of a list: a comma after the first, and room for the
+ * next value (the row's room covered the first) */
+static inline void list_next(struct cursor *o, unsigned *n)
 {
-	if (out->len > start)
-		g_string_append_c(out, ',');
+	if ((*n)++) {
+		cursor_need(o);
+		*o->p++ = ',';
+		o->splits++;
+	}
 }
 
 void reinjected_in_add(GHashTable *map, const struct link *l)
@@ -76,107 +93,108 @@ GHashTable *reinjected_in_map(const struct tables *t)
 
 /* ------------------------------------------------------------------ frame, IP, TCP */
 
-static void f_packetid(const struct row_ctx *r, GString *o)
+COLUMN f_packetid(const struct row_ctx *r, struct cursor *o)
 {
-	fmt_u64(o, r->p->frame);
+	o->p = put_u64(o->p, r->p->frame);
 }
 
-static void f_interface(const struct row_ctx *r, GString *o)
+COLUMN f_interface(const struct row_ctx *r, struct cursor *o)
 {
-	fmt_u64(o, pkt_iface(r->t, r->p));
+	o->p = put_u64(o->p, pkt_iface(r->t, r->p));
 }
 
-static void f_abstime(const struct row_ctx *r, GString *o)
+COLUMN f_abstime(const struct row_ctx *r, struct cursor *o)
 {
-	fmt_time_ns(o, r->p->ts_ns);
+	o->p = put_time_ns(o->p, r->p->ts_ns);
 }
 
-static void f_reltime(const struct row_ctx *r, GString *o)
+COLUMN f_reltime(const struct row_ctx *r, struct cursor *o)
 {
 	/* wraps instead of overflowing on hostile times (a crafted cache file) */
-	fmt_time_ns(o, (int64_t)((uint64_t)r->p->ts_ns - (uint64_t)r->t->first_ns));
+	o->p = put_time_ns(o->p, (int64_t)((uint64_t)r->p->ts_ns - (uint64_t)r->t->first_ns));
 }
 
-static void f_ipsrc(const struct row_ctx *r, GString *o)
+COLUMN f_ipsrc(const struct row_ctx *r, struct cursor *o)
 {
 	const struct tcp_conn *c = r->c;
-	fmt_addr(o, c->family, c->addr[pkt_dir(r->p)]);
+	o->p = put_addr(o->p, c->family, c->addr[pkt_dir(r->p)]);
 }
 
-static void f_ipdst(const struct row_ctx *r, GString *o)
+COLUMN f_ipdst(const struct row_ctx *r, struct cursor *o)
 {
 	const struct tcp_conn *c = r->c;
-	fmt_addr(o, c->family, c->addr[!pkt_dir(r->p)]);
+	o->p = put_addr(o->p, c->family, c->addr[!pkt_dir(r->p)]);
 }
 
-static void f_sport(const struct row_ctx *r, GString *o)
+COLUMN f_sport(const struct row_ctx *r, struct cursor *o)
 {
-	fmt_u64(o, r->c->port[pkt_dir(r->p)]);
+	o->p = put_u64(o->p, r->c->port[pkt_dir(r->p)]);
 }
 
-static void f_dport(const struct row_ctx *r, GString *o)
+COLUMN f_dport(const struct row_ctx *r, struct cursor *o)
 {
-	fmt_u64(o, r->c->port[!pkt_dir(r->p)]);
+	o->p = put_u64(o->p, r->c->port[!pkt_dir(r->p)]);
 }
 
-static void f_tcpstream(const struct row_ctx *r, GString *o)
+COLUMN f_tcpstream(const struct row_ctx *r, struct cursor *o)
 {
-	fmt_u64(o, r->p->stream);
+	o->p = put_u64(o->p, r->p->stream);
 }
 
-static void f_tcpflags(const struct row_ctx *r, GString *o)
+COLUMN f_tcpflags(const struct row_ctx *r, struct cursor *o)
 {
-	fmt_hex16(o, r->p->flags);
+	o->p = put_hex16(o->p, r->p->flags);
 }
 
-static void f_tcpseq(const struct row_ctx *r, GString *o)
+COLUMN f_tcpseq(const struct row_ctx *r, struct cursor *o)
 {
-	fmt_u64(o, tcp_rel_seq(r->t, r->p));
+	o->p = put_u64(o->p, tcp_rel_seq(r->t, r->p));
 }
 
-static void f_tcpack(const struct row_ctx *r, GString *o)
+COLUMN f_tcpack(const struct row_ctx *r, struct cursor *o)
 {
-	fmt_u64(o, tcp_rel_ack(r->t, r->p));
+	o->p = put_u64(o->p, tcp_rel_ack(r->t, r->p));
 }
 
-static void f_tcpseq_raw(const struct row_ctx *r, GString *o)
+COLUMN f_tcpseq_raw(const struct row_ctx *r, struct cursor *o)
 {
-	fmt_u64(o, r->p->seq);
+	o->p = put_u64(o->p, r->p->seq);
 }
 
-static void f_tcpack_raw(const struct row_ctx *r, GString *o)
+COLUMN f_tcpack_raw(const struct row_ctx *r, struct cursor *o)
 {
-	fmt_u64(o, r->p->ack);
+	o->p = put_u64(o->p, r->p->ack);
 }
 
-static void f_tcplen(const struct row_ctx *r, GString *o)
+COLUMN f_tcplen(const struct row_ctx *r, struct cursor *o)
 {
-	fmt_u64(o, pkt_tcplen(r->t, r->p));
+	o->p = put_u64(o->p, pkt_tcplen(r->t, r->p));
 }
 
-static void f_rwnd(const struct row_ctx *r, GString *o)
+COLUMN f_rwnd(const struct row_ctx *r, struct cursor *o)
 {
-	fmt_u64(o, tcp_window_scaled(r->t, r->p));
+	o->p = put_u64(o->p, tcp_window_scaled(r->t, r->p));
 }
 
-static void f_tsval(const struct row_ctx *r, GString *o)
-{
-	if (r->p->marks & PKT_HAS_TS)
-		fmt_u64(o, r->p->tsval);
-}
-
-static void f_tsecr(const struct row_ctx *r, GString *o)
+COLUMN f_tsval(const struct row_ctx *r, struct cursor *o)
 {
 	if (r->p->marks & PKT_HAS_TS)
-		fmt_u64(o, r->p->tsecr);
+		o->p = put_u64(o->p, r->p->tsval);
 }
 
-static void dest_name(GString *o, bool to_client)
+COLUMN f_tsecr(const struct row_ctx *r, struct cursor *o)
 {
-	fmt_bytes(o, to_client ? "Client" : "Server", 6);
+	if (r->p->marks & PKT_HAS_TS)
+		o->p = put_u64(o->p, r->p->tsecr);
 }
 
-static void f_tcpdest(const struct row_ctx *r, GString *o)
+static void dest_name(struct cursor *o, bool to_client)
+{
+	memcpy(o->p, to_client ? "Client" : "Server", 6);
+	o->p += 6;
+}
+
+COLUMN f_tcpdest(const struct row_ctx *r, struct cursor *o)
 {
 	/* the packet goes to the client when its sender is not the client */
 	dest_name(o, pkt_dir(r->p) != r->c->client);
@@ -184,239 +202,239 @@ static void f_tcpdest(const struct row_ctx *r, GString *o)
 
 /* ------------------------------------------------------------------ MPTCP */
 
-static void f_mptcpstream(const struct row_ctx *r, GString *o)
+COLUMN f_mptcpstream(const struct row_ctx *r, struct cursor *o)
 {
 	const struct tcp_conn *c = r->c;
 	if (c->mptcp != NO_ROW)
-		fmt_u64(o, c->mptcp);
+		o->p = put_u64(o->p, c->mptcp);
 }
 
-static void f_mptcpdest(const struct row_ctx *r, GString *o)
+COLUMN f_mptcpdest(const struct row_ctx *r, struct cursor *o)
 {
 	if (r->m)
 		dest_name(o, mptcp_pkt_dir(r->t, r->p) == 1);
 }
 
-static void f_expected_token(const struct row_ctx *r, GString *o)
+COLUMN f_expected_token(const struct row_ctx *r, struct cursor *o)
 {
 	if (!HAS_SUB(r, SUB(MPTCP_SUB_CAPABLE)))
 		return;
 	const struct mptcp_conn *m = r->m;
 	if (!m)
 		return;
-	size_t start = o->len;
+	unsigned n = 0;
 	FOR_OPTS(r, op) {
 		if (op->subtype == MPTCP_SUB_CAPABLE && op->u.mpc.has_sender_key) {
 			uint32_t tok;
 			mptcp_key_derive(op->u.mpc.sender_key, m->version, &tok, NULL);
-			list_sep(o, start);
-			fmt_u64(o, tok);
+			list_next(o, &n);
+			o->p = put_u64(o->p, tok);
 		}
 	}
 }
 
-static void f_version(const struct row_ctx *r, GString *o)
+COLUMN f_version(const struct row_ctx *r, struct cursor *o)
 {
 	if (!HAS_SUB(r, SUB(MPTCP_SUB_CAPABLE)))
 		return;
-	size_t start = o->len;
+	unsigned n = 0;
 	FOR_OPTS(r, op) {
 		if (op->subtype == MPTCP_SUB_CAPABLE) {
-			list_sep(o, start);
-			fmt_u64(o, op->u.mpc.version);
+			list_next(o, &n);
+			o->p = put_u64(o->p, op->u.mpc.version);
 		}
 	}
 }
 
-static void f_subtype(const struct row_ctx *r, GString *o)
+COLUMN f_subtype(const struct row_ctx *r, struct cursor *o)
 {
-	size_t start = o->len;
+	unsigned n = 0;
 	struct pkt_opts it = r->opts;
 	for (const struct mptcp_option *op = r->first_opt; op; op = pkt_opts_next(&it)) {
-		list_sep(o, start);
-		fmt_u64(o, op->subtype);
+		list_next(o, &n);
+		o->p = put_u64(o->p, op->subtype);
 	}
 }
 
-static void f_sendkey(const struct row_ctx *r, GString *o)
+COLUMN f_sendkey(const struct row_ctx *r, struct cursor *o)
 {
 	if (!HAS_SUB(r, SUB(MPTCP_SUB_CAPABLE)))
 		return;
-	size_t start = o->len;
+	unsigned n = 0;
 	FOR_OPTS(r, op) {
 		if (op->subtype == MPTCP_SUB_CAPABLE && op->u.mpc.has_sender_key) {
-			list_sep(o, start);
-			fmt_u64(o, op->u.mpc.sender_key);
+			list_next(o, &n);
+			o->p = put_u64(o->p, op->u.mpc.sender_key);
 		}
 	}
 }
 
-static void f_recvkey(const struct row_ctx *r, GString *o)
+COLUMN f_recvkey(const struct row_ctx *r, struct cursor *o)
 {
 	if (!HAS_SUB(r, SUB(MPTCP_SUB_CAPABLE) | SUB(MPTCP_SUB_FASTCLOSE)))
 		return;
-	size_t start = o->len;
+	unsigned n = 0;
 	FOR_OPTS(r, op) {
 		if (op->subtype == MPTCP_SUB_CAPABLE && op->u.mpc.has_receiver_key) {
-			list_sep(o, start);
-			fmt_u64(o, op->u.mpc.receiver_key);
+			list_next(o, &n);
+			o->p = put_u64(o->p, op->u.mpc.receiver_key);
 		} else if (op->subtype == MPTCP_SUB_FASTCLOSE) {
-			list_sep(o, start);
-			fmt_u64(o, op->u.fastclose.receiver_key);
+			list_next(o, &n);
+			o->p = put_u64(o->p, op->u.fastclose.receiver_key);
 		}
 	}
 }
 
-static void f_recvtok(const struct row_ctx *r, GString *o)
+COLUMN f_recvtok(const struct row_ctx *r, struct cursor *o)
 {
 	if (!HAS_SUB(r, SUB(MPTCP_SUB_JOIN)))
 		return;
-	size_t start = o->len;
+	unsigned n = 0;
 	FOR_OPTS(r, op) {
 		if (op->subtype == MPTCP_SUB_JOIN && op->u.join.stage == MPJ_SYN) {
-			list_sep(o, start);
-			fmt_u64(o, op->u.join.token);
+			list_next(o, &n);
+			o->p = put_u64(o->p, op->u.join.token);
 		}
 	}
 }
 
-static void f_addrid(const struct row_ctx *r, GString *o)
+COLUMN f_addrid(const struct row_ctx *r, struct cursor *o)
 {
 	if (!HAS_SUB(r, SUB(MPTCP_SUB_JOIN) | SUB(MPTCP_SUB_ADD_ADDR) | SUB(MPTCP_SUB_PRIO) |
 	                  SUB(MPTCP_SUB_REMOVE_ADDR)))
 		return;
-	size_t start = o->len;
+	unsigned n = 0;
 	FOR_OPTS(r, op) {
 		if (op->subtype == MPTCP_SUB_JOIN && op->u.join.stage != MPJ_ACK) {
-			list_sep(o, start);
-			fmt_u64(o, op->u.join.addr_id);
+			list_next(o, &n);
+			o->p = put_u64(o->p, op->u.join.addr_id);
 		} else if (op->subtype == MPTCP_SUB_ADD_ADDR) {
-			list_sep(o, start);
-			fmt_u64(o, op->u.add_addr.addr_id);
+			list_next(o, &n);
+			o->p = put_u64(o->p, op->u.add_addr.addr_id);
 		} else if (op->subtype == MPTCP_SUB_PRIO && op->u.prio.has_addr_id) {
-			list_sep(o, start);
-			fmt_u64(o, op->u.prio.addr_id);
+			list_next(o, &n);
+			o->p = put_u64(o->p, op->u.prio.addr_id);
 		} else if (op->subtype == MPTCP_SUB_REMOVE_ADDR) {
 			for (unsigned k = 0; k < op->u.remove_addr.count; k++) {
-				list_sep(o, start);
-				fmt_u64(o, op->u.remove_addr.ids[k]);
+				list_next(o, &n);
+				o->p = put_u64(o->p, op->u.remove_addr.ids[k]);
 			}
 		}
 	}
 }
 
-static void f_datafin(const struct row_ctx *r, GString *o)
+COLUMN f_datafin(const struct row_ctx *r, struct cursor *o)
 {
 	const struct mptcp_dss *d = r->dss;
 	if (d)
-		fmt_u64(o, d->data_fin);
+		o->p = put_u64(o->p, d->data_fin);
 }
 
 /* data sequence numbers as on the wire: the DSS mapping's, and MP_FAIL's
  * (tshark shows both as tcp.options.mptcp.rawdataseqno) */
-static void f_dss_dsn(const struct row_ctx *r, GString *o)
+COLUMN f_dss_dsn(const struct row_ctx *r, struct cursor *o)
 {
 	if (!HAS_SUB(r, SUB(MPTCP_SUB_DSS) | SUB(MPTCP_SUB_FAIL)))
 		return;
-	size_t start = o->len;
+	unsigned n = 0;
 	FOR_OPTS(r, op) {
 		if (op->subtype == MPTCP_SUB_DSS && op->u.dss.has_map) {
-			list_sep(o, start);
-			fmt_u64(o, op->u.dss.dsn);
+			list_next(o, &n);
+			o->p = put_u64(o->p, op->u.dss.dsn);
 		} else if (op->subtype == MPTCP_SUB_FAIL) {
-			list_sep(o, start);
-			fmt_u64(o, op->u.fail.dsn);
+			list_next(o, &n);
+			o->p = put_u64(o->p, op->u.fail.dsn);
 		}
 	}
 }
 
-static void f_dss_rawack(const struct row_ctx *r, GString *o)
+COLUMN f_dss_rawack(const struct row_ctx *r, struct cursor *o)
 {
 	const struct mptcp_dss *d = r->dss;
 	if (d && d->has_ack)
-		fmt_u64(o, d->data_ack);
+		o->p = put_u64(o->p, d->data_ack);
 }
 
-static void f_dss_ssn(const struct row_ctx *r, GString *o)
+COLUMN f_dss_ssn(const struct row_ctx *r, struct cursor *o)
 {
 	const struct mptcp_dss *d = r->dss;
 	if (d && d->has_map)
-		fmt_u64(o, d->ssn);
+		o->p = put_u64(o->p, d->ssn);
 }
 
-static void f_dss_length(const struct row_ctx *r, GString *o)
+COLUMN f_dss_length(const struct row_ctx *r, struct cursor *o)
 {
 	const struct mptcp_dss *d = r->dss;
 	if (d && d->has_map) {
-		fmt_u64(o, d->data_len);
+		o->p = put_u64(o->p, d->data_len);
 		return;
 	}
 	if (!HAS_SUB(r, SUB(MPTCP_SUB_CAPABLE)))
 		return;
 	FOR_OPTS(r, op) {
 		if (op->subtype == MPTCP_SUB_CAPABLE && op->u.mpc.has_data_len) {
-			fmt_u64(o, op->u.mpc.data_len);
+			o->p = put_u64(o->p, op->u.mpc.data_len);
 			return;
 		}
 	}
 }
 
-static void f_dsnraw64(const struct row_ctx *r, GString *o)
+COLUMN f_dsnraw64(const struct row_ctx *r, struct cursor *o)
 {
 	if (r->p->marks & PF_HAS_DSN)
-		fmt_u64(o, pkt_dsn(r->t, r->p));
+		o->p = put_u64(o->p, pkt_dsn(r->t, r->p));
 }
 
-static void f_dsn(const struct row_ctx *r, GString *o)
+COLUMN f_dsn(const struct row_ctx *r, struct cursor *o)
 {
 	const struct pkt *p = r->p;
 	const struct mptcp_conn *m = r->m;
 	int md = mptcp_pkt_dir(r->t, p);
 	if ((p->marks & PF_HAS_DSN) && m && m->has_key[md]) /* relative to a known IDSN only */
-		fmt_u64(o, pkt_dsn(r->t, p) - m->idsn[md]);
+		o->p = put_u64(o->p, pkt_dsn(r->t, p) - m->idsn[md]);
 }
 
-static void f_dack(const struct row_ctx *r, GString *o)
+COLUMN f_dack(const struct row_ctx *r, struct cursor *o)
 {
 	const struct pkt *p = r->p;
 	const struct mptcp_conn *m = r->m;
 	int md = mptcp_pkt_dir(r->t, p);
 	if ((p->marks & PF_HAS_DACK) && m && m->has_key[!md])
-		fmt_u64(o, pkt_dack(r->t, p) - m->idsn[!md]);
+		o->p = put_u64(o->p, pkt_dack(r->t, p) - m->idsn[!md]);
 }
 
-static void f_related_mappings(const struct row_ctx *r, GString *o)
+COLUMN f_related_mappings(const struct row_ctx *r, struct cursor *o)
 {
 	const struct pkt *p = r->p;
 	if (p->mapping != NO_ROW)
-		fmt_u64(o, p->mapping);
+		o->p = put_u64(o->p, p->mapping);
 }
 
-static void f_reinjection_of(const struct row_ctx *r, GString *o)
+COLUMN f_reinjection_of(const struct row_ctx *r, struct cursor *o)
 {
 	if (!(r->p->marks & PF_REINJECTION))
 		return;
-	size_t start = o->len;
+	unsigned n = 0;
 	for (guint i = tables_links_first(r->t, r->row); i < r->t->links->len; i++) {
 		const struct link *l = &g_array_index(r->t->links, struct link, i);
 		if (l->pkt != r->row)
 			break;
-		list_sep(o, start);
-		fmt_u64(o, l->orig_frame);
+		list_next(o, &n);
+		o->p = put_u64(o->p, l->orig_frame);
 	}
 }
 
-static void f_reinjected_in(const struct row_ctx *r, GString *o)
+COLUMN f_reinjected_in(const struct row_ctx *r, struct cursor *o)
 {
 	if (!r->reinjected_in && !(r->p->marks & PF_REINJECTED))
 		return;
-	size_t start = o->len;
+	unsigned n = 0;
 	uint32_t frame = r->p->frame;
 	if (r->reinjected_in) { /* frame -> later frames, built once per export */
 		GArray *later = g_hash_table_lookup(r->reinjected_in, GUINT_TO_POINTER(frame));
 		for (guint i = 0; later && i < later->len; i++) {
-			list_sep(o, start);
-			fmt_u64(o, g_array_index(later, uint32_t, i));
+			list_next(o, &n);
+			o->p = put_u64(o->p, g_array_index(later, uint32_t, i));
 		}
 		return;
 	}
@@ -424,30 +442,52 @@ static void f_reinjected_in(const struct row_ctx *r, GString *o)
 	for (guint i = 0; i < r->t->links->len; i++) {
 		const struct link *l = &g_array_index(r->t->links, struct link, i);
 		if (l->orig_frame == frame) {
-			list_sep(o, start);
-			fmt_u64(o, l->pkt_frame);
+			list_next(o, &n);
+			o->p = put_u64(o->p, l->pkt_frame);
 		}
 	}
 }
 
-static void f_tcpwin_raw(const struct row_ctx *r, GString *o)
+COLUMN f_tcpwin_raw(const struct row_ctx *r, struct cursor *o)
 {
-	fmt_u64(o, r->p->win);
+	o->p = put_u64(o->p, r->p->win);
 }
 
-static void f_wscale(const struct row_ctx *r, GString *o)
+COLUMN f_wscale(const struct row_ctx *r, struct cursor *o)
 {
 	const struct pkt *p = r->p;
 	int8_t ws = r->c->dir[pkt_dir(p)].wscale;
 	if ((p->marks & PKT_HAS_WSCALE) && ws >= 0)
-		fmt_u64(o, (uint64_t)ws);
+		o->p = put_u64(o->p, (uint64_t)ws);
 }
 
-static void f_dss_flags(const struct row_ctx *r, GString *o)
+COLUMN f_dss_flags(const struct row_ctx *r, struct cursor *o)
 {
 	const struct mptcp_dss *d = r->dss;
 	if (d)
-		fmt_hex16(o, d->flags);
+		o->p = put_hex16(o->p, d->flags);
+}
+
+/* ------------------------------------------------------------------ the default row */
+
+/* The default columns (the table's first N_DEFAULT), each followed by the
+ * separator: calls the compiler can inline, where the table's pointers cost
+ * a call and a reload of the row each (test_rows checks it against the
+ * table, row by row). */
+void columns_write_default(const struct row_ctx *r, struct cursor *o, char sep)
+{
+#define COL(f) f(r, o), *o->p++ = sep
+	COL(f_packetid); COL(f_interface); COL(f_abstime); COL(f_reltime);
+	COL(f_ipsrc); COL(f_ipdst); COL(f_sport); COL(f_dport); COL(f_tcpstream);
+	COL(f_tcpflags); COL(f_tcpseq); COL(f_tcpack); COL(f_tcplen); COL(f_rwnd);
+	COL(f_tsval); COL(f_tsecr); COL(f_mptcpstream); COL(f_expected_token);
+	COL(f_version); COL(f_subtype); COL(f_sendkey); COL(f_recvkey); COL(f_recvtok);
+	COL(f_addrid); COL(f_datafin); COL(f_dss_dsn); COL(f_dss_rawack); COL(f_dss_ssn);
+	COL(f_dss_length); COL(f_dsnraw64); COL(f_dsn); COL(f_dack);
+	COL(f_related_mappings); COL(f_reinjection_of); COL(f_reinjected_in);
+	COL(f_tcpdest);
+#undef COL
+	f_mptcpdest(r, o);
 }
 
 /* ------------------------------------------------------------------ the table */

@@ -7,6 +7,7 @@
 #define MPTCPA_COLUMNS_H
 
 #include <glib.h>
+#include "export/format.h"
 #include "table/tables.h"
 
 enum col_type { COL_INT, COL_REAL, COL_TEXT };
@@ -39,9 +40,15 @@ GHashTable *reinjected_in_map(const struct tables *t);
 /* adds one link to such a map (links in t->links order keep each list sorted) */
 void reinjected_in_add(GHashTable *map, const struct link *l);
 
-/* Appends the value of one column for the row to `out`; appends nothing for
- * an empty value.  Lists are comma-separated. */
-typedef void (*col_format_fn)(const struct row_ctx *r, GString *out);
+/* Writes the value of one column for the row at the cursor, which has room
+ * for COLUMN_ROOM bytes (a list makes room for each further value); writes
+ * nothing for an empty value.  Lists are comma-separated. */
+typedef void (*col_format_fn)(const struct row_ctx *r, struct cursor *out);
+#define COLUMN_ROOM (FMT_ROOM + 1)
+/* The bytes a value is made of: digits, times, addresses, hex flags, Client
+ * and Server, '?' (an unknown address); a comma only between the values of a
+ * list, counted in cursor.splits. */
+#define COLUMN_VALUE_BYTES "0123456789.-:abcdefx?ClientSrv,"
 
 struct column {
 	const char *name;        /* short name (header by default) */
@@ -52,6 +59,11 @@ struct column {
 	const char *help;
 };
 
+/* the default columns' values for the row, separated by `sep` (what the
+ * table's functions write, one call per row) */
+void columns_write_default(const struct row_ctx *r, struct cursor *out, char sep);
+/* appends one column's value for the row to `out` */
+void column_append(const struct column *c, const struct row_ctx *r, GString *out);
 /* one value of one row, for callers that format few (plots, tests) */
 void column_format_row(const struct column *c, const struct tables *t, uint32_t row, GString *out);
 

@@ -290,6 +290,9 @@ struct text_writer {
 	struct atomic_file af;
 	struct atomic_file *out;  /* &af, told what is written; NULL: stdout */
 	bool special[256];       /* CSV: bytes that need quotes */
+	size_t row_room;         /* the most bytes a row's values and separators take */
+	bool default_cols;       /* the default columns: columns_write_default */
+	bool quotes_by_lists;    /* CSV: a row needs quotes iff a list has 2 values */
 	GHashTable *reinjected_in; /* whole tables: built once (see reinjected_in_map) */
 	struct format_pool *pool; /* the other formatting threads; NULL: one */
 };
@@ -323,6 +326,11 @@ static bool writer_open(struct text_writer *w, const char *path, const struct ex
 	}
 	csv_special_init(w->special, o->delimiter);
 	w->cols = o->columns ? g_ptr_array_ref(o->columns) : columns_default();
+	w->row_room = (size_t)w->cols->len * COLUMN_ROOM;
+	w->default_cols = !o->columns;
+	/* a delimiter no value is made of: only a list's commas need quotes */
+	w->quotes_by_lists = o->format == EXP_CSV &&
+	                     (o->delimiter == ',' || !strchr(COLUMN_VALUE_BYTES, o->delimiter));
 	w->n_bufs = formatting_threads();
 	if (w->n_bufs > 1)
 		w->pool = format_pool_new(w->n_bufs - 1);
@@ -371,7 +379,7 @@ static void format_json_row(const struct text_writer *w, const struct row_ctx *r
 	for (guint i = 0; i < w->cols->len; i++) {
 		const struct column *c = w->cols->pdata[i];
 		g_string_truncate(v, 0);
-		c->format(r, v);
+		column_append(c, r, v);
 		if (i)
 			g_string_append_c(line, ',');
 		g_string_append_c(line, '"');
@@ -459,7 +467,7 @@ static void format_csv_checked(const struct text_writer *w, const struct row_ctx
 		if (i)
 			g_string_append_c(out, sep);
 		size_t start = out->len;
-		c->format(r, out);
+		column_append(c, r, out);
 		if (csv_needs_quotes(w->special, out->str + start, out->len - start)) {
 			g_string_truncate(v, 0);
 			g_string_append_len(v, out->str + start, (gssize)(out->len - start));
@@ -485,20 +493,24 @@ static void format_row(const struct text_writer *w, const struct tables *t, uint
 	GString *out = b->out;
 	size_t start = out->len;
 	char sep = o->format == EXP_TSV ? '\t' : o->delimiter;
-	/* in locals: every column's call could change what the pointers reach */
 	const struct column *const *cols = (const struct column *const *)w->cols->pdata;
 	guint ncols = w->cols->len;
-	if (ncols > 0)
-		cols[0]->format(&r, out);
-	for (guint i = 1; i < ncols; i++) {
-		/* the separator alone: a value, or the newline, ends the string again */
-		if (out->len + 1 < out->allocated_len)
-			out->str[out->len++] = sep;
-		else
-			g_string_append_c(out, sep);
-		cols[i]->format(&r, out);
+	struct cursor k; /* room for the whole row: each value is then a few stores */
+	cursor_open(&k, out, w->row_room);
+	if (w->default_cols) {
+		columns_write_default(&r, &k, sep);
+	} else if (ncols > 0) {
+		cols[0]->format(&r, &k);
+		for (guint i = 1; i < ncols; i++) {
+			*k.p++ = sep;
+			cols[i]->format(&r, &k);
+		}
 	}
-	if (o->format == EXP_CSV && !csv_line_plain(out->str + start, out->len - start, sep, w->cols->len, w->special)) {
+	cursor_close(&k);
+	bool plain = o->format != EXP_CSV ||
+	             (w->quotes_by_lists ? k.splits == 0
+	                                 : csv_line_plain(out->str + start, out->len - start, sep, ncols, w->special));
+	if (!plain) {
 		g_string_truncate(out, start);
 		format_csv_checked(w, &r, sep, out, b->v);
 	}

@@ -231,7 +231,7 @@ static void write_packets(struct sql *s, const struct tables *t)
 		for (guint i = 0; i < cols->len; i++) {
 			const struct column *c = cols->pdata[i];
 			g_string_truncate(vals[i], 0);
-			c->format(&r, vals[i]);
+			column_append(c, &r, vals[i]);
 			bind_value(st, (int)i + 1, c, vals[i]);
 		}
 		sql_step(s, st);

@@ -131,17 +131,28 @@ def check_lossy():
     report(row.get('reinjected_in') == '1161', 'lossy-client -w 300: the second pass writes it in row 689', row)
 
 
+def quoted(value, delimiter):
+    """the writer's rule: quotes around a value holding any of these bytes"""
+    if any(c in value for c in (delimiter, '"', ',', '\n')):
+        return '"' + value.replace('"', '""') + '"'
+    return value
+
+
 def check_delimiters():
     """lists hold commas, addresses dots (and colons in IPv6), times dots"""
     caps = [LOSSY] + [c for c in (os.path.join(SHARED, 'v1', 'ipv6-client.pcap'),) if os.path.exists(c)]
     for cap in caps:
         ref, err = export(cap, [])
         want = list(csv.reader(io.StringIO(ref.decode()))) if ref else None
-        for d in (';', '\t', ' ', '0', '.', ':', 'x', 'S'):
+        for d in (';', '\t', ' ', '0', '.', ':', 'x', 'S', '|', 'v'):
             out, err = export(cap, ['-d', d])
             got = list(csv.reader(io.StringIO(out.decode()), delimiter=d)) if out else None
             report(want and got == want, '%s -d %r: read back with that delimiter, the comma export\'s values'
                    % (os.path.basename(cap), d), err)
+            exact = ''.join(d.join(quoted(v, d) for v in row) + '\n' for row in want or [])
+            report(out is not None and out.decode() == exact,
+                   '%s -d %r: exactly the values holding the delimiter, a quote, a comma or a line end quoted'
+                   % (os.path.basename(cap), d))
     for d in ('"', '\n', ';;', ''):
         out, err = export(LOSSY, ['-d', d])
         report(out is None and err.count('\n') == 1 and 'other than a quote or a line end' in err,

@@ -162,6 +162,53 @@ static void test_recent_addresses(void)
 	g_rand_free(r);
 }
 
+/* Every value below 10^8, against a decimal odometer: put_digits8 (all 8
+ * digits) and put_group (no leading zeros) rest on one multiplier each,
+ * right only if it is right for all of them. */
+static void test_groups_exhaustive(void)
+{
+	char odo[8] = { '0', '0', '0', '0', '0', '0', '0', '0' };
+	unsigned lead = 7; /* the first digit that is not a leading zero */
+	char buf[FMT_ROOM];
+	for (uint32_t u = 0; u < 100000000; u++) {
+		if (put_digits8(buf, u) != buf + 8 || memcmp(buf, odo, 8) != 0)
+			g_error("put_digits8(%u): %.8s", u, buf);
+		char *end = put_group(buf, u);
+		if ((size_t)(end - buf) != 8 - lead || memcmp(buf, odo + lead, 8 - lead) != 0)
+			g_error("put_group(%u): %.*s", u, (int)(end - buf), buf);
+		for (int i = 7; i >= 0; i--) { /* the next value */
+			if (odo[i] != '9') {
+				odo[i]++;
+				if ((unsigned)i < lead)
+					lead = (unsigned)i;
+				break;
+			}
+			odo[i] = '0';
+		}
+	}
+}
+
+/* put_* at a raw pointer: the end they return, and nothing before it */
+static void test_put_raw(void)
+{
+	char buf[8 + FMT_ROOM];
+	memset(buf, '#', sizeof buf);
+	char *end = put_u64(buf + 8, 12345678901234567890u);
+	g_assert_true(end == buf + 28);
+	g_assert_cmpmem(buf, 8, "########", 8);
+	g_assert_cmpmem(buf + 8, 20, "12345678901234567890", 20);
+	end = put_time_ns(buf + 8, -1500000000);
+	g_assert_true(end == buf + 8 + 12);
+	g_assert_cmpmem(buf + 8, 12, "-1.500000000", 12);
+	end = put_hex16(buf + 8, 0xbeef);
+	g_assert_true(end == buf + 14);
+	g_assert_cmpmem(buf + 8, 6, "0xbeef", 6);
+	uint8_t a[16] = { 0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 };
+	end = put_addr(buf + 8, 6, a);
+	g_assert_true(end == buf + 8 + 7);
+	g_assert_cmpmem(buf + 8, 7, "fd00::1", 7);
+}
+
 /* values appended one after another into a string that has to grow */
 static void test_growth(void)
 {
@@ -188,5 +235,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/format/addresses", test_addresses);
 	g_test_add_func("/format/recent-addresses", test_recent_addresses);
 	g_test_add_func("/format/growth", test_growth);
+	g_test_add_func("/format/groups-exhaustive", test_groups_exhaustive);
+	g_test_add_func("/format/put-raw", test_put_raw);
 	return g_test_run();
 }

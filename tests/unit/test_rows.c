@@ -246,13 +246,61 @@ static void check_option_shortcuts(const struct tables *t)
 		for (size_t i = 0; i < n; i++) {
 			g_string_truncate(a, 0);
 			g_string_truncate(b, 0);
-			cols[i].format(&r, a);
-			cols[i].format(&all, b);
+			column_append(&cols[i], &r, a);
+			column_append(&cols[i], &all, b);
 			g_assert_cmpstr(a->str, ==, b->str);
 		}
 	}
 	g_string_free(a, TRUE);
 	g_string_free(b, TRUE);
+}
+
+/* What the CSV writer's shortcuts rely on, on every row:
+ * - columns_write_default writes the default columns, in order, as the
+ *   table's functions do one by one;
+ * - every byte of a value is one of COLUMN_VALUE_BYTES, and a comma is
+ *   only between a list's values, counted in the cursor's splits (so a row
+ *   needs quotes exactly when some list has two values). */
+static void check_row_writers(const struct tables *t)
+{
+	size_t n;
+	const struct column *cols = columns_all(&n);
+	GPtrArray *defaults = columns_default();
+	GString *fused = g_string_new(""), *joined = g_string_new(""), *v = g_string_new("");
+	for (uint32_t row = t->pkt_base; row < tables_n_pkts(t); row++) {
+		struct row_ctx r;
+		row_ctx_init(&r, t, row, NULL);
+		g_string_truncate(fused, 0);
+		struct cursor k;
+		cursor_open(&k, fused, defaults->len * COLUMN_ROOM);
+		columns_write_default(&r, &k, ';');
+		cursor_close(&k);
+		g_string_truncate(joined, 0);
+		for (guint i = 0; i < defaults->len; i++) {
+			if (i)
+				g_string_append_c(joined, ';');
+			column_append(defaults->pdata[i], &r, joined);
+		}
+		g_assert_cmpstr(fused->str, ==, joined->str);
+		for (size_t i = 0; i < n; i++) {
+			g_string_truncate(v, 0);
+			cursor_open(&k, v, COLUMN_ROOM);
+			cols[i].format(&r, &k);
+			cursor_close(&k);
+			unsigned commas = 0;
+			for (const char *c = v->str; *c; c++) {
+				if (!strchr(COLUMN_VALUE_BYTES, *c))
+					g_error("row %u: %s holds byte 0x%02x: \"%s\"", row, cols[i].name, (unsigned char)*c, v->str);
+				commas += *c == ',';
+			}
+			g_assert_cmpuint(commas, ==, k.splits);
+			g_assert_true(commas == 0 || cols[i].is_list);
+		}
+	}
+	g_ptr_array_unref(defaults);
+	g_string_free(fused, TRUE);
+	g_string_free(joined, TRUE);
+	g_string_free(v, TRUE);
 }
 
 /* each packet's options, read from the tables, are what the decoder makes of
@@ -440,6 +488,7 @@ static void test_crafted(void)
 	check_values(t);
 	check_options_like_decoder(t, cap);
 	check_option_shortcuts(t);
+	check_row_writers(t);
 	GString *v = g_string_new("");
 	column_format_row(column_find("addrid"), t, R_PRIO, v);
 	g_assert_cmpstr(v->str, ==, "7");
@@ -535,6 +584,7 @@ static void test_captures(void)
 		struct tables *t = test_load(path);
 		check_options_like_decoder(t, path);
 		check_option_shortcuts(t);
+		check_row_writers(t);
 		/* Linux traffic: options apart or side entries are rare (handshakes,
 		 * ADD_ADDR, ...; a checksummed DSS costs a side entry: 80 B) */
 		double bpp = tables_bytes_per_packet(t);
