@@ -13,25 +13,151 @@
  * columns_write_default (always: GCC inlines few of them by itself) */
 #define COLUMN static inline __attribute__((always_inline)) void
 
-void row_ctx_init(struct row_ctx *r, const struct tables *t, uint32_t row, GHashTable *reinjected_in)
+void row_store_init(struct row_store *s)
 {
-	r->t = t;
-	r->row = row;
-	r->p = tables_pkt(t, row);
-	r->c = tables_tcp(t, r->p->stream);
-	r->m = r->c->mptcp == NO_ROW ? NULL : tables_mptcp(t, r->c->mptcp);
-	r->reinjected_in = t->reinjected_in ? t->reinjected_in : reinjected_in;
-	r->first_opt = pkt_opts_first(&r->opts, t, r->p);
+	s->opts = g_array_new(FALSE, FALSE, sizeof(struct mptcp_option));
+	s->frames = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+}
+
+void row_store_clear(struct row_store *s)
+{
+	g_array_set_size(s->opts, 0);
+	g_array_set_size(s->frames, 0);
+}
+
+void row_store_free(struct row_store *s)
+{
+	g_array_free(s->opts, TRUE);
+	g_array_free(s->frames, TRUE);
+}
+
+/* The options of the row, with the subtypes present and the first DSS, from
+ * one pass.  A lone DSS kept in the row (most rows) is only read here (what
+ * it takes from the tables), and rebuilt by row_ctx_finish; options kept
+ * apart are copied to the store. */
+static void ctx_options(struct row_ctx *r, const struct tables *t, const struct pkt *p, struct row_store *s)
+{
+	r->opt0 = s->opts->len;
 	r->subtypes = 0;
-	r->dss = NULL;
-	struct pkt_opts it = r->opts;
-	for (const struct mptcp_option *op = r->first_opt; op; op = pkt_opts_next(&it)) {
+	r->dss = -1;
+	r->inline_dss = (p->xflags & PX_DSS) != 0;
+	if (r->inline_dss) {
+		pkt_dss_values(t, p, &r->dssv);
+		r->subtypes = 1u << MPTCP_SUB_DSS;
+		r->dss = 0;
+		r->n_opts = 1;
+		return;
+	}
+	if (!(p->xflags & PX_OPTS)) {
+		r->n_opts = 0;
+		return;
+	}
+	struct pkt_opts it;
+	for (const struct mptcp_option *op = pkt_opts_first(&it, t, p); op; op = pkt_opts_next(&it)) {
+		g_array_append_vals(s->opts, op, 1);
 		if (op->malformed)
 			continue;
 		r->subtypes |= 1u << (op->subtype & 31);
-		if (op->subtype == MPTCP_SUB_DSS && !r->dss)
-			r->dss = &op->u.dss;
+		if (op->subtype == MPTCP_SUB_DSS && r->dss < 0)
+			r->dss = (int32_t)(s->opts->len - 1 - r->opt0);
 	}
+	r->n_opts = s->opts->len - r->opt0;
+}
+
+/* the frames of the earlier packets a reinjection repeats (t->links) */
+static void ctx_reinjection_of(struct row_ctx *r, const struct tables *t, uint32_t row, struct row_store *s)
+{
+	r->of0 = s->frames->len;
+	if (r->pkt.marks & PF_REINJECTION) {
+		for (guint i = tables_links_first(t, row); i < t->links->len; i++) {
+			const struct link *l = &g_array_index(t->links, struct link, i);
+			if (l->pkt != row)
+				break;
+			g_array_append_val(s->frames, l->orig_frame);
+		}
+	}
+	r->n_of = s->frames->len - r->of0;
+}
+
+/* the frames of the later packets that repeat this one: from the map when
+ * there is one (built once per export), else by a scan of the links */
+static void ctx_reinjected_in(struct row_ctx *r, const struct tables *t, GHashTable *map, struct row_store *s)
+{
+	r->in0 = s->frames->len;
+	uint32_t frame = r->pkt.frame;
+	if (map) {
+		GArray *later = g_hash_table_lookup(map, GUINT_TO_POINTER(frame));
+		if (later)
+			g_array_append_vals(s->frames, later->data, later->len);
+	} else if (r->pkt.marks & PF_REINJECTED) {
+		for (guint i = 0; i < t->links->len; i++) {
+			const struct link *l = &g_array_index(t->links, struct link, i);
+			if (l->orig_frame == frame)
+				g_array_append_val(s->frames, l->pkt_frame);
+		}
+	}
+	r->n_in = s->frames->len - r->in0;
+}
+
+void row_ctx_read(struct row_ctx *r, const struct tables *t, uint32_t row, GHashTable *reinjected_in,
+                  struct row_store *s)
+{
+	const struct pkt *p = tables_pkt(t, row);
+	const struct tcp_conn *c = tables_tcp(t, p->stream);
+	int dir = pkt_dir(p);
+	r->pkt = *p;
+	r->store = s;
+	/* wraps instead of overflowing on hostile times (a crafted cache file) */
+	r->rel_ns = (int64_t)((uint64_t)p->ts_ns - (uint64_t)t->first_ns);
+	r->iface = pkt_iface(t, p);
+	r->tcplen = pkt_tcplen(t, p);
+	r->rwnd = tcp_window_scaled(t, p);
+	r->seq_rel = tcp_rel_seq(t, p);
+	r->ack_rel = tcp_rel_ack(t, p);
+	r->family = c->family;
+	memcpy(r->addr[0], c->addr[dir], 16);
+	memcpy(r->addr[1], c->addr[!dir], 16);
+	r->port[0] = c->port[dir];
+	r->port[1] = c->port[!dir];
+	/* the packet goes to the client when its sender is not the client */
+	r->to_client = dir != c->client;
+	int8_t ws = c->dir[dir].wscale;
+	r->wscale = (p->marks & PKT_HAS_WSCALE) && ws >= 0 ? ws : -1;
+	r->mptcp = c->mptcp;
+	r->has_dsn = r->has_dack = r->mptcp_to_client = false;
+	r->version = 0;
+	r->dsn_raw = r->dsn = r->dack = 0;
+	if (p->marks & PF_HAS_DSN)
+		r->dsn_raw = pkt_dsn(t, p);
+	if (c->mptcp != NO_ROW) {
+		const struct mptcp_conn *m = tables_mptcp(t, c->mptcp);
+		int md = mptcp_pkt_dir(t, p);
+		r->mptcp_to_client = md == 1;
+		r->version = m->version;
+		/* relative to a known IDSN only */
+		r->has_dsn = (p->marks & PF_HAS_DSN) && m->has_key[md];
+		if (r->has_dsn)
+			r->dsn = r->dsn_raw - m->idsn[md];
+		r->has_dack = (p->marks & PF_HAS_DACK) && m->has_key[!md];
+		if (r->has_dack)
+			r->dack = pkt_dack(t, p) - m->idsn[!md];
+	}
+	ctx_options(r, t, p, s);
+	ctx_reinjection_of(r, t, row, s);
+	ctx_reinjected_in(r, t, t->reinjected_in ? t->reinjected_in : reinjected_in, s);
+}
+
+void row_ctx_finish(struct row_ctx *r)
+{
+	if (r->inline_dss)
+		pkt_dss_build(&r->pkt, &r->dssv, &r->dss_opt);
+}
+
+void row_ctx_init(struct row_ctx *r, const struct tables *t, uint32_t row, GHashTable *reinjected_in,
+                  struct row_store *s)
+{
+	row_ctx_read(r, t, row, reinjected_in, s);
+	row_ctx_finish(r);
 }
 
 /* the bit of a subtype in row_ctx.subtypes; HAS_SUB: the row has a
@@ -47,19 +173,36 @@ void column_append(const struct column *c, const struct row_ctx *r, GString *out
 	cursor_close(&k);
 }
 
-void column_format_row(const struct column *c, const struct tables *t, uint32_t row, GString *out)
+void column_format_row(const struct column *c, const struct tables *t, uint32_t row, struct row_store *s,
+                       GString *out)
 {
 	struct row_ctx r;
-	row_ctx_init(&r, t, row, NULL);
+	row_store_clear(s);
+	row_ctx_init(&r, t, row, NULL, s);
 	column_append(c, &r, out);
 }
 
-/* each well-formed MPTCP option of the packet, in wire order (the inline DSS
- * was rebuilt once, by row_ctx_init) */
+static inline const struct mptcp_option *row_opt(const struct row_ctx *r, uint32_t i)
+{
+	if (r->inline_dss)
+		return &r->dss_opt;
+	return &g_array_index(r->store->opts, struct mptcp_option, r->opt0 + i);
+}
+
+const struct mptcp_dss *row_dss(const struct row_ctx *r)
+{
+	return r->dss < 0 ? NULL : &row_opt(r, (uint32_t)r->dss)->u.dss;
+}
+
+static inline const uint32_t *row_frames(const struct row_ctx *r, uint32_t first)
+{
+	return &g_array_index(r->store->frames, uint32_t, first);
+}
+
+/* each well-formed MPTCP option of the packet, in wire order */
 #define FOR_OPTS(r, var)                                                        \
-	struct pkt_opts var##_it = (r)->opts;                                   \
-	for (const struct mptcp_option *var = (r)->first_opt; var; var = pkt_opts_next(&var##_it)) \
-		if (!var->malformed)
+	for (uint32_t var##_i = 0; var##_i < (r)->n_opts; var##_i++)            \
+		for (const struct mptcp_option *var = row_opt(r, var##_i); var && !var->malformed; var = NULL)
 
 /* before each value of a list: a comma after the first, and room for the
  * next value (the row's room covered the first) */
@@ -95,97 +238,94 @@ GHashTable *reinjected_in_map(const struct tables *t)
 
 COLUMN f_packetid(const struct row_ctx *r, struct cursor *o)
 {
-	o->p = put_u64(o->p, r->p->frame);
+	o->p = put_u64(o->p, r->pkt.frame);
 }
 
 COLUMN f_interface(const struct row_ctx *r, struct cursor *o)
 {
-	o->p = put_u64(o->p, pkt_iface(r->t, r->p));
+	o->p = put_u64(o->p, r->iface);
 }
 
 COLUMN f_abstime(const struct row_ctx *r, struct cursor *o)
 {
-	o->p = put_time_ns(o->p, r->p->ts_ns);
+	o->p = put_time_ns(o->p, r->pkt.ts_ns);
 }
 
 COLUMN f_reltime(const struct row_ctx *r, struct cursor *o)
 {
-	/* wraps instead of overflowing on hostile times (a crafted cache file) */
-	o->p = put_time_ns(o->p, (int64_t)((uint64_t)r->p->ts_ns - (uint64_t)r->t->first_ns));
+	o->p = put_time_ns(o->p, r->rel_ns);
 }
 
 COLUMN f_ipsrc(const struct row_ctx *r, struct cursor *o)
 {
-	const struct tcp_conn *c = r->c;
-	o->p = put_addr(o->p, c->family, c->addr[pkt_dir(r->p)]);
+	o->p = put_addr(o->p, r->family, r->addr[0]);
 }
 
 COLUMN f_ipdst(const struct row_ctx *r, struct cursor *o)
 {
-	const struct tcp_conn *c = r->c;
-	o->p = put_addr(o->p, c->family, c->addr[!pkt_dir(r->p)]);
+	o->p = put_addr(o->p, r->family, r->addr[1]);
 }
 
 COLUMN f_sport(const struct row_ctx *r, struct cursor *o)
 {
-	o->p = put_u64(o->p, r->c->port[pkt_dir(r->p)]);
+	o->p = put_u64(o->p, r->port[0]);
 }
 
 COLUMN f_dport(const struct row_ctx *r, struct cursor *o)
 {
-	o->p = put_u64(o->p, r->c->port[!pkt_dir(r->p)]);
+	o->p = put_u64(o->p, r->port[1]);
 }
 
 COLUMN f_tcpstream(const struct row_ctx *r, struct cursor *o)
 {
-	o->p = put_u64(o->p, r->p->stream);
+	o->p = put_u64(o->p, r->pkt.stream);
 }
 
 COLUMN f_tcpflags(const struct row_ctx *r, struct cursor *o)
 {
-	o->p = put_hex16(o->p, r->p->flags);
+	o->p = put_hex16(o->p, r->pkt.flags);
 }
 
 COLUMN f_tcpseq(const struct row_ctx *r, struct cursor *o)
 {
-	o->p = put_u64(o->p, tcp_rel_seq(r->t, r->p));
+	o->p = put_u64(o->p, r->seq_rel);
 }
 
 COLUMN f_tcpack(const struct row_ctx *r, struct cursor *o)
 {
-	o->p = put_u64(o->p, tcp_rel_ack(r->t, r->p));
+	o->p = put_u64(o->p, r->ack_rel);
 }
 
 COLUMN f_tcpseq_raw(const struct row_ctx *r, struct cursor *o)
 {
-	o->p = put_u64(o->p, r->p->seq);
+	o->p = put_u64(o->p, r->pkt.seq);
 }
 
 COLUMN f_tcpack_raw(const struct row_ctx *r, struct cursor *o)
 {
-	o->p = put_u64(o->p, r->p->ack);
+	o->p = put_u64(o->p, r->pkt.ack);
 }
 
 COLUMN f_tcplen(const struct row_ctx *r, struct cursor *o)
 {
-	o->p = put_u64(o->p, pkt_tcplen(r->t, r->p));
+	o->p = put_u64(o->p, r->tcplen);
 }
 
 COLUMN f_rwnd(const struct row_ctx *r, struct cursor *o)
 {
-	o->p = put_u64(o->p, tcp_window_scaled(r->t, r->p));
+	o->p = put_u64(o->p, r->rwnd);
 }
 
 COLUMN f_tsval(const struct row_ctx *r, struct cursor *o)
 {
-	if (r->p->marks & PKT_HAS_TS)
-		o->p = put_u64(o->p, r->p->tsval);
+	if (r->pkt.marks & PKT_HAS_TS)
+		o->p = put_u64(o->p, r->pkt.tsval);
 }
 
 COLUMN f_tsecr(const struct row_ctx *r, struct cursor *o)
 {
-	if (r->p->marks & PKT_HAS_TS)
-		o->p = put_u64(o->p, r->p->tsecr);
+	if (r->pkt.marks & PKT_HAS_TS)
+		o->p = put_u64(o->p, r->pkt.tsecr);
 }
 
 static void dest_name(struct cursor *o, bool to_client)
@@ -196,37 +336,32 @@ static void dest_name(struct cursor *o, bool to_client)
 
 COLUMN f_tcpdest(const struct row_ctx *r, struct cursor *o)
 {
-	/* the packet goes to the client when its sender is not the client */
-	dest_name(o, pkt_dir(r->p) != r->c->client);
+	dest_name(o, r->to_client);
 }
 
 /* ------------------------------------------------------------------ MPTCP */
 
 COLUMN f_mptcpstream(const struct row_ctx *r, struct cursor *o)
 {
-	const struct tcp_conn *c = r->c;
-	if (c->mptcp != NO_ROW)
-		o->p = put_u64(o->p, c->mptcp);
+	if (r->mptcp != NO_ROW)
+		o->p = put_u64(o->p, r->mptcp);
 }
 
 COLUMN f_mptcpdest(const struct row_ctx *r, struct cursor *o)
 {
-	if (r->m)
-		dest_name(o, mptcp_pkt_dir(r->t, r->p) == 1);
+	if (r->mptcp != NO_ROW)
+		dest_name(o, r->mptcp_to_client);
 }
 
 COLUMN f_expected_token(const struct row_ctx *r, struct cursor *o)
 {
-	if (!HAS_SUB(r, SUB(MPTCP_SUB_CAPABLE)))
-		return;
-	const struct mptcp_conn *m = r->m;
-	if (!m)
+	if (!HAS_SUB(r, SUB(MPTCP_SUB_CAPABLE)) || r->mptcp == NO_ROW)
 		return;
 	unsigned n = 0;
 	FOR_OPTS(r, op) {
 		if (op->subtype == MPTCP_SUB_CAPABLE && op->u.mpc.has_sender_key) {
 			uint32_t tok;
-			mptcp_key_derive(op->u.mpc.sender_key, m->version, &tok, NULL);
+			mptcp_key_derive(op->u.mpc.sender_key, r->version, &tok, NULL);
 			list_next(o, &n);
 			o->p = put_u64(o->p, tok);
 		}
@@ -249,10 +384,9 @@ COLUMN f_version(const struct row_ctx *r, struct cursor *o)
 COLUMN f_subtype(const struct row_ctx *r, struct cursor *o)
 {
 	unsigned n = 0;
-	struct pkt_opts it = r->opts;
-	for (const struct mptcp_option *op = r->first_opt; op; op = pkt_opts_next(&it)) {
+	for (uint32_t i = 0; i < r->n_opts; i++) {
 		list_next(o, &n);
-		o->p = put_u64(o->p, op->subtype);
+		o->p = put_u64(o->p, row_opt(r, i)->subtype);
 	}
 }
 
@@ -325,7 +459,7 @@ COLUMN f_addrid(const struct row_ctx *r, struct cursor *o)
 
 COLUMN f_datafin(const struct row_ctx *r, struct cursor *o)
 {
-	const struct mptcp_dss *d = r->dss;
+	const struct mptcp_dss *d = row_dss(r);
 	if (d)
 		o->p = put_u64(o->p, d->data_fin);
 }
@@ -350,21 +484,21 @@ COLUMN f_dss_dsn(const struct row_ctx *r, struct cursor *o)
 
 COLUMN f_dss_rawack(const struct row_ctx *r, struct cursor *o)
 {
-	const struct mptcp_dss *d = r->dss;
+	const struct mptcp_dss *d = row_dss(r);
 	if (d && d->has_ack)
 		o->p = put_u64(o->p, d->data_ack);
 }
 
 COLUMN f_dss_ssn(const struct row_ctx *r, struct cursor *o)
 {
-	const struct mptcp_dss *d = r->dss;
+	const struct mptcp_dss *d = row_dss(r);
 	if (d && d->has_map)
 		o->p = put_u64(o->p, d->ssn);
 }
 
 COLUMN f_dss_length(const struct row_ctx *r, struct cursor *o)
 {
-	const struct mptcp_dss *d = r->dss;
+	const struct mptcp_dss *d = row_dss(r);
 	if (d && d->has_map) {
 		o->p = put_u64(o->p, d->data_len);
 		return;
@@ -381,89 +515,63 @@ COLUMN f_dss_length(const struct row_ctx *r, struct cursor *o)
 
 COLUMN f_dsnraw64(const struct row_ctx *r, struct cursor *o)
 {
-	if (r->p->marks & PF_HAS_DSN)
-		o->p = put_u64(o->p, pkt_dsn(r->t, r->p));
+	if (r->pkt.marks & PF_HAS_DSN)
+		o->p = put_u64(o->p, r->dsn_raw);
 }
 
 COLUMN f_dsn(const struct row_ctx *r, struct cursor *o)
 {
-	const struct pkt *p = r->p;
-	const struct mptcp_conn *m = r->m;
-	int md = mptcp_pkt_dir(r->t, p);
-	if ((p->marks & PF_HAS_DSN) && m && m->has_key[md]) /* relative to a known IDSN only */
-		o->p = put_u64(o->p, pkt_dsn(r->t, p) - m->idsn[md]);
+	if (r->has_dsn)
+		o->p = put_u64(o->p, r->dsn);
 }
 
 COLUMN f_dack(const struct row_ctx *r, struct cursor *o)
 {
-	const struct pkt *p = r->p;
-	const struct mptcp_conn *m = r->m;
-	int md = mptcp_pkt_dir(r->t, p);
-	if ((p->marks & PF_HAS_DACK) && m && m->has_key[!md])
-		o->p = put_u64(o->p, pkt_dack(r->t, p) - m->idsn[!md]);
+	if (r->has_dack)
+		o->p = put_u64(o->p, r->dack);
 }
 
 COLUMN f_related_mappings(const struct row_ctx *r, struct cursor *o)
 {
-	const struct pkt *p = r->p;
-	if (p->mapping != NO_ROW)
-		o->p = put_u64(o->p, p->mapping);
+	if (r->pkt.mapping != NO_ROW)
+		o->p = put_u64(o->p, r->pkt.mapping);
+}
+
+/* a list of frames from the store */
+static inline void put_frames(const struct row_ctx *r, struct cursor *o, uint32_t first, uint32_t count)
+{
+	unsigned n = 0;
+	const uint32_t *f = row_frames(r, first);
+	for (uint32_t i = 0; i < count; i++) {
+		list_next(o, &n);
+		o->p = put_u64(o->p, f[i]);
+	}
 }
 
 COLUMN f_reinjection_of(const struct row_ctx *r, struct cursor *o)
 {
-	if (!(r->p->marks & PF_REINJECTION))
-		return;
-	unsigned n = 0;
-	for (guint i = tables_links_first(r->t, r->row); i < r->t->links->len; i++) {
-		const struct link *l = &g_array_index(r->t->links, struct link, i);
-		if (l->pkt != r->row)
-			break;
-		list_next(o, &n);
-		o->p = put_u64(o->p, l->orig_frame);
-	}
+	put_frames(r, o, r->of0, r->n_of);
 }
 
 COLUMN f_reinjected_in(const struct row_ctx *r, struct cursor *o)
 {
-	if (!r->reinjected_in && !(r->p->marks & PF_REINJECTED))
-		return;
-	unsigned n = 0;
-	uint32_t frame = r->p->frame;
-	if (r->reinjected_in) { /* frame -> later frames, built once per export */
-		GArray *later = g_hash_table_lookup(r->reinjected_in, GUINT_TO_POINTER(frame));
-		for (guint i = 0; later && i < later->len; i++) {
-			list_next(o, &n);
-			o->p = put_u64(o->p, g_array_index(later, uint32_t, i));
-		}
-		return;
-	}
-	/* links are sorted by reinjection; originals are found by a scan */
-	for (guint i = 0; i < r->t->links->len; i++) {
-		const struct link *l = &g_array_index(r->t->links, struct link, i);
-		if (l->orig_frame == frame) {
-			list_next(o, &n);
-			o->p = put_u64(o->p, l->pkt_frame);
-		}
-	}
+	put_frames(r, o, r->in0, r->n_in);
 }
 
 COLUMN f_tcpwin_raw(const struct row_ctx *r, struct cursor *o)
 {
-	o->p = put_u64(o->p, r->p->win);
+	o->p = put_u64(o->p, r->pkt.win);
 }
 
 COLUMN f_wscale(const struct row_ctx *r, struct cursor *o)
 {
-	const struct pkt *p = r->p;
-	int8_t ws = r->c->dir[pkt_dir(p)].wscale;
-	if ((p->marks & PKT_HAS_WSCALE) && ws >= 0)
-		o->p = put_u64(o->p, (uint64_t)ws);
+	if (r->wscale >= 0)
+		o->p = put_u64(o->p, (uint64_t)r->wscale);
 }
 
 COLUMN f_dss_flags(const struct row_ctx *r, struct cursor *o)
 {
-	const struct mptcp_dss *d = r->dss;
+	const struct mptcp_dss *d = row_dss(r);
 	if (d)
 		o->p = put_hex16(o->p, d->flags);
 }

@@ -12,27 +12,62 @@
 
 enum col_type { COL_INT, COL_REAL, COL_TEXT };
 
-/* One packet row as the columns see it: what every column would otherwise
- * look up again (its stream, connection, and options with the inline DSS
- * rebuilt), worked out once per row by row_ctx_init. */
-struct row_ctx {
-	const struct tables *t;
-	uint32_t row;
-	const struct pkt *p;
-	const struct tcp_conn *c;
-	const struct mptcp_conn *m;       /* NULL: plain TCP */
-	GHashTable *reinjected_in;        /* frame -> GArray of later frames; NULL: scan the links */
-	struct pkt_opts opts;             /* iterator after the first option */
-	const struct mptcp_option *first_opt;
-	/* from one pass over the options: most rows carry one DSS, and a column
-	 * of another option is then a bit test instead of a walk */
-	uint32_t subtypes;                /* bit s: a well-formed option of subtype s */
-	const struct mptcp_dss *dss;      /* the first well-formed DSS, NULL: none */
+/* Where the variable parts of rows live (their options, and the frames of
+ * their reinjection lists): one store for many rows, emptied by its owner. */
+struct row_store {
+	GArray *opts;                     /* struct mptcp_option */
+	GArray *frames;                   /* uint32_t */
 };
 
-/* `reinjected_in`: see reinjected_in_map (t->reinjected_in wins when set).
- * The context points into itself (an inline DSS): it is not copied. */
-void row_ctx_init(struct row_ctx *r, const struct tables *t, uint32_t row, GHashTable *reinjected_in);
+void row_store_init(struct row_store *s);
+void row_store_clear(struct row_store *s);
+void row_store_free(struct row_store *s);
+
+/* One packet row as the columns see it: every value a column shows, read
+ * from the tables once by row_ctx_init.  It holds no pointer into the tables
+ * (its options and frame lists are copied to a row_store), so that rows are
+ * formatted on other threads while the tables change (export.c). */
+struct row_ctx {
+	struct pkt pkt;                   /* a copy of the packet's row */
+	const struct row_store *store;
+	int64_t rel_ns;                   /* since the first frame */
+	uint32_t tcplen, rwnd, seq_rel, ack_rel;
+	uint32_t mptcp;                   /* MPTCP connection; NO_ROW: plain TCP */
+	uint16_t iface;
+	uint16_t port[2];                 /* [0] source, [1] destination */
+	uint8_t family;
+	uint8_t addr[2][16];              /* [0] source, [1] destination */
+	int8_t wscale;                    /* the window scale shown; -1: none */
+	uint8_t version;                  /* the MPTCP connection's */
+	bool to_client;                   /* the TCP end the packet goes to */
+	bool mptcp_to_client;             /* the MPTCP end (with an MPTCP connection) */
+	bool has_dsn, has_dack;           /* dsn and dack known (relative to a known IDSN) */
+	uint64_t dsn_raw;                 /* 64-bit DSN, with PF_HAS_DSN */
+	uint64_t dsn, dack;               /* relative to the sender's and receiver's IDSN */
+	/* from one pass over the options: a column of an option the row does
+	 * not carry is a bit test instead of a walk */
+	uint32_t subtypes;                /* bit s: a well-formed option of subtype s */
+	int32_t dss;                      /* the first well-formed DSS (its index); -1: none */
+	uint32_t opt0, n_opts;            /* the options, in store->opts (or dss_opt) */
+	bool inline_dss;                  /* its one option is the row's DSS: dss_opt */
+	struct dss_values dssv;           /* what the inline DSS takes from the tables */
+	struct mptcp_option dss_opt;      /* built by row_ctx_finish */
+	uint32_t of0, n_of;               /* reinjection_of's frames, in store->frames */
+	uint32_t in0, n_in;               /* reinjected_in's frames */
+};
+
+/* Reads row `row` into r, its options and frame lists appended to s: what
+ * needs the tables.  `reinjected_in`: see reinjected_in_map
+ * (t->reinjected_in wins when set). */
+void row_ctx_read(struct row_ctx *r, const struct tables *t, uint32_t row, GHashTable *reinjected_in,
+                  struct row_store *s);
+/* The rest, from r alone (the inline DSS is rebuilt): before formatting. */
+void row_ctx_finish(struct row_ctx *r);
+/* both */
+void row_ctx_init(struct row_ctx *r, const struct tables *t, uint32_t row, GHashTable *reinjected_in,
+                  struct row_store *s);
+/* the row's first well-formed DSS; NULL: none */
+const struct mptcp_dss *row_dss(const struct row_ctx *r);
 
 /* frame -> GArray of the frames of the later packets that repeat it (from
  * t->links): built once per export, so that a row finds them without a scan */
@@ -64,8 +99,10 @@ struct column {
 void columns_write_default(const struct row_ctx *r, struct cursor *out, char sep);
 /* appends one column's value for the row to `out` */
 void column_append(const struct column *c, const struct row_ctx *r, GString *out);
-/* one value of one row, for callers that format few (plots, tests) */
-void column_format_row(const struct column *c, const struct tables *t, uint32_t row, GString *out);
+/* one value of one row, for callers that format few (plots, tests); `s`
+ * is emptied first */
+void column_format_row(const struct column *c, const struct tables *t, uint32_t row, struct row_store *s,
+                       GString *out);
 
 const struct column *columns_all(size_t *n);
 const struct column *column_find(const char *name); /* short or tshark name */

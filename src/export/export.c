@@ -267,26 +267,25 @@ static void write_header(FILE *fp, struct atomic_file *af, GPtrArray *cols, cons
 }
 
 /* What one thread needs to format rows: reused line buffers and the text of
- * the rows it formatted, written out in row order by the writer. */
+ * the rows it formatted, written out in row order. */
 struct row_buf {
 	GString *line, *v, *out;
 };
 
-/* rows a thread formats at a time: at most ROWS_PER_PART, and a range is
- * split only into parts of at least MIN_ROWS_PER_PART rows; the most threads */
-#define ROWS_PER_PART 2048
-#define MIN_ROWS_PER_PART 256
-#define MAX_PARTS 8
+/* rows read out of the tables at a time (a batch), and written at a time
+ * without other threads */
+#define BATCH_ROWS 4096
+#define MAX_THREADS 8
 /* rows formatted between writes when a whole table is exported */
 #define WRITE_CHUNK 16384
 
-/* A text writer: output file, columns, and a buffer per formatting thread. */
+/* A text writer: output file, columns, and the formatting threads. */
 struct text_writer {
 	FILE *fp;
 	GPtrArray *cols;
 	const struct export_opts *o;
-	struct row_buf bufs[MAX_PARTS];
-	guint n_bufs;
+	struct row_buf buf;      /* the caller's, when it formats (one thread) */
+	struct row_store store;  /* the caller's row options and frame lists */
 	struct atomic_file af;
 	struct atomic_file *out;  /* &af, told what is written; NULL: stdout */
 	bool special[256];       /* CSV: bytes that need quotes */
@@ -294,21 +293,40 @@ struct text_writer {
 	bool default_cols;       /* the default columns: columns_write_default */
 	bool quotes_by_lists;    /* CSV: a row needs quotes iff a list has 2 values */
 	GHashTable *reinjected_in; /* whole tables: built once (see reinjected_in_map) */
-	struct format_pool *pool; /* the other formatting threads; NULL: one */
+	struct format_pool *pool; /* the formatting threads; NULL: the caller formats */
 };
 
-/* formatting threads: one per processor, or MPTCPANALYZER_THREADS (tests
- * and benchmarks compare the outputs with 1 and with more) */
+/* The threads that format: the caller alone (1), or the caller reading rows
+ * out for n - 1 formatting threads.  MPTCPANALYZER_THREADS, or one
+ * formatting thread per processor: the loader's two threads leave them
+ * processors while the file is read, and the rows still held when it ends
+ * (the settle lag and the hold, a quarter of a 0.5M-packet capture) are
+ * formatted on all of them while the caller reads them out.  The tests and
+ * benchmarks compare the outputs with 1 thread and with more. */
 static guint formatting_threads(void)
 {
 	const char *v = getenv("MPTCPANALYZER_THREADS");
 	guint64 n = 0;
-	if (!v || !g_ascii_string_to_unsigned(v, 10, 1, MAX_PARTS, &n, NULL))
-		n = (guint64)g_get_num_processors();
-	return CLAMP((guint)n, 1, MAX_PARTS);
+	if (!v || !g_ascii_string_to_unsigned(v, 10, 1, MAX_THREADS, &n, NULL))
+		n = (guint64)g_get_num_processors() + 1;
+	return CLAMP((guint)n, 1, MAX_THREADS);
 }
 
-static struct format_pool *format_pool_new(guint workers);
+static void row_buf_init(struct row_buf *b)
+{
+	b->line = g_string_sized_new(512);
+	b->v = g_string_sized_new(64);
+	b->out = g_string_sized_new(1 << 16);
+}
+
+static void row_buf_free(struct row_buf *b)
+{
+	g_string_free(b->line, TRUE);
+	g_string_free(b->v, TRUE);
+	g_string_free(b->out, TRUE);
+}
+
+static struct format_pool *format_pool_new(const struct text_writer *w, guint workers);
 static void format_pool_free(struct format_pool *fp);
 
 static bool writer_open(struct text_writer *w, const char *path, const struct export_opts *o, GError **err)
@@ -331,14 +349,11 @@ static bool writer_open(struct text_writer *w, const char *path, const struct ex
 	/* a delimiter no value is made of: only a list's commas need quotes */
 	w->quotes_by_lists = o->format == EXP_CSV &&
 	                     (o->delimiter == ',' || !strchr(COLUMN_VALUE_BYTES, o->delimiter));
-	w->n_bufs = formatting_threads();
-	if (w->n_bufs > 1)
-		w->pool = format_pool_new(w->n_bufs - 1);
-	for (guint i = 0; i < w->n_bufs; i++) {
-		w->bufs[i].line = g_string_sized_new(512);
-		w->bufs[i].v = g_string_sized_new(64);
-		w->bufs[i].out = g_string_sized_new(1 << 16);
-	}
+	row_buf_init(&w->buf);
+	row_store_init(&w->store);
+	guint threads = formatting_threads();
+	if (threads > 1)
+		w->pool = format_pool_new(w, threads - 1);
 	write_header(w->fp, w->out, w->cols, o, w->special);
 	return true;
 }
@@ -346,15 +361,12 @@ static bool writer_open(struct text_writer *w, const char *path, const struct ex
 /* commit (ok) or abort the output; true when it was written completely */
 static bool writer_close(struct text_writer *w, bool ok, GError **err)
 {
+	format_pool_free(w->pool); /* first: it formats with the columns */
 	g_ptr_array_unref(w->cols);
-	format_pool_free(w->pool);
 	if (w->reinjected_in)
 		g_hash_table_destroy(w->reinjected_in);
-	for (guint i = 0; i < w->n_bufs; i++) {
-		g_string_free(w->bufs[i].line, TRUE);
-		g_string_free(w->bufs[i].v, TRUE);
-		g_string_free(w->bufs[i].out, TRUE);
-	}
+	row_buf_free(&w->buf);
+	row_store_free(&w->store);
 	if (!w->out) {
 		if (ok && (fflush(stdout) != 0 || ferror(stdout))) {
 			g_set_error(err, MPTCPA_ERROR, MPTCPA_ERR_OPEN, "standard output: write failed: %s",
@@ -480,13 +492,11 @@ static void format_csv_checked(const struct text_writer *w, const struct row_ctx
 /* CSV and TSV: every value is formatted straight into the output buffer; a
  * CSV row is then checked once, and built again value by value if some
  * value needs quotes.  JSON lines are built in b->line, then appended. */
-static void format_row(const struct text_writer *w, const struct tables *t, uint32_t row, struct row_buf *b)
+static void format_ctx(const struct text_writer *w, const struct row_ctx *r, struct row_buf *b)
 {
 	const struct export_opts *o = w->o;
-	struct row_ctx r;
-	row_ctx_init(&r, t, row, w->reinjected_in);
 	if (o->format == EXP_JSONL) {
-		format_json_row(w, &r, b);
+		format_json_row(w, r, b);
 		g_string_append_len(b->out, b->line->str, (gssize)b->line->len);
 		return;
 	}
@@ -498,12 +508,12 @@ static void format_row(const struct text_writer *w, const struct tables *t, uint
 	struct cursor k; /* room for the whole row: each value is then a few stores */
 	cursor_open(&k, out, w->row_room);
 	if (w->default_cols) {
-		columns_write_default(&r, &k, sep);
+		columns_write_default(r, &k, sep);
 	} else if (ncols > 0) {
-		cols[0]->format(&r, &k);
+		cols[0]->format(r, &k);
 		for (guint i = 1; i < ncols; i++) {
 			*k.p++ = sep;
-			cols[i]->format(&r, &k);
+			cols[i]->format(r, &k);
 		}
 	}
 	cursor_close(&k);
@@ -512,73 +522,125 @@ static void format_row(const struct text_writer *w, const struct tables *t, uint
 	                                 : csv_line_plain(out->str + start, out->len - start, sep, ncols, w->special));
 	if (!plain) {
 		g_string_truncate(out, start);
-		format_csv_checked(w, &r, sep, out, b->v);
+		format_csv_checked(w, r, sep, out, b->v);
 	}
 	g_string_append_c(out, '\n');
 }
 
-/* rows [from, to) formatted into one buffer, by one thread */
-struct format_job {
-	const struct text_writer *w;
-	const struct tables *t;
-	uint32_t from, to;
-	struct row_buf *b;
-};
-
-static void format_rows(const struct format_job *j)
+/* the buffer's text to the output (in row order: one thread at a time) */
+static void write_buf(const struct text_writer *w, struct row_buf *b)
 {
-	for (uint32_t row = j->from; row < j->to; row++)
-		format_row(j->w, j->t, row, j->b);
-}
-
-/* the job's text to the output (stdio locks the stream) */
-static void write_part(const struct format_job *j)
-{
-	GString *out = j->b->out;
-	fwrite(out->str, 1, out->len, j->w->fp);
-	if (j->w->out) /* parts are written one at a time, in turn */
-		atomic_wrote(j->w->out, out->len);
+	GString *out = b->out;
+	fwrite(out->str, 1, out->len, w->fp);
+	if (w->out)
+		atomic_wrote(w->out, out->len);
 	g_string_truncate(out, 0);
 }
 
-/* The other formatting threads, started once per export (a thread per part
- * cost 40 us each: 5 ms for 0.5M rows).  Each round, worker i formats
- * jobs[i] while the caller formats jobs[0]; the caller goes back to loading
- * once every part is formatted, and each part is written as soon as the parts
- * before it are (parts are numbered across rounds), so writing overlaps
- * formatting and loading.  Formatting reads the tables, writing only its own
- * buffer.  pthread primitives, as the loader's queue: ThreadSanitizer sees
+/* Rows read out of the tables (row_ctx holds no pointer into them), for a
+ * formatting thread. */
+struct row_batch {
+	struct row_ctx rows[BATCH_ROWS];
+	uint32_t n;
+	uint64_t number;         /* batches are written in this order */
+	struct row_store store;
+};
+
+/* The formatting threads, started once per export.  The caller (the loader,
+ * between two batches of packets) reads rows out of the tables into a free
+ * batch and queues it; a thread takes it, formats it, writes it once every
+ * batch queued before it is written, and frees it.  So formatting and
+ * writing run beside the loading: only reading the rows out waits for the
+ * tables.  pthread primitives, as the loader's queue: ThreadSanitizer sees
  * them (GLib's futex-based locks it does not). */
 struct format_pool {
 	pthread_mutex_t lock;
-	pthread_cond_t start, formatted, turn;
-	struct format_job jobs[MAX_PARTS]; /* this round's, copied */
-	guint parts;             /* jobs this round (workers past it only report) */
-	uint64_t round;          /* incremented to start a round */
-	uint64_t base;           /* the number of this round's first part */
-	guint pending;           /* workers not done formatting this round */
-	uint64_t issued;         /* parts numbered so far */
-	uint64_t next_write;     /* the number of the next part to write */
+	pthread_cond_t work;     /* a batch was queued, or quit */
+	pthread_cond_t room;     /* a batch was freed */
+	pthread_cond_t turn;     /* a batch was written */
+	const struct text_writer *w;
+	struct row_batch *batches;
+	guint n_batches;
+	struct row_batch **free; /* a stack of free batches */
+	guint n_free;
+	struct row_batch **queue; /* a ring of batches to format */
+	guint head, queued;
+	uint64_t issued;         /* batches queued so far */
+	uint64_t next_write;     /* the number of the next batch to write */
 	bool quit;
 	guint n;
-	pthread_t threads[MAX_PARTS];
+	pthread_t threads[MAX_THREADS];
 };
 
-/* writes a job's part once every part numbered before it is written */
-static void write_in_turn(struct format_pool *fp, const struct format_job *j, uint64_t number)
+/* formats a batch, then writes it in its turn, then frees it */
+static void format_batch(struct format_pool *fp, struct row_batch *b, struct row_buf *buf)
 {
+	for (uint32_t i = 0; i < b->n; i++) {
+		row_ctx_finish(&b->rows[i]);
+		format_ctx(fp->w, &b->rows[i], buf);
+	}
 	pthread_mutex_lock(&fp->lock);
-	while (fp->next_write != number)
+	while (fp->next_write != b->number)
 		pthread_cond_wait(&fp->turn, &fp->lock);
 	pthread_mutex_unlock(&fp->lock);
-	write_part(j);
+	write_buf(fp->w, buf);
 	pthread_mutex_lock(&fp->lock);
 	fp->next_write++;
 	pthread_cond_broadcast(&fp->turn);
+	fp->free[fp->n_free++] = b;
+	pthread_cond_signal(&fp->room);
 	pthread_mutex_unlock(&fp->lock);
 }
 
-/* returns once every part handed out is written */
+static void *format_worker_run(void *data)
+{
+	struct format_pool *fp = data;
+	struct row_buf buf;
+	row_buf_init(&buf);
+	pthread_mutex_lock(&fp->lock);
+	for (;;) {
+		while (fp->queued == 0 && !fp->quit)
+			pthread_cond_wait(&fp->work, &fp->lock);
+		if (fp->queued == 0)
+			break;
+		struct row_batch *b = fp->queue[fp->head];
+		fp->head = (fp->head + 1) % fp->n_batches;
+		fp->queued--;
+		pthread_mutex_unlock(&fp->lock);
+		format_batch(fp, b, &buf);
+		pthread_mutex_lock(&fp->lock);
+	}
+	pthread_mutex_unlock(&fp->lock);
+	row_buf_free(&buf);
+	return NULL;
+}
+
+static struct format_pool *format_pool_new(const struct text_writer *w, guint workers)
+{
+	struct format_pool *fp = g_new0(struct format_pool, 1);
+	pthread_mutex_init(&fp->lock, NULL);
+	pthread_cond_init(&fp->work, NULL);
+	pthread_cond_init(&fp->room, NULL);
+	pthread_cond_init(&fp->turn, NULL);
+	fp->w = w;
+	/* one being filled, one queued and one being formatted per thread */
+	fp->n_batches = 2 * workers + 1;
+	fp->batches = g_new(struct row_batch, fp->n_batches);
+	fp->free = g_new(struct row_batch *, fp->n_batches);
+	fp->queue = g_new(struct row_batch *, fp->n_batches);
+	for (guint i = 0; i < fp->n_batches; i++) {
+		row_store_init(&fp->batches[i].store);
+		fp->free[fp->n_free++] = &fp->batches[i];
+	}
+	for (guint i = 0; i < workers; i++) {
+		if (pthread_create(&fp->threads[fp->n], NULL, format_worker_run, fp) != 0)
+			break;
+		fp->n++;
+	}
+	return fp;
+}
+
+/* returns once every batch queued is written */
 static void format_pool_drain(struct format_pool *fp)
 {
 	if (!fp)
@@ -589,84 +651,6 @@ static void format_pool_drain(struct format_pool *fp)
 	pthread_mutex_unlock(&fp->lock);
 }
 
-struct format_worker {
-	struct format_pool *pool;
-	guint index;             /* its job: jobs[index] */
-};
-
-static void *format_worker_run(void *data)
-{
-	struct format_worker *me = data;
-	struct format_pool *fp = me->pool;
-	uint64_t seen = 0;
-	pthread_mutex_lock(&fp->lock);
-	for (;;) {
-		while (fp->round == seen && !fp->quit)
-			pthread_cond_wait(&fp->start, &fp->lock);
-		if (fp->quit)
-			break;
-		seen = fp->round;
-		bool mine = me->index < fp->parts;
-		struct format_job job = fp->jobs[me->index];
-		uint64_t number = fp->base + me->index;
-		pthread_mutex_unlock(&fp->lock);
-		if (mine)
-			format_rows(&job);
-		pthread_mutex_lock(&fp->lock);
-		if (--fp->pending == 0)
-			pthread_cond_signal(&fp->formatted);
-		if (mine) {
-			pthread_mutex_unlock(&fp->lock);
-			write_in_turn(fp, &job, number);
-			pthread_mutex_lock(&fp->lock);
-		}
-	}
-	pthread_mutex_unlock(&fp->lock);
-	g_free(me);
-	return NULL;
-}
-
-static struct format_pool *format_pool_new(guint workers)
-{
-	struct format_pool *fp = g_new0(struct format_pool, 1);
-	pthread_mutex_init(&fp->lock, NULL);
-	pthread_cond_init(&fp->start, NULL);
-	pthread_cond_init(&fp->formatted, NULL);
-	pthread_cond_init(&fp->turn, NULL);
-	for (guint i = 0; i < workers; i++) {
-		struct format_worker *me = g_new(struct format_worker, 1);
-		*me = (struct format_worker){ fp, i + 1 };
-		if (pthread_create(&fp->threads[fp->n], NULL, format_worker_run, me) != 0) {
-			g_free(me);
-			break;
-		}
-		fp->n++;
-	}
-	return fp;
-}
-
-/* formats jobs[1..parts) on the workers and jobs[0] here; returns once all
- * are formatted (the workers' parts may still be being written) */
-static void format_pool_run(struct format_pool *fp, const struct format_job *jobs, guint parts)
-{
-	pthread_mutex_lock(&fp->lock);
-	memcpy(fp->jobs, jobs, parts * sizeof *jobs);
-	fp->parts = parts;
-	fp->pending = fp->n;
-	fp->base = fp->issued;
-	fp->issued += parts;
-	fp->round++;
-	uint64_t first = fp->base;
-	pthread_cond_broadcast(&fp->start);
-	pthread_mutex_unlock(&fp->lock);
-	format_rows(&jobs[0]);
-	write_in_turn(fp, &jobs[0], first);
-	pthread_mutex_lock(&fp->lock);
-	while (fp->pending > 0)
-		pthread_cond_wait(&fp->formatted, &fp->lock);
-	pthread_mutex_unlock(&fp->lock);
-}
-
 static void format_pool_free(struct format_pool *fp)
 {
 	if (!fp)
@@ -674,47 +658,61 @@ static void format_pool_free(struct format_pool *fp)
 	format_pool_drain(fp);
 	pthread_mutex_lock(&fp->lock);
 	fp->quit = true;
-	pthread_cond_broadcast(&fp->start);
+	pthread_cond_broadcast(&fp->work);
 	pthread_mutex_unlock(&fp->lock);
 	for (guint i = 0; i < fp->n; i++)
 		pthread_join(fp->threads[i], NULL);
+	for (guint i = 0; i < fp->n_batches; i++)
+		row_store_free(&fp->batches[i].store);
+	g_free(fp->batches);
+	g_free(fp->free);
+	g_free(fp->queue);
 	pthread_mutex_destroy(&fp->lock);
-	pthread_cond_destroy(&fp->start);
-	pthread_cond_destroy(&fp->formatted);
+	pthread_cond_destroy(&fp->work);
+	pthread_cond_destroy(&fp->room);
 	pthread_cond_destroy(&fp->turn);
 	g_free(fp);
 }
 
-/* Formats rows [from, to) and writes them in order.  The tables are not
- * changed while this runs (the loader waits for it), and formatting only
- * reads them, so parts of the range are formatted (and written, in order) on
- * other threads.  At most ROWS_PER_PART rows per thread at a time keeps the
- * buffers small. */
-static void write_rows_parts(struct text_writer *w, const struct tables *t, uint32_t from, uint32_t to)
+/* reads rows [from, to) (at most BATCH_ROWS) into a free batch and queues it */
+static void queue_rows(struct format_pool *fp, const struct tables *t, uint32_t from, uint32_t to)
 {
-	uint32_t n = to - from;
-	guint parts = MIN(w->n_bufs, MAX(1u, n / MIN_ROWS_PER_PART));
-	struct format_job jobs[MAX_PARTS];
-	for (guint i = 0; i < parts; i++)
-		jobs[i] = (struct format_job){ w, t, from + (uint32_t)((uint64_t)n * i / parts),
-		                               from + (uint32_t)((uint64_t)n * (i + 1) / parts), &w->bufs[i] };
-	if (parts > 1 && w->pool && w->pool->n + 1 >= parts) {
-		format_pool_run(w->pool, jobs, parts);
-		return;
-	}
-	format_pool_drain(w->pool); /* parts of the pool still being written come first */
-	for (guint i = 0; i < parts; i++) {
-		format_rows(&jobs[i]);
-		write_part(&jobs[i]);
-	}
+	pthread_mutex_lock(&fp->lock);
+	while (fp->n_free == 0)
+		pthread_cond_wait(&fp->room, &fp->lock);
+	struct row_batch *b = fp->free[--fp->n_free];
+	pthread_mutex_unlock(&fp->lock);
+	row_store_clear(&b->store);
+	b->n = 0;
+	for (uint32_t row = from; row < to; row++)
+		row_ctx_read(&b->rows[b->n++], t, row, fp->w->reinjected_in, &b->store);
+	pthread_mutex_lock(&fp->lock);
+	b->number = fp->issued++;
+	fp->queue[(fp->head + fp->queued) % fp->n_batches] = b;
+	fp->queued++;
+	pthread_cond_signal(&fp->work);
+	pthread_mutex_unlock(&fp->lock);
 }
 
+/* Formats rows [from, to) and writes them in order: on the formatting
+ * threads when there are some (the tables may change once this returns: the
+ * rows were read out), else here. */
 static void write_rows(struct text_writer *w, const struct tables *t, uint32_t from, uint32_t to)
 {
-	uint32_t step = ROWS_PER_PART * w->n_bufs;
 	for (uint32_t row = from; row < to;) {
-		uint32_t next = row + MIN(step, to - row);
-		write_rows_parts(w, t, row, next);
+		uint32_t next = row + MIN(BATCH_ROWS, to - row);
+		if (w->pool && w->pool->n > 0) {
+			queue_rows(w->pool, t, row, next);
+		} else {
+			for (uint32_t i = row; i < next; i++) {
+				struct row_ctx r;
+				if (w->store.opts->len || w->store.frames->len)
+					row_store_clear(&w->store);
+				row_ctx_init(&r, t, i, w->reinjected_in, &w->store);
+				format_ctx(w, &r, &w->buf);
+			}
+			write_buf(w, &w->buf);
+		}
 		row = next;
 	}
 }

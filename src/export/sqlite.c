@@ -225,9 +225,12 @@ static void write_packets(struct sql *s, const struct tables *t)
 	for (guint i = 0; i < cols->len; i++)
 		vals[i] = g_string_sized_new(32);
 	GHashTable *later = t->reinjected_in ? NULL : reinjected_in_map(t);
+	struct row_store store;
+	row_store_init(&store);
 	for (uint32_t row = t->pkt_base; st && !s->failed && row < tables_n_pkts(t); row++) {
 		struct row_ctx r;
-		row_ctx_init(&r, t, row, later);
+		row_store_clear(&store);
+		row_ctx_init(&r, t, row, later, &store);
 		for (guint i = 0; i < cols->len; i++) {
 			const struct column *c = cols->pdata[i];
 			g_string_truncate(vals[i], 0);
@@ -237,6 +240,7 @@ static void write_packets(struct sql *s, const struct tables *t)
 		sql_step(s, st);
 	}
 	sqlite3_finalize(st);
+	row_store_free(&store);
 	if (later)
 		g_hash_table_destroy(later);
 	for (guint i = 0; i < cols->len; i++)

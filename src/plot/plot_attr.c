@@ -87,12 +87,13 @@ static bool all_bytes(GPtrArray *fields)
 	return true;
 }
 
-/* adds the value(s) of column `c` for packet `row` to `se`; `buf` is scratch */
+/* adds the value(s) of column `c` for packet `row` to `se`; `store` and
+ * `buf` are scratch */
 static void add_values(const struct tables *t, uint32_t row, const struct column *c, struct plot_series *se,
-                       GString *buf)
+                       struct row_store *store, GString *buf)
 {
 	g_string_truncate(buf, 0);
-	column_format_row(c, t, row, buf);
+	column_format_row(c, t, row, store, buf);
 	double x = plot_time(t, tables_pkt(t, row));
 	for (char *p = buf->str; *p;) {
 		char *end;
@@ -157,15 +158,18 @@ static bool tcp_attr_build(const struct plot_input *in, int argc, char **argv, s
 			}
 		}
 		GString *buf = g_string_new(NULL);
+		struct row_store store;
+		row_store_init(&store);
 		for (uint32_t row = c->first_pkt; row <= c->last_pkt && row < t->packets->len; row++) {
 			const struct pkt *p = tables_pkt(t, row);
 			if (p->stream != c->id)
 				continue;
 			for (guint f = 0; f < fields->len; f++)
 				if (se[f][pkt_dir(p)])
-					add_values(t, row, g_ptr_array_index(fields, f), se[f][pkt_dir(p)], buf);
+					add_values(t, row, g_ptr_array_index(fields, f), se[f][pkt_dir(p)], &store, buf);
 		}
 		g_string_free(buf, TRUE);
+		row_store_free(&store);
 	}
 	g_ptr_array_unref(pos);
 	g_ptr_array_unref(fields);
@@ -222,6 +226,8 @@ static bool mptcp_attr_build(const struct plot_input *in, int argc, char **argv,
 			}
 		}
 		GString *buf = g_string_new(NULL);
+		struct row_store store;
+		row_store_init(&store);
 		uint32_t first, last;
 		plot_conn_rows(t, m, &first, &last);
 		for (uint32_t row = first; row <= last && row < t->packets->len; row++) {
@@ -232,10 +238,11 @@ static bool mptcp_attr_build(const struct plot_input *in, int argc, char **argv,
 			for (guint f = 0; f < fields->len; f++) {
 				struct plot_series *s = g_ptr_array_index(all, (f * 2 + (guint)d) * n_sf + (guint)rank);
 				if (s)
-					add_values(t, row, g_ptr_array_index(fields, f), s, buf);
+					add_values(t, row, g_ptr_array_index(fields, f), s, &store, buf);
 			}
 		}
 		g_string_free(buf, TRUE);
+		row_store_free(&store);
 		g_ptr_array_unref(all);
 	}
 	g_ptr_array_unref(pos);

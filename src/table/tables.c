@@ -178,7 +178,7 @@ static const struct pkt_ext *dss_checksum(const struct tables *t, const struct p
 
 /* the DSS the decoder makes of a well-formed option (csum: its checksum, if any) */
 static void dss_build(uint8_t flags, uint64_t ack, uint64_t map_dsn, uint32_t ssn, uint16_t len,
-                      const struct pkt_ext *csum, struct mptcp_option *out)
+                      const uint16_t *csum, struct mptcp_option *out)
 {
 	memset(out, 0, sizeof *out);
 	struct mptcp_dss *d = &out->u.dss;
@@ -201,19 +201,34 @@ static void dss_build(uint8_t flags, uint64_t ack, uint64_t map_dsn, uint32_t ss
 		d->data_len = len;
 		if (csum) {
 			d->has_checksum = true;
-			d->checksum = csum->dss_checksum;
+			d->checksum = *csum;
 			length += 2;
 		}
 	}
 	out->length = (uint8_t)length;
 }
 
-void pkt_dss_option(const struct tables *t, const struct pkt *p, struct mptcp_option *out)
+void pkt_dss_values(const struct tables *t, const struct pkt *p, struct dss_values *v)
 {
 	uint8_t flags = p->xflags & PX_DSS_FLAGS;
-	uint64_t ack = (flags & DSS_FLAG_ACK) ? pkt_dack(t, p) : 0;
-	uint64_t map_dsn = (flags & DSS_FLAG_MAP) ? inline_map_dsn(t, p) : 0;
-	dss_build(flags, ack, map_dsn, p->dss_ssn, p->dss_len, dss_checksum(t, p), out);
+	v->ack = (flags & DSS_FLAG_ACK) ? pkt_dack(t, p) : 0;
+	v->map_dsn = (flags & DSS_FLAG_MAP) ? inline_map_dsn(t, p) : 0;
+	const struct pkt_ext *x = dss_checksum(t, p);
+	v->has_checksum = x != NULL;
+	v->checksum = x ? x->dss_checksum : 0;
+}
+
+void pkt_dss_build(const struct pkt *p, const struct dss_values *v, struct mptcp_option *out)
+{
+	dss_build(p->xflags & PX_DSS_FLAGS, v->ack, v->map_dsn, p->dss_ssn, p->dss_len,
+	          v->has_checksum ? &v->checksum : NULL, out);
+}
+
+void pkt_dss_option(const struct tables *t, const struct pkt *p, struct mptcp_option *out)
+{
+	struct dss_values v;
+	pkt_dss_values(t, p, &v);
+	pkt_dss_build(p, &v, out);
 }
 
 const struct mptcp_option *pkt_opts_first(struct pkt_opts *it, const struct tables *t, const struct pkt *p)

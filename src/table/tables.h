@@ -382,6 +382,15 @@ const struct mptcp_option *pkt_opts_next(struct pkt_opts *it);
 unsigned pkt_n_opts(const struct tables *t, const struct pkt *p);
 /* the inline DSS of a PX_DSS packet, as decoded */
 void pkt_dss_option(const struct tables *t, const struct pkt *p, struct mptcp_option *out);
+/* The same in two steps: what it needs from the tables besides the row, then
+ * the option from the row and those (no table: another thread may do it). */
+struct dss_values {
+	uint64_t ack, map_dsn;
+	uint16_t checksum;
+	bool has_checksum;
+};
+void pkt_dss_values(const struct tables *t, const struct pkt *p, struct dss_values *v);
+void pkt_dss_build(const struct pkt *p, const struct dss_values *v, struct mptcp_option *out);
 
 /* ------------------------------------------------------------------ writers (loaders) */
 

@@ -80,11 +80,14 @@ static inline void fuzz_format_tables(const struct tables *t)
 	size_t n;
 	const struct column *cols = columns_all(&n);
 	GString *v = g_string_sized_new(128);
+	struct row_store s;
+	row_store_init(&s);
 	for (uint32_t row = t->pkt_base; row < tables_n_pkts(t); row++)
 		for (size_t i = 0; i < n; i++) {
 			g_string_truncate(v, 0);
-			column_format_row(&cols[i], t, row, v);
+			column_format_row(&cols[i], t, row, &s, v);
 		}
+	row_store_free(&s);
 	g_string_free(v, TRUE);
 
 	GPtrArray *all = g_ptr_array_new();

@@ -51,7 +51,10 @@ static char *col_text(const struct tables *t, const char *name, uint32_t row)
 	const struct column *c = column_find(name);
 	g_assert_nonnull(c);
 	GString *o = g_string_new(NULL);
-	column_format_row(c, t, row, o);
+	struct row_store s;
+	row_store_init(&s);
+	column_format_row(c, t, row, &s, o);
+	row_store_free(&s);
 	return g_string_free(o, FALSE);
 }
 

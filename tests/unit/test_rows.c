@@ -229,10 +229,13 @@ static void check_option_shortcuts(const struct tables *t)
 	size_t n;
 	const struct column *cols = columns_all(&n);
 	GString *a = g_string_new(""), *b = g_string_new("");
+	struct row_store s;
+	row_store_init(&s);
 	for (uint32_t row = t->pkt_base; row < tables_n_pkts(t); row++) {
 		struct row_ctx r, all;
-		row_ctx_init(&r, t, row, NULL);
-		row_ctx_init(&all, t, row, NULL);
+		row_store_clear(&s);
+		row_ctx_init(&r, t, row, NULL, &s);
+		row_ctx_init(&all, t, row, NULL, &s);
 		all.subtypes = UINT32_MAX;
 		struct pkt_opts it;
 		const struct mptcp_dss *first = NULL;
@@ -240,9 +243,9 @@ static void check_option_shortcuts(const struct tables *t)
 		     o = pkt_opts_next(&it))
 			if (!o->malformed && o->subtype == MPTCP_SUB_DSS)
 				first = &o->u.dss;
-		g_assert_true((first == NULL) == (r.dss == NULL));
+		g_assert_true((first == NULL) == (row_dss(&r) == NULL));
 		if (first)
-			g_assert_cmpmem(first, sizeof *first, r.dss, sizeof *r.dss);
+			g_assert_cmpmem(first, sizeof *first, row_dss(&r), sizeof *first);
 		for (size_t i = 0; i < n; i++) {
 			g_string_truncate(a, 0);
 			g_string_truncate(b, 0);
@@ -251,6 +254,7 @@ static void check_option_shortcuts(const struct tables *t)
 			g_assert_cmpstr(a->str, ==, b->str);
 		}
 	}
+	row_store_free(&s);
 	g_string_free(a, TRUE);
 	g_string_free(b, TRUE);
 }
@@ -267,9 +271,12 @@ static void check_row_writers(const struct tables *t)
 	const struct column *cols = columns_all(&n);
 	GPtrArray *defaults = columns_default();
 	GString *fused = g_string_new(""), *joined = g_string_new(""), *v = g_string_new("");
+	struct row_store s;
+	row_store_init(&s);
 	for (uint32_t row = t->pkt_base; row < tables_n_pkts(t); row++) {
 		struct row_ctx r;
-		row_ctx_init(&r, t, row, NULL);
+		row_store_clear(&s);
+		row_ctx_init(&r, t, row, NULL, &s);
 		g_string_truncate(fused, 0);
 		struct cursor k;
 		cursor_open(&k, fused, defaults->len * COLUMN_ROOM);
@@ -298,6 +305,7 @@ static void check_row_writers(const struct tables *t)
 		}
 	}
 	g_ptr_array_unref(defaults);
+	row_store_free(&s);
 	g_string_free(fused, TRUE);
 	g_string_free(joined, TRUE);
 	g_string_free(v, TRUE);
@@ -490,11 +498,14 @@ static void test_crafted(void)
 	check_option_shortcuts(t);
 	check_row_writers(t);
 	GString *v = g_string_new("");
-	column_format_row(column_find("addrid"), t, R_PRIO, v);
+	struct row_store rs;
+	row_store_init(&rs);
+	column_format_row(column_find("addrid"), t, R_PRIO, &rs, v);
 	g_assert_cmpstr(v->str, ==, "7");
 	g_string_truncate(v, 0);
-	column_format_row(column_find("addrid"), t, R_REMOVE, v);
+	column_format_row(column_find("addrid"), t, R_REMOVE, &rs, v);
 	g_assert_cmpstr(v->str, ==, "3,4");
+	row_store_free(&rs);
 	g_string_free(v, TRUE);
 	char *full = export_csv(t, "full.csv");
 
