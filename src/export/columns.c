@@ -86,7 +86,8 @@ static void ctx_reinjected_in(struct row_ctx *r, const struct tables *t, GHashTa
 	r->in0 = s->frames->len;
 	uint32_t frame = r->pkt.frame;
 	if (map) {
-		GArray *later = g_hash_table_lookup(map, GUINT_TO_POINTER(frame));
+		/* most captures repeat nothing: no lookup then */
+		GArray *later = g_hash_table_size(map) ? g_hash_table_lookup(map, GUINT_TO_POINTER(frame)) : NULL;
 		if (later)
 			g_array_append_vals(s->frames, later->data, later->len);
 	} else if (r->pkt.marks & PF_REINJECTED) {
@@ -131,7 +132,7 @@ void row_ctx_read(struct row_ctx *r, const struct tables *t, uint32_t row, GHash
 		r->dsn_raw = pkt_dsn(t, p);
 	if (c->mptcp != NO_ROW) {
 		const struct mptcp_conn *m = tables_mptcp(t, c->mptcp);
-		int md = mptcp_pkt_dir(t, p);
+		int md = conn_mptcp_dir(c, dir);
 		r->mptcp_to_client = md == 1;
 		r->version = m->version;
 		/* relative to a known IDSN only */

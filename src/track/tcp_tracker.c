@@ -299,16 +299,3 @@ uint32_t tcp_tracker_add_keyed(struct tcp_tracker *tt, const struct decoded *d, 
 	c->n_pkts++;
 	return row;
 }
-
-uint32_t tcp_window_scaled(const struct tables *t, const struct pkt *p)
-{
-	const struct tcp_conn *c = tables_tcp(t, p->stream);
-	int d = pkt_dir(p);
-	if (p->flags & TCPF_SYN)
-		return p->win;
-	int8_t mine = c->dir[d].wscale, theirs = c->dir[!d].wscale;
-	if (mine >= 0 && theirs >= 0)
-		return (uint32_t)p->win << mine;
-	return p->win;
-}
-

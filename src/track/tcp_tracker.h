@@ -34,8 +34,19 @@ uint32_t tcp_tracker_add_keyed(struct tcp_tracker *tt, const struct decoded *d, 
  * retransmitted packets and bytes; true when it is a retransmission. */
 bool tcp_dir_account(struct tcp_dir *td, uint32_t seq, uint32_t len, uint16_t flags);
 
-/* Window scaled by the negotiated factor (raw when unknown or on a SYN). */
-uint32_t tcp_window_scaled(const struct tables *t, const struct pkt *p);
+/* Window scaled by the negotiated factor (raw when unknown or on a SYN);
+ * inline: the export reads it for every row. */
+static inline uint32_t tcp_window_scaled(const struct tables *t, const struct pkt *p)
+{
+	const struct tcp_conn *c = tables_tcp(t, p->stream);
+	int d = pkt_dir(p);
+	if (p->flags & TCPF_SYN)
+		return p->win;
+	int8_t mine = c->dir[d].wscale, theirs = c->dir[!d].wscale;
+	if (mine >= 0 && theirs >= 0)
+		return (uint32_t)p->win << mine;
+	return p->win;
+}
 
 /* Sequence and ack numbers relative to each direction's base (inline: the
  * MPTCP tracker needs the first for every data packet). */
