@@ -96,40 +96,6 @@ void cursor_grow(struct cursor *c, size_t need)
 	c->end = c->s->str + c->s->allocated_len - 1;
 }
 
-void fmt_u64(GString *o, uint64_t v)
-{
-	struct cursor c;
-	cursor_open(&c, o, FMT_ROOM);
-	c.p = put_u64(c.p, v);
-	cursor_close(&c);
-}
-
-void fmt_i64(GString *o, int64_t v)
-{
-	struct cursor c;
-	cursor_open(&c, o, FMT_ROOM);
-	if (v < 0)
-		*c.p++ = '-';
-	c.p = put_u64(c.p, v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v);
-	cursor_close(&c);
-}
-
-void fmt_time_ns(GString *o, int64_t ns)
-{
-	struct cursor c;
-	cursor_open(&c, o, FMT_ROOM);
-	c.p = put_time_ns(c.p, ns);
-	cursor_close(&c);
-}
-
-void fmt_hex16(GString *o, uint16_t v)
-{
-	struct cursor c;
-	cursor_open(&c, o, FMT_ROOM);
-	c.p = put_hex16(c.p, v);
-	cursor_close(&c);
-}
-
 void fmt_addr(GString *o, uint8_t family, const uint8_t *addr)
 {
 	struct cursor c;

@@ -1,10 +1,10 @@
 /* format.h - fast number, time and address formatting (no printf per field:
  * exporting is dominated by this).
  *
- * Two ways in: put_* (put.h) write raw text at a pointer the caller made
- * room for (FMT_ROOM bytes) and return its end; fmt_* append to a GString.
- * A row is written through a cursor: room for the whole row is made once,
- * and each value is then a few stores. */
+ * put_* (put.h, put_addr here) write raw text at a pointer the caller made
+ * room for (FMT_ROOM bytes) and return its end.  A row is written through a
+ * cursor: room for the whole row is made once, and each value is then a few
+ * stores. */
 #ifndef MPTCPA_FORMAT_H
 #define MPTCPA_FORMAT_H
 
@@ -53,23 +53,7 @@ static inline void cursor_close(struct cursor *c)
 	*c->p = '\0';
 }
 
-/* n bytes of s: a plain copy when the string has room (g_string_append
- * costs about a hundred instructions) */
-static inline void fmt_bytes(GString *o, const char *s, size_t n)
-{
-	if (o->len + n < o->allocated_len) {
-		memcpy(o->str + o->len, s, n);
-		o->len += n;
-		o->str[o->len] = '\0';
-	} else {
-		g_string_append_len(o, s, (gssize)n);
-	}
-}
-
-void fmt_u64(GString *o, uint64_t v);
-void fmt_i64(GString *o, int64_t v);
-void fmt_time_ns(GString *o, int64_t ns);
-void fmt_hex16(GString *o, uint16_t v);
+/* the address appended to o (tables, plots) */
 void fmt_addr(GString *o, uint8_t family, const uint8_t *addr);
 
 #endif
