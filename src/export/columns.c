@@ -541,6 +541,8 @@ COLUMN f_related_mappings(const struct row_ctx *r, struct cursor *o)
 /* a list of frames from the store */
 static inline void put_frames(const struct row_ctx *r, struct cursor *o, uint32_t first, uint32_t count)
 {
+	if (count == 0) /* the store may hold no frame at all (no array yet) */
+		return;
 	unsigned n = 0;
 	const uint32_t *f = row_frames(r, first);
 	for (uint32_t i = 0; i < count; i++) {
