@@ -1,4 +1,6 @@
-/* columns.c - formatting of every per-packet export column (see columns.h). */
+/* columns.c - every per-packet export column: its value read out of the
+ * tables into a row context (row_ctx_read), and written from there (see
+ * columns.h). */
 #include "export/columns.h"
 
 #include <string.h>
@@ -21,8 +23,10 @@ void row_store_init(struct row_store *s)
 
 void row_store_clear(struct row_store *s)
 {
-	g_array_set_size(s->opts, 0);
-	g_array_set_size(s->frames, 0);
+	if (s->opts->len) /* most rows leave it empty: no call then */
+		g_array_set_size(s->opts, 0);
+	if (s->frames->len)
+		g_array_set_size(s->frames, 0);
 }
 
 void row_store_free(struct row_store *s)

@@ -540,8 +540,8 @@ static void write_buf(const struct text_writer *w, struct row_buf *b)
 /* Rows read out of the tables (row_ctx holds no pointer into them), for a
  * formatting thread. */
 struct row_batch {
-	struct row_ctx rows[BATCH_ROWS];
-	uint32_t n;
+	struct row_ctx *rows;    /* room for `room` rows, made when first needed */
+	uint32_t n, room;
 	uint64_t number;         /* batches are written in this order */
 	struct row_store store;
 };
@@ -625,7 +625,7 @@ static struct format_pool *format_pool_new(const struct text_writer *w, guint wo
 	fp->w = w;
 	/* one being filled, one queued and one being formatted per thread */
 	fp->n_batches = 2 * workers + 1;
-	fp->batches = g_new(struct row_batch, fp->n_batches);
+	fp->batches = g_new0(struct row_batch, fp->n_batches);
 	fp->free = g_new(struct row_batch *, fp->n_batches);
 	fp->queue = g_new(struct row_batch *, fp->n_batches);
 	for (guint i = 0; i < fp->n_batches; i++) {
@@ -662,8 +662,10 @@ static void format_pool_free(struct format_pool *fp)
 	pthread_mutex_unlock(&fp->lock);
 	for (guint i = 0; i < fp->n; i++)
 		pthread_join(fp->threads[i], NULL);
-	for (guint i = 0; i < fp->n_batches; i++)
+	for (guint i = 0; i < fp->n_batches; i++) {
 		row_store_free(&fp->batches[i].store);
+		g_free(fp->batches[i].rows);
+	}
 	g_free(fp->batches);
 	g_free(fp->free);
 	g_free(fp->queue);
@@ -682,6 +684,11 @@ static void queue_rows(struct format_pool *fp, const struct tables *t, uint32_t 
 		pthread_cond_wait(&fp->room, &fp->lock);
 	struct row_batch *b = fp->free[--fp->n_free];
 	pthread_mutex_unlock(&fp->lock);
+	if (b->room < to - from) { /* a small export allocates little */
+		g_free(b->rows);
+		b->room = to - from;
+		b->rows = g_new(struct row_ctx, b->room);
+	}
 	row_store_clear(&b->store);
 	b->n = 0;
 	for (uint32_t row = from; row < to; row++)
@@ -706,8 +713,7 @@ static void write_rows(struct text_writer *w, const struct tables *t, uint32_t f
 		} else {
 			for (uint32_t i = row; i < next; i++) {
 				struct row_ctx r;
-				if (w->store.opts->len || w->store.frames->len)
-					row_store_clear(&w->store);
+				row_store_clear(&w->store);
 				row_ctx_init(&r, t, i, w->reinjected_in, &w->store);
 				format_ctx(w, &r, &w->buf);
 			}

@@ -82,11 +82,15 @@ static inline void fuzz_format_tables(const struct tables *t)
 	GString *v = g_string_sized_new(128);
 	struct row_store s;
 	row_store_init(&s);
-	for (uint32_t row = t->pkt_base; row < tables_n_pkts(t); row++)
+	for (uint32_t row = t->pkt_base; row < tables_n_pkts(t); row++) {
+		struct row_ctx r;
+		row_store_clear(&s);
+		row_ctx_init(&r, t, row, NULL, &s);
 		for (size_t i = 0; i < n; i++) {
 			g_string_truncate(v, 0);
-			column_format_row(&cols[i], t, row, &s, v);
+			column_append(&cols[i], &r, v);
 		}
+	}
 	row_store_free(&s);
 	g_string_free(v, TRUE);
 
