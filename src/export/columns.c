@@ -161,6 +161,7 @@ void row_ctx_finish(struct row_ctx *r)
 void row_ctx_init(struct row_ctx *r, const struct tables *t, uint32_t row, GHashTable *reinjected_in,
                   struct row_store *s)
 {
+	row_store_clear(s);
 	row_ctx_read(r, t, row, reinjected_in, s);
 	row_ctx_finish(r);
 }
@@ -182,7 +183,6 @@ void column_format_row(const struct column *c, const struct tables *t, uint32_t 
                        GString *out)
 {
 	struct row_ctx r;
-	row_store_clear(s);
 	row_ctx_init(&r, t, row, NULL, s);
 	column_append(c, &r, out);
 }

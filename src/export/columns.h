@@ -63,7 +63,7 @@ void row_ctx_read(struct row_ctx *r, const struct tables *t, uint32_t row, GHash
                   struct row_store *s);
 /* The rest, from r alone (the inline DSS is rebuilt): before formatting. */
 void row_ctx_finish(struct row_ctx *r);
-/* both */
+/* both, for one row at a time: s is emptied first */
 void row_ctx_init(struct row_ctx *r, const struct tables *t, uint32_t row, GHashTable *reinjected_in,
                   struct row_store *s);
 /* the row's first well-formed DSS; NULL: none */
@@ -100,7 +100,7 @@ void columns_write_default(const struct row_ctx *r, struct cursor *out, char sep
 /* appends one column's value for the row to `out` */
 void column_append(const struct column *c, const struct row_ctx *r, GString *out);
 /* one value of one row, for callers that format few (plots, tests); `s`
- * is emptied first */
+ * is scratch */
 void column_format_row(const struct column *c, const struct tables *t, uint32_t row, struct row_store *s,
                        GString *out);
 

@@ -276,8 +276,6 @@ struct row_buf {
  * without other threads */
 #define BATCH_ROWS 4096
 #define MAX_THREADS 8
-/* rows formatted between writes when a whole table is exported */
-#define WRITE_CHUNK 16384
 
 /* A text writer: output file, columns, and the formatting threads. */
 struct text_writer {
@@ -713,7 +711,6 @@ static void write_rows(struct text_writer *w, const struct tables *t, uint32_t f
 		} else {
 			for (uint32_t i = row; i < next; i++) {
 				struct row_ctx r;
-				row_store_clear(&w->store);
 				row_ctx_init(&r, t, i, w->reinjected_in, &w->store);
 				format_ctx(w, &r, &w->buf);
 			}
@@ -732,12 +729,7 @@ bool export_tables(const struct tables *t, const char *path, const struct export
 		return false;
 	if (!t->reinjected_in)
 		w.reinjected_in = reinjected_in_map(t);
-	uint32_t end = tables_n_pkts(t);
-	for (uint32_t row = t->pkt_base; row < end;) {
-		uint32_t next = row + MIN(WRITE_CHUNK, end - row);
-		write_rows(&w, t, row, next);
-		row = next;
-	}
+	write_rows(&w, t, t->pkt_base, tables_n_pkts(t)); /* in batches of BATCH_ROWS */
 	return writer_close(&w, true, err);
 }
 

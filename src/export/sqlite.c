@@ -229,7 +229,6 @@ static void write_packets(struct sql *s, const struct tables *t)
 	row_store_init(&store);
 	for (uint32_t row = t->pkt_base; st && !s->failed && row < tables_n_pkts(t); row++) {
 		struct row_ctx r;
-		row_store_clear(&store);
 		row_ctx_init(&r, t, row, later, &store);
 		for (guint i = 0; i < cols->len; i++) {
 			const struct column *c = cols->pdata[i];

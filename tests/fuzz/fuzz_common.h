@@ -84,7 +84,6 @@ static inline void fuzz_format_tables(const struct tables *t)
 	row_store_init(&s);
 	for (uint32_t row = t->pkt_base; row < tables_n_pkts(t); row++) {
 		struct row_ctx r;
-		row_store_clear(&s);
 		row_ctx_init(&r, t, row, NULL, &s);
 		for (size_t i = 0; i < n; i++) {
 			g_string_truncate(v, 0);

@@ -232,10 +232,9 @@ static void check_option_shortcuts(const struct tables *t)
 	struct row_store s;
 	row_store_init(&s);
 	for (uint32_t row = t->pkt_base; row < tables_n_pkts(t); row++) {
-		struct row_ctx r, all;
-		row_store_clear(&s);
+		struct row_ctx r;
 		row_ctx_init(&r, t, row, NULL, &s);
-		row_ctx_init(&all, t, row, NULL, &s);
+		struct row_ctx all = r; /* a context holds no pointer into itself */
 		all.subtypes = UINT32_MAX;
 		struct pkt_opts it;
 		const struct mptcp_dss *first = NULL;
@@ -275,7 +274,6 @@ static void check_row_writers(const struct tables *t)
 	row_store_init(&s);
 	for (uint32_t row = t->pkt_base; row < tables_n_pkts(t); row++) {
 		struct row_ctx r;
-		row_store_clear(&s);
 		row_ctx_init(&r, t, row, NULL, &s);
 		g_string_truncate(fused, 0);
 		struct cursor k;
