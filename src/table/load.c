@@ -5,7 +5,8 @@
  * TCP and MPTCP trackers over the batches in capture order.  The batches are
  * preallocated and recycled through two queues, so nothing is allocated per
  * packet and the result is the same as a single-threaded pass (which
- * MPTCPANALYZER_THREADS=1 selects, for comparison and debugging). */
+ * MPTCPANALYZER_THREADS=1 selects, for comparison and debugging).  The two
+ * threads run on different processors while they load (util/cpu_pair.h). */
 #include "table/load.h"
 
 #include <pthread.h>
@@ -17,6 +18,7 @@
 #include "decode/decode.h"
 #include "track/tcp_tracker.h"
 #include "track/mptcp_tracker.h"
+#include "util/cpu_pair.h"
 
 /* TCP frames per batch, and batches in flight: about 0.5 MB, which keeps
  * the decoded frames in cache between the two threads */
@@ -85,6 +87,7 @@ struct reading {
 	int64_t first_ns;
 	int rc;                   /* of the last reader_dispatch: 0 end, -1 error */
 	GError *err;
+	struct cpu_pair pair;     /* the reading thread runs apart from the tracking one */
 	struct batch_queue full, empty;
 };
 
@@ -162,6 +165,7 @@ static gpointer reading_thread(gpointer data)
 {
 	struct reading *rd = data;
 	bool last = false;
+	cpu_pair_join(&rd->pair);
 	while (!last) {
 		struct batch *b = queue_pop(&rd->empty);
 		read_batch(rd, b);
@@ -267,6 +271,7 @@ static void track_all(struct tracking *tk, struct reading *rd, struct batch *bat
 	queue_init(&rd->empty);
 	for (int i = 0; i < N_BATCHES; i++)
 		queue_push(&rd->empty, &batches[i]);
+	cpu_pair_begin(&rd->pair);
 	GThread *th = g_thread_new("mptcpa-reader", reading_thread, rd);
 	for (bool last = false; !last;) {
 		struct batch *b = queue_pop(&rd->full);
@@ -279,6 +284,7 @@ static void track_all(struct tracking *tk, struct reading *rd, struct batch *bat
 		queue_push(&rd->empty, b);
 	}
 	g_thread_join(th);
+	cpu_pair_end(&rd->pair);
 	queue_clear(&rd->full);
 	queue_clear(&rd->empty);
 }
