@@ -589,11 +589,77 @@ COLUMN f_dss_flags(const struct row_ctx *r, struct cursor *o)
  * separator: calls the compiler can inline, where the table's pointers cost
  * a call and a reload of the row each (test_rows checks it against the
  * table, row by row). */
+
+/* The text of ipsrc, ipdst, sport, dport and tcpstream, each with its
+ * separator, is the same for every packet of a stream in one direction.
+ * Each thread keeps it for the streams it met last (the two directions of
+ * one stream in two slots), keyed by all it is made of: another export, of
+ * another capture or with another separator, cannot take it.  A hit is a
+ * compare and a copy instead of two addresses and three numbers. */
+struct flow_text_key {
+	uint8_t addr[2][16];
+	uint32_t stream;
+	uint16_t port[2];
+	uint8_t family;
+	char sep;
+	uint8_t used;            /* 0: an empty slot */
+	uint8_t pad[5];
+};
+#define FLOW_TEXT_ROOM 112   /* 2 IPv6 addresses, 2 ports, a stream and 5 separators: 103 */
+struct flow_text {
+	struct flow_text_key k;
+	uint32_t len;
+	char text[FLOW_TEXT_ROOM];
+};
+#define FLOW_TEXTS 64
+static _Thread_local struct flow_text flow_texts[FLOW_TEXTS];
+
+static inline __attribute__((always_inline)) bool flow_key_equal(const struct flow_text_key *a,
+                                                                 const struct flow_text_key *b)
+{
+	uint64_t x[6], y[6], diff = 0;
+	memcpy(x, a, sizeof x);
+	memcpy(y, b, sizeof y);
+	for (int i = 0; i < 6; i++)
+		diff |= x[i] ^ y[i];
+	return diff == 0;
+}
+
+COLUMN flow_columns(const struct row_ctx *r, struct cursor *o, char sep)
+{
+	_Static_assert(sizeof(struct flow_text_key) == 48, "compared as 6 words");
+	struct flow_text_key k;
+	memcpy(k.addr, r->addr, sizeof k.addr);
+	k.stream = r->pkt.stream;
+	k.port[0] = r->port[0];
+	k.port[1] = r->port[1];
+	k.family = r->family;
+	k.sep = sep;
+	k.used = 1;
+	memset(k.pad, 0, sizeof k.pad);
+	struct flow_text *e = &flow_texts[(r->pkt.stream * 2 + r->to_client) % FLOW_TEXTS];
+	if (flow_key_equal(&e->k, &k)) {
+		memcpy(o->p, e->text, FLOW_TEXT_ROOM); /* the row has room for 5 columns */
+		o->p += e->len;
+		return;
+	}
+	char *start = o->p;
+#define COL(f) f(r, o), *o->p++ = sep
+	COL(f_ipsrc); COL(f_ipdst); COL(f_sport); COL(f_dport); COL(f_tcpstream);
+#undef COL
+	size_t len = (size_t)(o->p - start);
+	if (len <= FLOW_TEXT_ROOM) {
+		memcpy(e->text, start, len);
+		e->len = (uint32_t)len;
+		e->k = k;
+	}
+}
+
 void columns_write_default(const struct row_ctx *r, struct cursor *o, char sep)
 {
 #define COL(f) f(r, o), *o->p++ = sep
 	COL(f_packetid); COL(f_interface); COL(f_abstime); COL(f_reltime);
-	COL(f_ipsrc); COL(f_ipdst); COL(f_sport); COL(f_dport); COL(f_tcpstream);
+	flow_columns(r, o, sep);
 	COL(f_tcpflags); COL(f_tcpseq); COL(f_tcpack); COL(f_tcplen); COL(f_rwnd);
 	COL(f_tsval); COL(f_tsecr); COL(f_mptcpstream); COL(f_expected_token);
 	COL(f_version); COL(f_subtype); COL(f_sendkey); COL(f_recvkey); COL(f_recvtok);

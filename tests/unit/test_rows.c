@@ -666,6 +666,95 @@ static void test_bases_evicted(void)
 	g_array_free(b, TRUE);
 }
 
+/* the default row of r, fused (with the text kept per stream) and column by
+ * column, must agree; returns the fused one */
+static char *fused_row(const struct row_ctx *r, char sep)
+{
+	GPtrArray *defaults = columns_default();
+	GString *fused = g_string_new(""), *joined = g_string_new("");
+	struct cursor k;
+	cursor_open(&k, fused, defaults->len * COLUMN_ROOM);
+	columns_write_default(r, &k, sep);
+	cursor_close(&k);
+	for (guint i = 0; i < defaults->len; i++) {
+		if (i)
+			g_string_append_c(joined, sep);
+		column_append(defaults->pdata[i], r, joined);
+	}
+	g_assert_cmpstr(fused->str, ==, joined->str);
+	g_string_free(joined, TRUE);
+	g_ptr_array_unref(defaults);
+	return g_string_free(fused, FALSE);
+}
+
+/* The text of the addresses, ports and stream a thread keeps for a stream
+ * is only reused for the same values: rows of stream 0 that differ in one
+ * address byte, the family (the same 16 bytes), a port, the separator or
+ * the stream (in the same slot) each get their own. */
+static void test_flow_text(void)
+{
+	struct row_store s;
+	row_store_init(&s);
+	struct row_ctx r;
+	memset(&r, 0, sizeof r);
+	r.store = &s;
+	r.mptcp = NO_ROW;
+	r.dss = -1;
+	r.wscale = -1;
+	r.family = 4;
+	memcpy(r.addr[0], A4, 4);
+	memcpy(r.addr[1], B4, 4);
+	r.port[0] = 40000;
+	r.port[1] = 80;
+	const struct { int what; const char *expect; } steps[] = {
+		{ 0, "10.0.0.1,10.0.0.2,40000,80,0," },
+		{ 0, "10.0.0.1,10.0.0.2,40000,80,0," },      /* kept */
+		{ 1, "10.0.0.9,10.0.0.2,40000,80,0," },      /* another source */
+		{ 2, "10.0.0.9,10.0.0.3,40000,80,0," },      /* another destination */
+		{ 3, "a00:9::a00:3,a00:9::a00:3,40000,80,0," }, /* IPv6, the same first bytes */
+		{ 4, "10.0.0.9,10.0.0.3,40000,80,0," },      /* IPv4 again */
+		{ 8, "a00:9::,a00:3::,40000,80,0," },        /* the same bytes as IPv6 */
+		{ 9, "10.0.0.9,10.0.0.3,40000,80,0," },      /* and as IPv4 */
+		{ 6, "10.0.0.9,10.0.0.3,40000,81,0," },      /* another destination port */
+		{ 10, "10.0.0.9,10.0.0.3,40001,81,0," },     /* another source port */
+		{ 7, "10.0.0.9,10.0.0.3,40001,81,64," },     /* stream 64: the same slot */
+		{ 5, "10.0.0.9;10.0.0.3;40001;81;64;" },     /* another separator */
+	};
+	for (guint i = 0; i < G_N_ELEMENTS(steps); i++) {
+		char sep = ',';
+		switch (steps[i].what) {
+		case 1: r.addr[0][3] = 9; break;
+		case 2: r.addr[1][3] = 3; break;
+		case 3:
+			r.family = 6;
+			memcpy(r.addr[0] + 12, r.addr[1], 4);
+			memcpy(r.addr[1] + 12, r.addr[1], 4);
+			memcpy(r.addr[1], r.addr[0], 4);
+			break;
+		case 4:
+			r.family = 4;
+			memset(r.addr[0] + 4, 0, 12);
+			memset(r.addr[1], 0, 16);
+			memcpy(r.addr[1], (const uint8_t[]){ 10, 0, 0, 3 }, 4);
+			break;
+		case 5: sep = ';'; break;
+		case 6: r.port[1] = 81; break;
+		case 7: r.pkt.stream = 64; break;
+		case 8: r.family = 6; break;
+		case 9: r.family = 4; break;
+		case 10: r.port[0] = 40001; break;
+		}
+		char *row = fused_row(&r, sep);
+		/* packetid, interface, abstime, reltime, then the stream's text */
+		const char *at = row;
+		for (int k = 0; k < 4; k++)
+			at = strchr(at, sep) + 1;
+		g_assert_true(g_str_has_prefix(at, steps[i].expect));
+		g_free(row);
+	}
+	row_store_free(&s);
+}
+
 /* MPTCPA_TEST_KEEP=1 keeps the crafted capture and its exports (printed) */
 static void remove_tmpdir(void)
 {
@@ -687,6 +776,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/rows/bases-evicted", test_bases_evicted);
 	g_test_add_func("/rows/side-table", test_side_table);
 	g_test_add_func("/rows/captures", test_captures);
+	g_test_add_func("/rows/flow-text", test_flow_text);
 	int rc = g_test_run();
 	remove_tmpdir();
 	g_free(tmpdir);
