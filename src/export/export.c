@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include "capture/reader.h"
@@ -590,9 +591,34 @@ static void format_batch(struct format_pool *fp, struct row_batch *b, struct row
 	pthread_mutex_unlock(&fp->lock);
 }
 
+/* How much lower the formatting threads run than the loading ones (nice).
+ * The reading and tracking threads feed everything else, and wait for each
+ * other: when a formatting thread takes the processor of one of them, both
+ * wait.  A lower priority lets them come first; the formatting threads take
+ * what they leave (and all of it once the capture is read).  On the 2-vCPU
+ * VM, nice +10 and +19 took (d) from 0.1941 to 0.1870 and 0.1897 s (31
+ * interleaved runs; 0.2175 -> 0.2077 s and 0.2055 -> 0.1990 s in two other
+ * series). */
+#define FORMAT_NICE 10
+
+/* Linux gives each thread its own nice value: only this one's changes */
+static void lower_priority(void)
+{
+#if defined(__linux__)
+	id_t self = (id_t)gettid();
+	errno = 0;
+	int nice = getpriority(PRIO_PROCESS, self);
+	if (errno == 0)
+		(void)setpriority(PRIO_PROCESS, self, MIN(nice + FORMAT_NICE, 19));
+#endif
+}
+
 static void *format_worker_run(void *data)
 {
 	struct format_pool *fp = data;
+	lower_priority();
+	/* named once its priority is set (test_threads.py looks for the name) */
+	pthread_setname_np(pthread_self(), "mptcpa-format");
 	struct row_buf buf;
 	row_buf_init(&buf);
 	pthread_mutex_lock(&fp->lock);

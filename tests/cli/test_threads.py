@@ -11,7 +11,8 @@ window with 1, 2 and 5 threads, and the outputs must be byte-identical; the
 row count must be the capture's TCP packet count (the analyzer's count over
 TCP connections).  The analyzer's JSON outputs must not change either.
 A subset of the fields without reinjected_in is exported in one pass instead
-of two: its values must be the full export's columns."""
+of two: its values must be the full export's columns.  The formatting
+threads (mptcpa-format) run 10 nice levels below the others."""
 import csv
 import glob
 import io
@@ -20,6 +21,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 
 from tap import Tap
 
@@ -109,12 +111,57 @@ def check_capture(cap):
                '%s: mptcpanalyzer %s is the same with 1 and 2 threads' % (name, command))
 
 
+def thread_nice(pid):
+    """{thread name: [nice values]} of a running process"""
+    out = {}
+    for task in glob.glob('/proc/%d/task/*' % pid):
+        try:
+            with open(os.path.join(task, 'comm')) as f:
+                comm = f.read().strip()
+            with open(os.path.join(task, 'stat')) as f:
+                fields = f.read().rsplit(')', 1)[1].split()
+        except OSError:
+            continue
+        out.setdefault(comm, []).append(int(fields[16]))  # field 19: nice
+    return out
+
+
+def check_priorities(cap):
+    """The exporter writes into a FIFO nobody reads yet: it stops once the
+    pipe is full, with its threads alive, which /proc then shows."""
+    fifo = os.path.join(TMP, 'fifo')
+    os.mkfifo(fifo)
+    rd = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    p = subprocess.Popen([EXPORTER, cap, '-o', fifo], env=env_for(3),
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    seen = {}
+    for _ in range(500):
+        seen = thread_nice(p.pid)
+        if len(seen.get('mptcpa-format', [])) == 2:
+            break
+        time.sleep(0.01)
+    base = os.getpriority(os.PRIO_PROCESS, 0)
+    os.set_blocking(rd, True)
+    while os.read(rd, 1 << 16):
+        pass
+    os.close(rd)
+    p.wait()
+    os.unlink(fifo)
+    report(seen.get('mptcpa-format') == [min(base + 10, 19)] * 2,
+           'MPTCPANALYZER_THREADS=3: two formatting threads at nice %d' % min(base + 10, 19),
+           'threads: %s' % seen)
+    report(seen.get('mptcpexporter') == [base], 'the main thread stays at nice %d' % base,
+           'threads: %s' % seen)
+    report(p.returncode == 0, 'the export into the FIFO ends well')
+
+
 def main():
     caps = sorted(glob.glob(os.path.join(ROOT, 'examples', '*.pcap')))
     shared = [os.path.join(SHARED, 'v0', 'client_2.pcap'), os.path.join(SHARED, 'v1', 'failover-client.pcap'),
               os.path.join(SHARED, 'v1', 'basic-client-ifaces.pcapng')]
     missing = [c for c in shared if not os.path.exists(c)]
     caps += [c for c in shared if os.path.exists(c)]
+    check_priorities(caps[0])
     for c in caps:
         check_capture(c)
     for c in missing:
