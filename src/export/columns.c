@@ -655,10 +655,40 @@ COLUMN flow_columns(const struct row_ctx *r, struct cursor *o, char sep)
 	}
 }
 
+/* abstime: the seconds are the row before's but once a second, so each
+ * thread keeps their text (with the point) and writes the decimals alone */
+struct second_text {
+	int64_t s;               /* -1: none yet */
+	uint32_t len;
+	char text[16];           /* at most 10 digits (int64 ns) and the point */
+};
+static _Thread_local struct second_text last_second = { -1, 0, { 0 } };
+
+COLUMN abstime_kept(const struct row_ctx *r, struct cursor *o)
+{
+	int64_t ns = r->pkt.ts_ns;
+	if (ns < 0) { /* before 1970: as the column writes it */
+		f_abstime(r, o);
+		return;
+	}
+	int64_t s = ns / 1000000000;
+	uint32_t f = (uint32_t)(ns - s * 1000000000);
+	if (s != last_second.s) {
+		char *end = put_u64(last_second.text, (uint64_t)s);
+		*end++ = '.';
+		last_second.len = (uint32_t)(end - last_second.text);
+		last_second.s = s;
+	}
+	memcpy(o->p, last_second.text, sizeof last_second.text);
+	o->p += last_second.len;
+	*o->p++ = (char)('0' + f / 100000000);
+	o->p = put_digits8(o->p, f % 100000000);
+}
+
 void columns_write_default(const struct row_ctx *r, struct cursor *o, char sep)
 {
 #define COL(f) f(r, o), *o->p++ = sep
-	COL(f_packetid); COL(f_interface); COL(f_abstime); COL(f_reltime);
+	COL(f_packetid); COL(f_interface); COL(abstime_kept); COL(f_reltime);
 	flow_columns(r, o, sep);
 	COL(f_tcpflags); COL(f_tcpseq); COL(f_tcpack); COL(f_tcplen); COL(f_rwnd);
 	COL(f_tsval); COL(f_tsecr); COL(f_mptcpstream); COL(f_expected_token);

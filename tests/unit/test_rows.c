@@ -690,7 +690,8 @@ static char *fused_row(const struct row_ctx *r, char sep)
 /* The text of the addresses, ports and stream a thread keeps for a stream
  * is only reused for the same values: rows of stream 0 that differ in one
  * address byte, the family (the same 16 bytes), a port, the separator or
- * the stream (in the same slot) each get their own. */
+ * the stream (in the same slot) each get their own.  The same for the
+ * seconds of abstime. */
 static void test_flow_text(void)
 {
 	struct row_store s;
@@ -750,6 +751,23 @@ static void test_flow_text(void)
 		for (int k = 0; k < 4; k++)
 			at = strchr(at, sep) + 1;
 		g_assert_true(g_str_has_prefix(at, steps[i].expect));
+		g_free(row);
+	}
+	/* abstime: the seconds a thread keeps, a new second, before 1970 */
+	const struct { int64_t ns; const char *abstime; } times[] = {
+		{ 1700000000123456789, "1700000000.123456789" },
+		{ 1700000000999999999, "1700000000.999999999" },
+		{ 1700000001000000000, "1700000001.000000000" },
+		{ -1500000000, "-1.500000000" },
+		{ 5, "0.000000005" },
+		{ 1700000001000000007, "1700000001.000000007" },
+	};
+	for (guint i = 0; i < G_N_ELEMENTS(times); i++) {
+		r.pkt.ts_ns = times[i].ns;
+		char *row = fused_row(&r, ',');
+		char **v = g_strsplit(row, ",", 4);
+		g_assert_cmpstr(v[2], ==, times[i].abstime);
+		g_strfreev(v);
 		g_free(row);
 	}
 	row_store_free(&s);
