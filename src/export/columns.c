@@ -39,14 +39,15 @@ void row_store_free(struct row_store *s)
  * one pass.  A lone DSS kept in the row (most rows) is only read here (what
  * it takes from the tables), and rebuilt by row_ctx_finish; options kept
  * apart are copied to the store. */
-static void ctx_options(struct row_ctx *r, const struct tables *t, const struct pkt *p, struct row_store *s)
+static void ctx_options(struct row_ctx *r, const struct tables *t, const struct pkt *p,
+                        const struct pkt_bases *bases, struct row_store *s)
 {
 	r->opt0 = s->opts->len;
 	r->subtypes = 0;
 	r->dss = -1;
 	r->inline_dss = (p->xflags & PX_DSS) != 0;
 	if (r->inline_dss) {
-		pkt_dss_values(t, p, &r->dssv);
+		pkt_dss_values_at(t, p, bases, &r->dssv);
 		r->subtypes = 1u << MPTCP_SUB_DSS;
 		r->dss = 0;
 		r->n_opts = 1;
@@ -132,11 +133,14 @@ void row_ctx_read(struct row_ctx *r, const struct tables *t, uint32_t row, GHash
 	r->has_dsn = r->has_dack = r->mptcp_to_client = false;
 	r->version = 0;
 	r->dsn_raw = r->dsn = r->dack = 0;
+	/* the DSN and data ACK bases, looked up once for every value below */
+	const struct mptcp_conn *m = c->mptcp != NO_ROW ? tables_mptcp(t, c->mptcp) : NULL;
+	int md = conn_mptcp_dir(c, dir);
+	struct pkt_bases bases;
+	pkt_bases_of(t, p, m, md, &bases);
 	if (p->marks & PF_HAS_DSN)
-		r->dsn_raw = pkt_dsn(t, p);
-	if (c->mptcp != NO_ROW) {
-		const struct mptcp_conn *m = tables_mptcp(t, c->mptcp);
-		int md = conn_mptcp_dir(c, dir);
+		r->dsn_raw = bases.dsn + p->dsn_rel;
+	if (m) {
 		r->mptcp_to_client = md == 1;
 		r->version = m->version;
 		/* relative to a known IDSN only */
@@ -145,9 +149,9 @@ void row_ctx_read(struct row_ctx *r, const struct tables *t, uint32_t row, GHash
 			r->dsn = r->dsn_raw - m->idsn[md];
 		r->has_dack = (p->marks & PF_HAS_DACK) && m->has_key[!md];
 		if (r->has_dack)
-			r->dack = pkt_dack(t, p) - m->idsn[!md];
+			r->dack = bases.dack + p->dack_rel - m->idsn[!md];
 	}
-	ctx_options(r, t, p, s);
+	ctx_options(r, t, p, &bases, s);
 	ctx_reinjection_of(r, t, row, s);
 	ctx_reinjected_in(r, t, t->reinjected_in ? t->reinjected_in : reinjected_in, s);
 }

@@ -152,21 +152,22 @@ uint64_t data_base_at(const GArray *bases, uint32_t row)
 	return g_array_index(bases, struct data_base, data_base_index(bases, row)).base;
 }
 
-/* 64-bit DSN of the inline mapping of a PX_DSS packet */
-static uint64_t inline_map_dsn(const struct tables *t, const struct pkt *p)
+/* 64-bit DSN of the inline mapping of a PX_DSS packet (dsn_base: of its DSNs) */
+static uint64_t inline_map_dsn(const struct tables *t, const struct pkt *p, uint64_t dsn_base)
 {
+	uint64_t dsn = dsn_base + p->dsn_rel;
 	if (!(p->marks & PF_HAS_DSN))
-		return pkt_base(t, p, DK_DSN) + p->dsn_rel;
+		return dsn;
 	if (p->map_delta == MAP_DELTA_FAR) {
 		uint32_t row = pkt_row(t, p);
 		guint i = map_ext_lower_bound(t, row);
 		if (i < t->map_ext->len && g_array_index(t->map_ext, struct map_ext, i).row == row)
 			return g_array_index(t->map_ext, struct map_ext, i).dsn;
-		return pkt_dsn(t, p); /* a damaged cache: anything but a crash */
+		return dsn; /* a damaged cache: anything but a crash */
 	}
 	if (pkt_has_payload(p))
-		return pkt_dsn(t, p) - p->map_delta;
-	return pkt_dsn(t, p) + p->map_delta;
+		return dsn - p->map_delta;
+	return dsn + p->map_delta;
 }
 
 /* the DSS checksum of a PX_DSS packet, if any */
@@ -208,14 +209,21 @@ static void dss_build(uint8_t flags, uint64_t ack, uint64_t map_dsn, uint32_t ss
 	out->length = (uint8_t)length;
 }
 
-void pkt_dss_values(const struct tables *t, const struct pkt *p, struct dss_values *v)
+void pkt_dss_values_at(const struct tables *t, const struct pkt *p, const struct pkt_bases *b,
+                       struct dss_values *v)
 {
 	uint8_t flags = p->xflags & PX_DSS_FLAGS;
-	v->ack = (flags & DSS_FLAG_ACK) ? pkt_dack(t, p) : 0;
-	v->map_dsn = (flags & DSS_FLAG_MAP) ? inline_map_dsn(t, p) : 0;
+	v->ack = (flags & DSS_FLAG_ACK) ? b->dack + p->dack_rel : 0;
+	v->map_dsn = (flags & DSS_FLAG_MAP) ? inline_map_dsn(t, p, b->dsn) : 0;
 	const struct pkt_ext *x = dss_checksum(t, p);
 	v->has_checksum = x != NULL;
 	v->checksum = x ? x->dss_checksum : 0;
+}
+
+void pkt_dss_values(const struct tables *t, const struct pkt *p, struct dss_values *v)
+{
+	struct pkt_bases b = { pkt_base(t, p, DK_DSN), pkt_base(t, p, DK_DACK) };
+	pkt_dss_values_at(t, p, &b, v);
 }
 
 void pkt_dss_build(const struct pkt *p, const struct dss_values *v, struct mptcp_option *out)

@@ -362,6 +362,30 @@ static inline uint64_t pkt_dack(const struct tables *t, const struct pkt *p)
 	return pkt_base(t, p, DK_DACK) + p->dack_rel;
 }
 
+/* Both bases of packet p at once, for a reader of every value of a row whose
+ * MPTCP connection m (NULL: none) and direction md it already has:
+ * pkt_dsn is bases.dsn + p->dsn_rel, pkt_dack bases.dack + p->dack_rel. */
+struct pkt_bases {
+	uint64_t dsn, dack;
+};
+static inline uint64_t base_in(const GArray *b, uint32_t row)
+{
+	if (b && b->len == 1)
+		return g_array_index(b, struct data_base, 0).base;
+	return data_base_at(b, row);
+}
+static inline void pkt_bases_of(const struct tables *t, const struct pkt *p, const struct mptcp_conn *m, int md,
+                                struct pkt_bases *out)
+{
+	if (!m) {
+		out->dsn = out->dack = 0;
+		return;
+	}
+	uint32_t row = pkt_row(t, p);
+	out->dsn = base_in(m->bases[DK_DSN][md], row);
+	out->dack = base_in(m->bases[DK_DACK][md], row);
+}
+
 /* ------------------------------------------------------------------ MPTCP options */
 
 /* The MPTCP options of a packet in their order on the wire:
@@ -390,6 +414,9 @@ struct dss_values {
 	bool has_checksum;
 };
 void pkt_dss_values(const struct tables *t, const struct pkt *p, struct dss_values *v);
+/* the same, from the packet's bases (pkt_bases_of) */
+void pkt_dss_values_at(const struct tables *t, const struct pkt *p, const struct pkt_bases *b,
+                       struct dss_values *v);
 void pkt_dss_build(const struct pkt *p, const struct dss_values *v, struct mptcp_option *out);
 
 /* ------------------------------------------------------------------ writers (loaders) */
