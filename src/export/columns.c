@@ -198,9 +198,15 @@ static inline const struct mptcp_option *row_opt(const struct row_ctx *r, uint32
 	return &g_array_index(r->store->opts, struct mptcp_option, r->opt0 + i);
 }
 
-const struct mptcp_dss *row_dss(const struct row_ctx *r)
+/* row_dss, inline in the columns (five of them read it per row) */
+static inline const struct mptcp_dss *dss_of(const struct row_ctx *r)
 {
 	return r->dss < 0 ? NULL : &row_opt(r, (uint32_t)r->dss)->u.dss;
+}
+
+const struct mptcp_dss *row_dss(const struct row_ctx *r)
+{
+	return dss_of(r);
 }
 
 static inline const uint32_t *row_frames(const struct row_ctx *r, uint32_t first)
@@ -468,7 +474,7 @@ COLUMN f_addrid(const struct row_ctx *r, struct cursor *o)
 
 COLUMN f_datafin(const struct row_ctx *r, struct cursor *o)
 {
-	const struct mptcp_dss *d = row_dss(r);
+	const struct mptcp_dss *d = dss_of(r);
 	if (d)
 		o->p = put_u64(o->p, d->data_fin);
 }
@@ -493,21 +499,21 @@ COLUMN f_dss_dsn(const struct row_ctx *r, struct cursor *o)
 
 COLUMN f_dss_rawack(const struct row_ctx *r, struct cursor *o)
 {
-	const struct mptcp_dss *d = row_dss(r);
+	const struct mptcp_dss *d = dss_of(r);
 	if (d && d->has_ack)
 		o->p = put_u64(o->p, d->data_ack);
 }
 
 COLUMN f_dss_ssn(const struct row_ctx *r, struct cursor *o)
 {
-	const struct mptcp_dss *d = row_dss(r);
+	const struct mptcp_dss *d = dss_of(r);
 	if (d && d->has_map)
 		o->p = put_u64(o->p, d->ssn);
 }
 
 COLUMN f_dss_length(const struct row_ctx *r, struct cursor *o)
 {
-	const struct mptcp_dss *d = row_dss(r);
+	const struct mptcp_dss *d = dss_of(r);
 	if (d && d->has_map) {
 		o->p = put_u64(o->p, d->data_len);
 		return;
@@ -582,7 +588,7 @@ COLUMN f_wscale(const struct row_ctx *r, struct cursor *o)
 
 COLUMN f_dss_flags(const struct row_ctx *r, struct cursor *o)
 {
-	const struct mptcp_dss *d = row_dss(r);
+	const struct mptcp_dss *d = dss_of(r);
 	if (d)
 		o->p = put_hex16(o->p, d->flags);
 }
