@@ -54,7 +54,7 @@ PUT_INLINE uint32_t digits4_word(uint32_t u)
 	return (uint32_t)(w | pair_at(t, 1));
 }
 
-PUT_INLINE uint64_t digits8_word(uint32_t u)
+PUT_INLINE uint64_t digits8_word_pairs(uint32_t u)
 {
 	/* written out: GCC does not unroll a loop of four at -O2 */
 	uint64_t t = (((uint64_t)u * 140737489u) >> 15) + 1;
@@ -66,6 +66,33 @@ PUT_INLINE uint64_t digits8_word(uint32_t u)
 	t = (uint64_t)(uint32_t)t * 100;
 	return w | pair_at(t, 3);
 }
+
+/* The same with SSE2 (every x86-64): u / 10^4 and u % 10^4 each in four
+ * 16-bit lanes, divided in each lane by 10^3, 10^2, 10 and 1 (a multiplier
+ * and a shift that are exact below 10^4), each lane less 10 times the one
+ * before it: one digit per lane, packed to bytes.  Fewer instructions than
+ * the pairs (547 M against 557 M for the export of the 150k cut). */
+#if defined(__SSE2__) && defined(__x86_64__)
+#include <emmintrin.h>
+PUT_INLINE uint64_t digits8_word_sse2(uint32_t u)
+{
+	uint32_t hi = (uint32_t)(((uint64_t)u * 109951163u) >> 40); /* u / 10^4 below 2^32 */
+	uint32_t lo = u - hi * 10000;
+	__m128i v = _mm_unpacklo_epi16(_mm_cvtsi32_si128((int)hi), _mm_cvtsi32_si128((int)lo));
+	v = _mm_slli_epi64(v, 2);
+	v = _mm_unpacklo_epi16(v, v);
+	v = _mm_unpacklo_epi32(v, v); /* 4hi x4, 4lo x4 */
+	v = _mm_mulhi_epu16(v, _mm_setr_epi16(8389, 5243, 13108, (short)32768, 8389, 5243, 13108, (short)32768));
+	v = _mm_mulhi_epu16(v, _mm_setr_epi16(1 << 7, 1 << 11, 1 << 13, 1 << 15, 1 << 7, 1 << 11, 1 << 13, 1 << 15));
+	/* a, ab, abc, abcd: minus 10 times the lane before */
+	v = _mm_sub_epi16(v, _mm_slli_epi64(_mm_mullo_epi16(v, _mm_set1_epi16(10)), 16));
+	v = _mm_add_epi8(_mm_packus_epi16(v, v), _mm_set1_epi8('0'));
+	return (uint64_t)_mm_cvtsi128_si64(v);
+}
+#define digits8_word digits8_word_sse2
+#else
+#define digits8_word digits8_word_pairs
+#endif
 
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 /* all 8 digits of u < 10^8 */
