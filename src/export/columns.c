@@ -608,12 +608,8 @@ COLUMN f_dss_flags(const struct row_ctx *r, struct cursor *o)
  * compare and a copy instead of two addresses and three numbers. */
 struct flow_text_key {
 	uint8_t addr[2][16];
-	uint32_t stream;
-	uint16_t port[2];
-	uint8_t family;
-	char sep;
-	uint8_t used;            /* 0: an empty slot */
-	uint8_t pad[5];
+	uint64_t stream_ports;   /* stream | source port << 32 | destination port << 48 */
+	uint32_t family_sep;     /* family | separator << 8 | 1 << 16 (0: an empty slot) */
 };
 #define FLOW_TEXT_ROOM 112   /* 2 IPv6 addresses, 2 ports, a stream and 5 separators: 103 */
 struct flow_text {
@@ -624,31 +620,19 @@ struct flow_text {
 #define FLOW_TEXTS 64
 static _Thread_local struct flow_text flow_texts[FLOW_TEXTS];
 
-static inline __attribute__((always_inline)) bool flow_key_equal(const struct flow_text_key *a,
-                                                                 const struct flow_text_key *b)
-{
-	uint64_t x[6], y[6], diff = 0;
-	memcpy(x, a, sizeof x);
-	memcpy(y, b, sizeof y);
-	for (int i = 0; i < 6; i++)
-		diff |= x[i] ^ y[i];
-	return diff == 0;
-}
-
+/* The key's words are made in registers and compared with the slot's: a key
+ * built in memory and read back as words waited for its narrower stores. */
 COLUMN flow_columns(const struct row_ctx *r, struct cursor *o, char sep)
 {
-	_Static_assert(sizeof(struct flow_text_key) == 48, "compared as 6 words");
-	struct flow_text_key k;
-	memcpy(k.addr, r->addr, sizeof k.addr);
-	k.stream = r->pkt.stream;
-	k.port[0] = r->port[0];
-	k.port[1] = r->port[1];
-	k.family = r->family;
-	k.sep = sep;
-	k.used = 1;
-	memset(k.pad, 0, sizeof k.pad);
+	uint64_t stream_ports = r->pkt.stream | (uint64_t)r->port[0] << 32 | (uint64_t)r->port[1] << 48;
+	uint32_t family_sep = r->family | (uint32_t)(uint8_t)sep << 8 | 1u << 16;
 	struct flow_text *e = &flow_texts[(r->pkt.stream * 2 + r->to_client) % FLOW_TEXTS];
-	if (flow_key_equal(&e->k, &k)) {
+	uint64_t a[4], b[4];
+	memcpy(a, e->k.addr, sizeof a);
+	memcpy(b, r->addr, sizeof b);
+	uint64_t diff = (a[0] ^ b[0]) | (a[1] ^ b[1]) | (a[2] ^ b[2]) | (a[3] ^ b[3]) |
+	                (e->k.stream_ports ^ stream_ports) | (e->k.family_sep ^ family_sep);
+	if (diff == 0) {
 		memcpy(o->p, e->text, FLOW_TEXT_ROOM); /* the row has room for 5 columns */
 		o->p += e->len;
 		return;
@@ -661,7 +645,9 @@ COLUMN flow_columns(const struct row_ctx *r, struct cursor *o, char sep)
 	if (len <= FLOW_TEXT_ROOM) {
 		memcpy(e->text, start, len);
 		e->len = (uint32_t)len;
-		e->k = k;
+		memcpy(e->k.addr, r->addr, sizeof e->k.addr);
+		e->k.stream_ports = stream_ports;
+		e->k.family_sep = family_sep;
 	}
 }
 

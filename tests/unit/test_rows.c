@@ -715,6 +715,9 @@ static void test_flow_text(void)
 		{ 3, "a00:9::a00:3,a00:9::a00:3,40000,80,0," }, /* IPv6, the same first bytes */
 		{ 4, "10.0.0.9,10.0.0.3,40000,80,0," },      /* IPv4 again */
 		{ 8, "a00:9::,a00:3::,40000,80,0," },        /* the same bytes as IPv6 */
+		{ 11, "a00:9::,a00:3::1,40000,80,0," },      /* the destination's last byte */
+		{ 12, "a00:9::1,a00:3::1,40000,80,0," },     /* the source's last byte */
+		{ 13, "a00:9::,a00:3::,40000,80,0," },
 		{ 9, "10.0.0.9,10.0.0.3,40000,80,0," },      /* and as IPv4 */
 		{ 6, "10.0.0.9,10.0.0.3,40000,81,0," },      /* another destination port */
 		{ 10, "10.0.0.9,10.0.0.3,40001,81,0," },     /* another source port */
@@ -744,6 +747,9 @@ static void test_flow_text(void)
 		case 8: r.family = 6; break;
 		case 9: r.family = 4; break;
 		case 10: r.port[0] = 40001; break;
+		case 11: r.addr[1][15] = 1; break;
+		case 12: r.addr[0][15] = 1; break;
+		case 13: r.addr[0][15] = r.addr[1][15] = 0; break;
 		}
 		char *row = fused_row(&r, sep);
 		/* packetid, interface, abstime, reltime, then the stream's text */
