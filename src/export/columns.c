@@ -681,16 +681,49 @@ COLUMN abstime_kept(const struct row_ctx *r, struct cursor *o)
 	o->p = put_digits8(o->p, f % 100000000);
 }
 
+/* expected_token to dss_length (each with its separator) of a row whose one
+ * option is an inline DSS (most rows), from what the tables keep of it: the
+ * values pkt_dss_build would give the option, without building it. */
+COLUMN inline_dss_columns(const struct row_ctx *r, struct cursor *o, char sep)
+{
+	uint8_t flags = r->pkt.xflags & PX_DSS_FLAGS;
+	bool has_ack = flags & DSS_FLAG_ACK, has_map = flags & DSS_FLAG_MAP;
+	/* no MP_CAPABLE: no expected_token, version; subtype the DSS alone; no
+	 * sendkey, recvkey, recvtok, addrid */
+	char head[8] = { sep, sep, '0' + MPTCP_SUB_DSS, sep, sep, sep, sep, sep };
+	memcpy(o->p, head, sizeof head);
+	o->p += sizeof head;
+	*o->p++ = (flags & DSS_FLAG_FIN) ? '1' : '0';
+	*o->p++ = sep;
+	if (has_map) /* as on the wire: 32 bits unless the m flag */
+		o->p = put_u64(o->p, (flags & DSS_FLAG_DSN8) ? r->dssv.map_dsn : (uint32_t)r->dssv.map_dsn);
+	*o->p++ = sep;
+	if (has_ack)
+		o->p = put_u64(o->p, (flags & DSS_FLAG_ACK8) ? r->dssv.ack : (uint32_t)r->dssv.ack);
+	*o->p++ = sep;
+	if (has_map)
+		o->p = put_u64(o->p, r->pkt.dss_ssn);
+	*o->p++ = sep;
+	if (has_map)
+		o->p = put_u64(o->p, r->pkt.dss_len);
+}
+
 void columns_write_default(const struct row_ctx *r, struct cursor *o, char sep)
 {
 #define COL(f) f(r, o), *o->p++ = sep
 	COL(f_packetid); COL(f_interface); COL(abstime_kept); COL(f_reltime);
 	flow_columns(r, o, sep);
 	COL(f_tcpflags); COL(f_tcpseq); COL(f_tcpack); COL(f_tcplen); COL(f_rwnd);
-	COL(f_tsval); COL(f_tsecr); COL(f_mptcpstream); COL(f_expected_token);
-	COL(f_version); COL(f_subtype); COL(f_sendkey); COL(f_recvkey); COL(f_recvtok);
-	COL(f_addrid); COL(f_datafin); COL(f_dss_dsn); COL(f_dss_rawack); COL(f_dss_ssn);
-	COL(f_dss_length); COL(f_dsnraw64); COL(f_dsn); COL(f_dack);
+	COL(f_tsval); COL(f_tsecr); COL(f_mptcpstream);
+	if (r->inline_dss) {
+		inline_dss_columns(r, o, sep);
+		*o->p++ = sep;
+	} else {
+		COL(f_expected_token); COL(f_version); COL(f_subtype); COL(f_sendkey); COL(f_recvkey);
+		COL(f_recvtok); COL(f_addrid); COL(f_datafin); COL(f_dss_dsn); COL(f_dss_rawack);
+		COL(f_dss_ssn); COL(f_dss_length);
+	}
+	COL(f_dsnraw64); COL(f_dsn); COL(f_dack);
 	COL(f_related_mappings); COL(f_reinjection_of); COL(f_reinjected_in);
 	COL(f_tcpdest);
 #undef COL

@@ -561,7 +561,10 @@ static void format_ctx(const struct text_writer *w, const struct row_ctx *r, str
 	                                 : csv_line_plain(out->str + start, out->len - start, sep, ncols, w->special));
 	if (!plain) {
 		g_string_truncate(out, start);
-		format_csv_checked(w, r, sep, out, b->v);
+		/* the table's functions read an inline DSS as the option it was */
+		struct row_ctx finished = *r;
+		row_ctx_finish(&finished);
+		format_csv_checked(w, &finished, sep, out, b->v);
 	}
 	g_string_append_c(out, '\n');
 }
@@ -614,8 +617,11 @@ struct format_pool {
 /* formats a batch, then writes it in its turn, then frees it */
 static void format_batch(struct format_pool *fp, struct row_batch *b, struct row_buf *buf)
 {
+	/* the default CSV/TSV row writes an inline DSS's columns from the row */
+	bool fused = fp->w->default_cols && fp->w->o->format != EXP_JSONL;
 	for (uint32_t i = 0; i < b->n; i++) {
-		row_ctx_finish(&b->rows[i]);
+		if (!fused)
+			row_ctx_finish(&b->rows[i]);
 		format_ctx(fp->w, &b->rows[i], buf);
 	}
 	pthread_mutex_lock(&fp->lock);
