@@ -614,11 +614,17 @@ struct format_pool {
 	pthread_t threads[MAX_THREADS];
 };
 
+/* The default CSV/TSV row writes an inline DSS's columns from the row: only
+ * the table's functions need the option rebuilt (row_ctx_finish). */
+static bool rows_fused(const struct text_writer *w)
+{
+	return w->default_cols && w->o->format != EXP_JSONL;
+}
+
 /* formats a batch, then writes it in its turn, then frees it */
 static void format_batch(struct format_pool *fp, struct row_batch *b, struct row_buf *buf)
 {
-	/* the default CSV/TSV row writes an inline DSS's columns from the row */
-	bool fused = fp->w->default_cols && fp->w->o->format != EXP_JSONL;
+	bool fused = rows_fused(fp->w);
 	for (uint32_t i = 0; i < b->n; i++) {
 		if (!fused)
 			row_ctx_finish(&b->rows[i]);
@@ -781,9 +787,13 @@ static void write_rows(struct text_writer *w, const struct tables *t, uint32_t f
 		if (w->pool && w->pool->n > 0) {
 			queue_rows(w->pool, t, row, next);
 		} else {
+			bool fused = rows_fused(w);
 			for (uint32_t i = row; i < next; i++) {
 				struct row_ctx r;
-				row_ctx_init(&r, t, i, w->reinjected_in, &w->store);
+				row_store_clear(&w->store);
+				row_ctx_read(&r, t, i, w->reinjected_in, &w->store);
+				if (!fused)
+					row_ctx_finish(&r);
 				format_ctx(w, &r, &w->buf);
 			}
 			write_buf(w, &w->buf);
