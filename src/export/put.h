@@ -82,8 +82,9 @@ PUT_INLINE uint64_t digits8_word_sse2(uint32_t u)
 	v = _mm_slli_epi64(v, 2);
 	v = _mm_unpacklo_epi16(v, v);
 	v = _mm_unpacklo_epi32(v, v); /* 4hi x4, 4lo x4 */
-	v = _mm_mulhi_epu16(v, _mm_setr_epi16(8389, 5243, 13108, (short)32768, 8389, 5243, 13108, (short)32768));
-	v = _mm_mulhi_epu16(v, _mm_setr_epi16(1 << 7, 1 << 11, 1 << 13, 1 << 15, 1 << 7, 1 << 11, 1 << 13, 1 << 15));
+	/* unsigned 16-bit multipliers: -32768 is 2^15 */
+	v = _mm_mulhi_epu16(v, _mm_setr_epi16(8389, 5243, 13108, -32768, 8389, 5243, 13108, -32768));
+	v = _mm_mulhi_epu16(v, _mm_setr_epi16(1 << 7, 1 << 11, 1 << 13, -32768, 1 << 7, 1 << 11, 1 << 13, -32768));
 	/* a, ab, abc, abcd: minus 10 times the lane before */
 	v = _mm_sub_epi16(v, _mm_slli_epi64(_mm_mullo_epi16(v, _mm_set1_epi16(10)), 16));
 	v = _mm_add_epi8(_mm_packus_epi16(v, v), _mm_set1_epi8('0'));
