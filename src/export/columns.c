@@ -612,17 +612,29 @@ struct flow_text_key {
 	uint32_t family_sep;     /* family | separator << 8 | 1 << 16 (0: an empty slot) */
 };
 #define FLOW_TEXT_ROOM 112   /* 2 IPv6 addresses, 2 ports, a stream and 5 separators: 103 */
+
+/* The digits above the last 8 of a large number, with the value they are the
+ * text of: a stream's DSNs and data ACKs keep them for 100 MB of data. */
+struct kept_high {
+	uint64_t high;           /* value / 10^8; 0: none (a value that small has no high digits) */
+	uint32_t len;
+	char text[16];           /* at most 12 digits (2^64 / 10^8) */
+};
+enum { KEPT_DSN, KEPT_DSS_DSN, KEPT_DSS_ACK, N_KEPT };
+
 struct flow_text {
 	struct flow_text_key k;
 	uint32_t len;
 	char text[FLOW_TEXT_ROOM];
+	struct kept_high kept[N_KEPT]; /* whatever the key: each is the text of its value */
 };
 #define FLOW_TEXTS 64
 static _Thread_local struct flow_text flow_texts[FLOW_TEXTS];
 
 /* The key's words are made in registers and compared with the slot's: a key
  * built in memory and read back as words waited for its narrower stores. */
-COLUMN flow_columns(const struct row_ctx *r, struct cursor *o, char sep)
+static inline __attribute__((always_inline)) struct flow_text *flow_columns(const struct row_ctx *r,
+                                                                            struct cursor *o, char sep)
 {
 	uint64_t stream_ports = r->pkt.stream | (uint64_t)r->port[0] << 32 | (uint64_t)r->port[1] << 48;
 	uint32_t family_sep = r->family | (uint32_t)(uint8_t)sep << 8 | 1u << 16;
@@ -635,7 +647,7 @@ COLUMN flow_columns(const struct row_ctx *r, struct cursor *o, char sep)
 	if (diff == 0) {
 		memcpy(o->p, e->text, FLOW_TEXT_ROOM); /* the row has room for 5 columns */
 		o->p += e->len;
-		return;
+		return e;
 	}
 	char *start = o->p;
 #define COL(f) f(r, o), *o->p++ = sep
@@ -649,6 +661,23 @@ COLUMN flow_columns(const struct row_ctx *r, struct cursor *o, char sep)
 		e->k.stream_ports = stream_ports;
 		e->k.family_sep = family_sep;
 	}
+	return e;
+}
+
+/* put_u64, the digits above the last 8 from k when they are the same */
+PUT_INLINE char *put_u64_kept(char *p, uint64_t v, struct kept_high *k)
+{
+	if (v < 100000000)
+		return put_group(p, (uint32_t)v);
+	uint64_t high = v / 100000000;
+	if (high != k->high) {
+		char buf[FMT_ROOM];
+		k->len = (uint32_t)(put_u64(buf, high) - buf);
+		memcpy(k->text, buf, sizeof k->text);
+		k->high = high;
+	}
+	memcpy(p, k->text, sizeof k->text);
+	return put_digits8(p + k->len, (uint32_t)(v - high * 100000000));
 }
 
 /* abstime: the seconds are the row before's but once a second, so each
@@ -681,10 +710,17 @@ COLUMN abstime_kept(const struct row_ctx *r, struct cursor *o)
 	o->p = put_digits8(o->p, f % 100000000);
 }
 
+/* f_dsnraw64 with the stream's high digits */
+COLUMN dsnraw64_kept(const struct row_ctx *r, struct cursor *o, struct flow_text *e)
+{
+	if (r->pkt.marks & PF_HAS_DSN)
+		o->p = put_u64_kept(o->p, r->dsn_raw, &e->kept[KEPT_DSN]);
+}
+
 /* expected_token to dss_length (each with its separator) of a row whose one
  * option is an inline DSS (most rows), from what the tables keep of it: the
  * values pkt_dss_build would give the option, without building it. */
-COLUMN inline_dss_columns(const struct row_ctx *r, struct cursor *o, char sep)
+COLUMN inline_dss_columns(const struct row_ctx *r, struct cursor *o, char sep, struct flow_text *e)
 {
 	uint8_t flags = r->pkt.xflags & PX_DSS_FLAGS;
 	bool has_ack = flags & DSS_FLAG_ACK, has_map = flags & DSS_FLAG_MAP;
@@ -696,10 +732,12 @@ COLUMN inline_dss_columns(const struct row_ctx *r, struct cursor *o, char sep)
 	*o->p++ = (flags & DSS_FLAG_FIN) ? '1' : '0';
 	*o->p++ = sep;
 	if (has_map) /* as on the wire: 32 bits unless the m flag */
-		o->p = put_u64(o->p, (flags & DSS_FLAG_DSN8) ? r->dssv.map_dsn : (uint32_t)r->dssv.map_dsn);
+		o->p = put_u64_kept(o->p, (flags & DSS_FLAG_DSN8) ? r->dssv.map_dsn : (uint32_t)r->dssv.map_dsn,
+		                    &e->kept[KEPT_DSS_DSN]);
 	*o->p++ = sep;
 	if (has_ack)
-		o->p = put_u64(o->p, (flags & DSS_FLAG_ACK8) ? r->dssv.ack : (uint32_t)r->dssv.ack);
+		o->p = put_u64_kept(o->p, (flags & DSS_FLAG_ACK8) ? r->dssv.ack : (uint32_t)r->dssv.ack,
+		                    &e->kept[KEPT_DSS_ACK]);
 	*o->p++ = sep;
 	if (has_map)
 		o->p = put_u64(o->p, r->pkt.dss_ssn);
@@ -712,18 +750,20 @@ void columns_write_default(const struct row_ctx *r, struct cursor *o, char sep)
 {
 #define COL(f) f(r, o), *o->p++ = sep
 	COL(f_packetid); COL(f_interface); COL(abstime_kept); COL(f_reltime);
-	flow_columns(r, o, sep);
+	struct flow_text *e = flow_columns(r, o, sep);
 	COL(f_tcpflags); COL(f_tcpseq); COL(f_tcpack); COL(f_tcplen); COL(f_rwnd);
 	COL(f_tsval); COL(f_tsecr); COL(f_mptcpstream);
 	if (r->inline_dss) {
-		inline_dss_columns(r, o, sep);
+		inline_dss_columns(r, o, sep, e);
 		*o->p++ = sep;
 	} else {
 		COL(f_expected_token); COL(f_version); COL(f_subtype); COL(f_sendkey); COL(f_recvkey);
 		COL(f_recvtok); COL(f_addrid); COL(f_datafin); COL(f_dss_dsn); COL(f_dss_rawack);
 		COL(f_dss_ssn); COL(f_dss_length);
 	}
-	COL(f_dsnraw64); COL(f_dsn); COL(f_dack);
+	dsnraw64_kept(r, o, e);
+	*o->p++ = sep;
+	COL(f_dsn); COL(f_dack);
 	COL(f_related_mappings); COL(f_reinjection_of); COL(f_reinjected_in);
 	COL(f_tcpdest);
 #undef COL

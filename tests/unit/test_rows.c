@@ -691,7 +691,7 @@ static char *fused_row(const struct row_ctx *r, char sep)
  * is only reused for the same values: rows of stream 0 that differ in one
  * address byte, the family (the same 16 bytes), a port, the separator or
  * the stream (in the same slot) each get their own.  The same for the
- * seconds of abstime. */
+ * seconds of abstime and the high digits of dsnraw64. */
 static void test_flow_text(void)
 {
 	struct row_store s;
@@ -759,6 +759,22 @@ static void test_flow_text(void)
 		g_assert_true(g_str_has_prefix(at, steps[i].expect));
 		g_free(row);
 	}
+	/* dsnraw64: the high digits a thread keeps per stream, for their value only */
+	const uint64_t dsns[] = {
+		12345678901234567890u, 12345678909999999999u, 12345678910000000000u,
+		12345678901234567890u, 12775175630812345678u, /* the high digits + 2^32 */
+		99999999, 100000000, 0, UINT64_MAX, 18446744073709551615u - 100000000,
+	};
+	r.pkt.marks |= PF_HAS_DSN;
+	for (guint i = 0; i < G_N_ELEMENTS(dsns); i++) {
+		r.dsn_raw = dsns[i];
+		char *row = fused_row(&r, ',');
+		char want[32];
+		g_snprintf(want, sizeof want, ",%" G_GUINT64_FORMAT ",", dsns[i]);
+		g_assert_nonnull(strstr(row, want));
+		g_free(row);
+	}
+	r.pkt.marks &= (uint16_t)~PF_HAS_DSN;
 	/* abstime: the seconds a thread keeps, a new second, before 1970 */
 	const struct { int64_t ns; const char *abstime; } times[] = {
 		{ 1700000000123456789, "1700000000.123456789" },
