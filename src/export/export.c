@@ -177,7 +177,9 @@ bool atomic_commit(struct atomic_file *af, GError **err)
 	int replaced = ok && af->tmp ? hold_replaced(af->path) : -1;
 	if (ok && af->tmp && rename(af->tmp, af->path) != 0)
 		ok = false;
+	int failure = errno; /* what the message below says, whatever the release does */
 	release_replaced(replaced);
+	errno = failure;
 	if (!ok) {
 		g_set_error(err, MPTCPA_ERROR, MPTCPA_ERR_OPEN, "%s: write failed: %s", af->path, g_strerror(errno));
 		if (af->tmp)
