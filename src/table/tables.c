@@ -220,11 +220,6 @@ void pkt_dss_values_at(const struct tables *t, const struct pkt *p, const struct
 	v->checksum = x ? x->dss_checksum : 0;
 }
 
-void pkt_dss_values(const struct tables *t, const struct pkt *p, struct dss_values *v)
-{
-	struct pkt_bases b = { pkt_base(t, p, DK_DSN), pkt_base(t, p, DK_DACK) };
-	pkt_dss_values_at(t, p, &b, v);
-}
 
 void pkt_dss_build(const struct pkt *p, const struct dss_values *v, struct mptcp_option *out)
 {
@@ -234,8 +229,9 @@ void pkt_dss_build(const struct pkt *p, const struct dss_values *v, struct mptcp
 
 void pkt_dss_option(const struct tables *t, const struct pkt *p, struct mptcp_option *out)
 {
+	struct pkt_bases b = { pkt_base(t, p, DK_DSN), pkt_base(t, p, DK_DACK) };
 	struct dss_values v;
-	pkt_dss_values(t, p, &v);
+	pkt_dss_values_at(t, p, &b, &v);
 	pkt_dss_build(p, &v, out);
 }
 

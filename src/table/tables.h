@@ -338,16 +338,22 @@ uint64_t data_base_at(const GArray *bases, uint32_t row);
 /* drops the bases before the one in effect at `row` (rows before it are gone) */
 void data_bases_evict(GArray *bases, uint32_t row);
 
+/* the base in effect at `row` in one of a connection's lists of bases (the
+ * usual single base without a search) */
+static inline uint64_t base_in(const GArray *b, uint32_t row)
+{
+	if (b && b->len == 1)
+		return g_array_index(b, struct data_base, 0).base;
+	return data_base_at(b, row);
+}
+
 /* base of the DSNs (DK_DSN) or data ACKs (DK_DACK) of packet p */
 static inline uint64_t pkt_base(const struct tables *t, const struct pkt *p, enum data_kind k)
 {
 	uint32_t conn = tables_tcp(t, p->stream)->mptcp;
 	if (conn == NO_ROW || conn >= t->mptcp->len)
 		return 0;
-	const GArray *b = tables_mptcp(t, conn)->bases[k][pkt_mptcp_dir(t, p)];
-	if (b && b->len == 1)
-		return g_array_index(b, struct data_base, 0).base;
-	return data_base_at(b, pkt_row(t, p));
+	return base_in(tables_mptcp(t, conn)->bases[k][pkt_mptcp_dir(t, p)], pkt_row(t, p));
 }
 
 /* absolute 64-bit DSN of the first payload byte (valid with PF_HAS_DSN) */
@@ -368,12 +374,6 @@ static inline uint64_t pkt_dack(const struct tables *t, const struct pkt *p)
 struct pkt_bases {
 	uint64_t dsn, dack;
 };
-static inline uint64_t base_in(const GArray *b, uint32_t row)
-{
-	if (b && b->len == 1)
-		return g_array_index(b, struct data_base, 0).base;
-	return data_base_at(b, row);
-}
 static inline void pkt_bases_of(const struct tables *t, const struct pkt *p, const struct mptcp_conn *m, int md,
                                 struct pkt_bases *out)
 {
@@ -413,8 +413,7 @@ struct dss_values {
 	uint16_t checksum;
 	bool has_checksum;
 };
-void pkt_dss_values(const struct tables *t, const struct pkt *p, struct dss_values *v);
-/* the same, from the packet's bases (pkt_bases_of) */
+/* b: the packet's bases (pkt_bases_of) */
 void pkt_dss_values_at(const struct tables *t, const struct pkt *p, const struct pkt_bases *b,
                        struct dss_values *v);
 void pkt_dss_build(const struct pkt *p, const struct dss_values *v, struct mptcp_option *out);
