@@ -6,10 +6,13 @@
  * preallocated and recycled through two queues, so nothing is allocated per
  * packet and the result is the same as a single-threaded pass (which
  * MPTCPANALYZER_THREADS=1 selects, for comparison and debugging).  The two
- * threads run on different processors while they load (util/cpu_pair.h). */
+ * threads run on different processors while they load (util/cpu_pair.h), and
+ * the reading thread faults the packet table in ahead of the tracking one
+ * (struct prefault). */
 #include "table/load.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -67,9 +70,11 @@ static void queue_push(struct batch_queue *q, struct batch *b)
 	pthread_mutex_unlock(&q->lock);
 }
 
-static struct batch *queue_pop(struct batch_queue *q)
+/* *had: how many it held when asked (0: had to wait) */
+static struct batch *queue_pop(struct batch_queue *q, unsigned *had)
 {
 	pthread_mutex_lock(&q->lock);
+	*had = q->count;
 	while (q->count == 0)
 		pthread_cond_wait(&q->cond, &q->lock);
 	struct batch *b = q->items[q->head];
@@ -78,6 +83,27 @@ static struct batch *queue_pop(struct batch_queue *q)
 	pthread_mutex_unlock(&q->lock);
 	return b;
 }
+
+/* Faulting the packet table in (the kernel zeroing each page on its first
+ * write; slow in a virtual machine, whose host backs the page too) took a
+ * tenth of the tracking thread's time, and the tracking thread sets the
+ * pace: the reading thread, which had time to spare, now faults the table in
+ * ahead of the rows it has handed over.  The tracking thread publishes where
+ * the table is; MADV_POPULATE_WRITE changes no byte, so populating a table
+ * that has just moved only costs a populated free block (or, unmapped, an
+ * error that stops it). */
+struct prefault {
+	_Atomic uintptr_t base;   /* the packet table's data; 0: not yet sized */
+	_Atomic size_t bytes;     /* the room it has */
+	_Atomic uint32_t first;   /* the row at its start (streaming: the window's) */
+	uintptr_t seen;           /* reading thread: the base it populated */
+	size_t done;              /* reading thread: bytes of it populated */
+	uint64_t rows;            /* reading thread: TCP frames handed over */
+};
+
+/* rows ahead of the reader's own position faulted in: a few batches' worth */
+#define PREFAULT_AHEAD (16 * BATCH_FRAMES)
+#define PREFAULT_STEP ((size_t)2 << 20)
 
 /* the reading side: reader, decoder and what they count */
 struct reading {
@@ -89,6 +115,7 @@ struct reading {
 	GError *err;
 	struct cpu_pair pair;     /* the reading thread runs apart from the tracking one */
 	struct batch_queue full, empty;
+	struct prefault pf;
 };
 
 static void count_result(struct capture_stats *st, enum decode_result r, const struct decoded *d)
@@ -116,6 +143,29 @@ struct filling {
 	struct batch *b;
 };
 
+/* Zeroes the fields before `mptcp` (104 bytes).  gcc turns a memset of that
+ * size, or zero stores it can see, into a `rep stos`, whose start-up took
+ * two fifths of add_frame: a zero it cannot see through (the empty asm)
+ * keeps them plain vector stores. */
+#define HEAD_BYTES offsetof(struct decoded, mptcp)
+static inline void clear_head(struct decoded *d)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+	typedef unsigned char v16 __attribute__((vector_size(16), may_alias, aligned(1)));
+	v16 z = { 0 };
+	__asm__("" : "+x"(z));
+	unsigned char *p = (unsigned char *)d;
+	size_t i = 0;
+#pragma GCC unroll 8
+	for (; i + 16 <= HEAD_BYTES; i += 16)
+		*(v16 *)(p + i) = z;
+	if (i < HEAD_BYTES)
+		memset(p + i, 0, HEAD_BYTES - i);
+#else
+	memset(d, 0, HEAD_BYTES);
+#endif
+}
+
 /* decodes one frame into the batch (kept when it is TCP) */
 static void add_frame(const struct frame *f, void *user)
 {
@@ -125,7 +175,7 @@ static void add_frame(const struct frame *f, void *user)
 		rd->first_ns = f->ts_ns;
 	rd->stats.frames++;
 	struct decoded *d = &b->d[b->n];
-	memset(d, 0, offsetof(struct decoded, mptcp));
+	clear_head(d);
 	d->frame = f->number;
 	d->ts_ns = f->ts_ns;
 	d->caplen = f->caplen;
@@ -161,16 +211,59 @@ static void read_batch(struct reading *rd, struct batch *b)
 	b->frames = rd->stats.frames;
 }
 
+/* the reading thread, after handing over n more rows; `behind`: the tracking
+ * thread has batches waiting (otherwise it faults its pages in itself, and
+ * the reading thread only skips past them) */
+static void prefault_ahead(struct prefault *pf, uint32_t n, bool behind)
+{
+#ifdef MADV_POPULATE_WRITE
+	pf->rows += n;
+	uintptr_t base = atomic_load_explicit(&pf->base, memory_order_acquire);
+	if (base == 0)
+		return;
+	size_t bytes = atomic_load_explicit(&pf->bytes, memory_order_relaxed);
+	uint32_t first = atomic_load_explicit(&pf->first, memory_order_relaxed);
+	if (base != pf->seen) {
+		pf->seen = base;
+		pf->done = 0;
+	}
+	/* the bytes up to the last row handed over: the tracking thread is
+	 * before it.  Pages below `done` stay in: the table never gives memory
+	 * back, and a window moving its rows down only reuses them. */
+	size_t handed = (size_t)(pf->rows - MIN(first, pf->rows)) * sizeof(struct pkt);
+	if (!behind) {
+		pf->done = MAX(pf->done, MIN(bytes, handed));
+		return;
+	}
+	size_t want = handed + PREFAULT_AHEAD * sizeof(struct pkt);
+	want = MIN(bytes, (want + PREFAULT_STEP - 1) / PREFAULT_STEP * PREFAULT_STEP);
+	if (want <= pf->done)
+		return;
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t lo = (base + pf->done) & ~(page - 1), hi = (base + want + page - 1) & ~(page - 1);
+	if (madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE) != 0)
+		atomic_store(&pf->base, 0); /* not supported: stop trying */
+	pf->done = want;
+#else
+	(void)pf;
+	(void)n;
+	(void)behind;
+#endif
+}
+
 static gpointer reading_thread(gpointer data)
 {
 	struct reading *rd = data;
 	bool last = false;
 	cpu_pair_join(&rd->pair);
 	while (!last) {
-		struct batch *b = queue_pop(&rd->empty);
+		unsigned had;
+		struct batch *b = queue_pop(&rd->empty, &had);
 		read_batch(rd, b);
 		last = b->last;
+		uint32_t n = b->n;
 		queue_push(&rd->full, b);
+		prefault_ahead(&rd->pf, n, had <= N_BATCHES / 2);
 	}
 	return NULL;
 }
@@ -207,7 +300,20 @@ struct tracking {
 	load_progress_fn progress;
 	void *user;
 	uint64_t batches;
+	struct prefault *pf;      /* NULL when loading on one thread */
+	uintptr_t pf_base;        /* the packet table it was told of */
+	uint32_t pf_first;        /* and its first row */
 };
+
+/* tells the reading thread where the packet table is now (sized, or moved) */
+static void prefault_publish(struct tracking *tk)
+{
+	tk->pf_base = (uintptr_t)tk->t->packets->data;
+	tk->pf_first = tk->t->pkt_base;
+	atomic_store_explicit(&tk->pf->first, tk->pf_first, memory_order_relaxed);
+	atomic_store_explicit(&tk->pf->bytes, (size_t)tk->t->pkt_room * sizeof(struct pkt), memory_order_relaxed);
+	atomic_store_explicit(&tk->pf->base, tk->pf_base, memory_order_release);
+}
 
 /* Sizes the packet table once, from the first batch's bytes per frame: the
  * table then grows in place instead of being copied at each doubling, and,
@@ -248,6 +354,8 @@ static void track_batch(struct tracking *tk, const struct batch *b, uint64_t fil
 	}
 	if (tk->batches++ == 0 && !tk->sink)
 		reserve_packets(tk->t, b->offset, b->frames, file_size);
+	if (tk->pf && (tk->pf_base != (uintptr_t)tk->t->packets->data || tk->pf_first != tk->t->pkt_base))
+		prefault_publish(tk);
 	if (tk->progress && (tk->batches & 511) == 0)
 		tk->progress(b->offset, file_size, tk->user);
 }
@@ -271,10 +379,12 @@ static void track_all(struct tracking *tk, struct reading *rd, struct batch *bat
 	queue_init(&rd->empty);
 	for (int i = 0; i < N_BATCHES; i++)
 		queue_push(&rd->empty, &batches[i]);
+	tk->pf = &rd->pf;
 	cpu_pair_begin(&rd->pair);
 	GThread *th = g_thread_new("mptcpa-reader", reading_thread, rd);
 	for (bool last = false; !last;) {
-		struct batch *b = queue_pop(&rd->full);
+		unsigned had;
+		struct batch *b = queue_pop(&rd->full, &had);
 		if (first) {  /* set before any frame was queued: the queue orders it */
 			tk->t->first_ns = rd->first_ns;
 			first = false;

@@ -22,10 +22,17 @@ struct tcp_tracker {
 	struct flow_table flows;
 };
 
-static inline uint64_t flow_mix(uint64_t h, uint64_t w)
+/* The words' products are independent (they run side by side, where a chain
+ * of mixes waited for each multiplication); the final mix brings their well
+ * mixed high bits down to the low bits the table indexes with. */
+static inline uint32_t flow_hash(const uint64_t w[5])
 {
-	h = (h ^ w) * 0xff51afd7ed558ccdull;
-	return h ^ h >> 32;
+	uint64_t h = w[0] * 0x9e3779b97f4a7c15ull ^ w[1] * 0xc2b2ae3d27d4eb4full ^
+	             w[2] * 0x165667b19e3779f9ull ^ w[3] * 0xd6e8feb86659fd93ull ^
+	             w[4] * 0xff51afd7ed558ccdull;
+	h ^= h >> 32;
+	h *= 0x94d049bb133111ebull;
+	return (uint32_t)(h ^ h >> 29);
 }
 
 static inline uint64_t load_u64(const uint8_t *p)
@@ -123,10 +130,7 @@ void tcp_flow_key(const struct decoded *d, struct flow_key *k)
 	k->w[2] = hi[0];
 	k->w[3] = hi[1];
 	k->w[4] = (uint64_t)d->family | (uint64_t)lo_port << 16 | (uint64_t)hi_port << 32;
-	uint64_t h = 0x9e3779b97f4a7c15ull;
-	for (int i = 0; i < 5; i++)
-		h = flow_mix(h, k->w[i]);
-	k->hash = (uint32_t)h;
+	k->hash = flow_hash(k->w);
 }
 
 struct tcp_tracker *tcp_tracker_new(struct tables *t)
