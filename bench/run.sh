@@ -16,7 +16,10 @@
 # plus load_mem (capture_load() alone): what the loaded tables cost per packet.
 # Columns: wall time (median), CPU time user+sys (median), packets/s and MB/s
 # (from the wall time), peak RSS (largest of the runs).  Each capture is read
-# once before the runs: every case reads it from the page cache.
+# once before the runs: every case reads it from the page cache.  The runs of
+# (a) to (d) are interleaved (a b c d, a b c d, ...): a virtual machine's
+# speed drifts over seconds, and the ratios are then of runs made under the
+# same conditions, not of one block of runs against a later one.
 # --rss-curve: also mptcpexporter's peak RSS on the first 20%, 40%, ... 100%
 # of each capture's packets (cuts made with tcpdump -c), to show that its
 # memory stops growing with the number of packets.
@@ -68,25 +71,37 @@ median() {
     sort -g | awk '{v[NR]=$1} END{if (NR) print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2}'
 }
 
-# measure N CMD...: runs CMD N times (stdout to $TMP/out); sets WALL and CPU
-# (medians, seconds) and RSS (largest peak, KiB)
-measure() {
-    local n=$1 i t0 t1 walls=() cpus=() rss=0 u s m
+# run_once CASE CMD...: runs CMD once (stdout to $TMP/out, stderr appended to
+# $TMP/errs.CASE) and adds its wall and CPU times and peak RSS to CASE's
+declare -A WALLS CPUS RSSES
+run_once() {
+    local k=$1 t0 t1 u s m
     shift
-    for ((i = 0; i < n; i++)); do
-        t0=$(date +%s%N)
-        /usr/bin/time -f '%U %S %M' -o "$TMP/time" "$@" >"$TMP/out" 2>"$TMP/err" ||
-            die "failed: $* ($(tail -n 3 "$TMP/err"))"
-        cat "$TMP/err" >>"$TMP/errs"
-        t1=$(date +%s%N)
-        read -r u s m < <(tail -n 1 "$TMP/time")
-        walls+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.4f", (b - a) / 1e9}')")
-        cpus+=("$(awk -v u="$u" -v s="$s" 'BEGIN{printf "%.2f", u + s}')")
-        ((m > rss)) && rss=$m
-    done
-    WALL=$(printf '%s\n' "${walls[@]}" | median)
-    CPU=$(printf '%s\n' "${cpus[@]}" | median)
-    RSS=$rss
+    t0=$(date +%s%N)
+    /usr/bin/time -f '%U %S %M' -o "$TMP/time" "$@" >"$TMP/out" 2>"$TMP/err" ||
+        die "failed: $* ($(tail -n 3 "$TMP/err"))"
+    t1=$(date +%s%N)
+    cat "$TMP/err" >>"$TMP/errs.$k"
+    read -r u s m < <(tail -n 1 "$TMP/time")
+    WALLS[$k]+="$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.4f", (b - a) / 1e9}') "
+    CPUS[$k]+="$(awk -v u="$u" -v s="$s" 'BEGIN{printf "%.2f", u + s}') "
+    ((m > ${RSSES[$k]:-0})) && RSSES[$k]=$m
+    return 0
+}
+
+# stats CASE: sets WALL and CPU (medians, seconds) and RSS (largest peak, KiB)
+stats() {
+    WALL=$(printf '%s\n' ${WALLS[$1]} | median)
+    CPU=$(printf '%s\n' ${CPUS[$1]} | median)
+    RSS=${RSSES[$1]}
+}
+
+# measure N CASE CMD...: CMD N times in a row (stats CASE done)
+measure() {
+    local n=$1 k=$2 i
+    shift 2
+    for ((i = 0; i < n; i++)); do run_once "$k" "$@"; done
+    stats "$k"
 }
 
 # row NAME: one line of the results table from WALL, CPU, RSS
@@ -138,24 +153,27 @@ for CAP in "${CAPS[@]}"; do
     echo
     echo "| case                                         | runs  | wall s   | CPU s  | Mpkt/s  | MB/s    | RSS MiB  |"
     echo "| -------------------------------------------- | ----- | -------- | ------ | ------- | ------- | -------- |"
-    measure "$RUNS" "$BUILD/bench/pcap_loop" "$CAP"
-    A=$WALL; row "(a) libpcap loop (floor)" "$RUNS"
-    : >"$TMP/errs"
-    measure "$RUNS" "$BUILD/mptcpanalyzer" -d 1 -r -l "$CAP" list_mptcp_connections
-    B=$WALL; row "(b) mptcpanalyzer -r list_mptcp_connections" "$RUNS"
-    # what -d 1 printed, once per run: "loaded CAP in X s, cache written in Y s"
-    phase() { sed -n "s/.*loaded .* in \([0-9.]*\) s, cache written in \([0-9.]*\) s\$/\\$1/p" "$TMP/errs" | median; }
-    B_LOAD=$(phase 1) B_CACHE=$(phase 2)
+    WALLS=() CPUS=() RSSES=()
+    rm -f "$TMP"/errs.*
     "$BUILD/mptcpanalyzer" -l "$CAP" list_mptcp_connections >/dev/null 2>&1   # fills the cache
     cached=$("$BUILD/mptcpanalyzer" -d 1 -l "$CAP" list_mptcp_connections 2>&1 >/dev/null | grep -c 'cache: loaded' || true)
-    measure "$RUNS" "$BUILD/mptcpanalyzer" -l "$CAP" list_mptcp_connections
-    C=$WALL; row "(c) ... warm cache$( ((cached)) || echo ' (CACHE NOT USED)')" "$RUNS"
-    measure "$RUNS" "$BUILD/mptcpexporter" "$CAP" -o "$TMP/out.csv"
-    D=$WALL; D_RSS=$RSS; row "(d) mptcpexporter -o out.csv" "$RUNS"
+    for ((i = 0; i < RUNS; i++)); do
+        run_once a "$BUILD/bench/pcap_loop" "$CAP"
+        run_once b "$BUILD/mptcpanalyzer" -d 1 -r -l "$CAP" list_mptcp_connections
+        run_once c "$BUILD/mptcpanalyzer" -l "$CAP" list_mptcp_connections   # the cache (b) wrote
+        run_once d "$BUILD/mptcpexporter" "$CAP" -o "$TMP/out.csv"
+    done
+    stats a; A=$WALL; row "(a) libpcap loop (floor)" "$RUNS"
+    stats b; B=$WALL; row "(b) mptcpanalyzer -r list_mptcp_connections" "$RUNS"
+    # what -d 1 printed, once per run: "loaded CAP in X s, cache written in Y s"
+    phase() { sed -n "s/.*loaded .* in \([0-9.]*\) s, cache written in \([0-9.]*\) s\$/\\$1/p" "$TMP/errs.b" | median; }
+    B_LOAD=$(phase 1) B_CACHE=$(phase 2)
+    stats c; C=$WALL; row "(c) ... warm cache$( ((cached)) || echo ' (CACHE NOT USED)')" "$RUNS"
+    stats d; D=$WALL; D_RSS=$RSS; row "(d) mptcpexporter -o out.csv" "$RUNS"
     E=
     if ((TSHARK_RUNS)) && command -v tshark >/dev/null && ((BYTES <= TSHARK_MAX_MB * 1000000)); then
         tshark_cmd "$CAP"
-        measure "$TSHARK_RUNS" "${TSHARK[@]}"
+        measure "$TSHARK_RUNS" e "${TSHARK[@]}"
         E=$WALL; row "(e) tshark, MPTCP analysis, the tool's fields" "$TSHARK_RUNS"
     fi
     "$BUILD/bench/load_mem" "$CAP" >"$TMP/mem"
@@ -183,7 +201,7 @@ for CAP in "${CAPS[@]}"; do
             tcpdump -r "$CAP" -c "$n" -w "$TMP/cut.pcap" 2>/dev/null
             dur=$("$BUILD/mptcpanalyzer" -l "$TMP/cut.pcap" 'list_tcp_connections --json' 2>/dev/null |
                   python3 -c 'import json,sys; c=json.load(sys.stdin)["connections"]; print("%.1f" % max(x["start"] + x["duration"] for x in c))')
-            measure 1 "$BUILD/mptcpexporter" "$TMP/cut.pcap" -o "$TMP/out.csv"
+            measure 1 "curve$pct" "$BUILD/mptcpexporter" "$TMP/cut.pcap" -o "$TMP/out.csv"
             awk -v n="$n" -v d="$dur" -v r="$RSS" 'BEGIN{printf "| %d | %s | %.1f |\n", n, d, r / 1024}'
         done
         rm -f "$TMP/cut.pcap"
