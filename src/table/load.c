@@ -22,6 +22,7 @@
 #include "track/tcp_tracker.h"
 #include "track/mptcp_tracker.h"
 #include "util/cpu_pair.h"
+#include "util/prefault.h"
 
 /* TCP frames per batch, and batches in flight: about 0.5 MB, which keeps
  * the decoded frames in cache between the two threads */
@@ -263,7 +264,10 @@ static gpointer reading_thread(gpointer data)
 		last = b->last;
 		uint32_t n = b->n;
 		queue_push(&rd->full, b);
-		prefault_ahead(&rd->pf, n, had <= N_BATCHES / 2);
+		bool behind = had <= N_BATCHES / 2;
+		prefault_ahead(&rd->pf, n, behind);
+		if (behind)
+			prefault_service(); /* what the trackers' arrays grew by (util/prefault.h) */
 	}
 	return NULL;
 }
@@ -380,6 +384,10 @@ static void track_all(struct tracking *tk, struct reading *rd, struct batch *bat
 	for (int i = 0; i < N_BATCHES; i++)
 		queue_push(&rd->empty, &batches[i]);
 	tk->pf = &rd->pf;
+	/* not when streaming: the exporter's heap is in 4 KiB pages, and what
+	 * its arrays grew by is still to be filled (8 MiB more for no gain) */
+	if (!tk->sink)
+		prefault_begin();
 	cpu_pair_begin(&rd->pair);
 	GThread *th = g_thread_new("mptcpa-reader", reading_thread, rd);
 	for (bool last = false; !last;) {
@@ -394,6 +402,7 @@ static void track_all(struct tracking *tk, struct reading *rd, struct batch *bat
 		queue_push(&rd->empty, b);
 	}
 	g_thread_join(th);
+	prefault_end();
 	cpu_pair_end(&rd->pair);
 	queue_clear(&rd->full);
 	queue_clear(&rd->empty);

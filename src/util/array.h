@@ -14,6 +14,7 @@
 #include <string.h>
 #include <glib.h>
 #include "util/hugeheap.h"
+#include "util/prefault.h"
 
 /* makes room for at least n elements; *room: how many there is room for */
 static inline void array_reserve(GArray *a, guint *room, guint n)
@@ -25,6 +26,8 @@ static inline void array_reserve(GArray *a, guint *room, guint n)
 	g_array_set_size(a, len);
 	*room = n;
 	hugeheap_advise(); /* the heap may have grown: in huge pages, before it is touched */
+	guint size = g_array_get_element_size(a);
+	prefault_note(a->data, (size_t)len * size, (size_t)n * size);
 }
 
 /* Appends the element `elt` of `size` bytes (the array's element size).  When

@@ -1,0 +1,84 @@
+/* prefault.c - memory faulted in by a thread with time to spare (see
+ * prefault.h).  A small ring of noted ranges under a mutex: arrays grow a
+ * few hundred times per load, so the lock is never contended for long. */
+#include "util/prefault.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define RING 32
+/* smaller ranges are not worth a system call: a few faults; larger ones are
+ * reservations (the packet table has its own prefault, in load.c) */
+#define MIN_BYTES (64u << 10)
+#define MAX_BYTES (16u << 20)
+
+struct range {
+	uintptr_t lo, hi;
+};
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static struct range ring[RING];
+static unsigned head, count;
+static bool active;
+
+void prefault_begin(void)
+{
+	pthread_mutex_lock(&lock);
+	active = true;
+	head = count = 0;
+	pthread_mutex_unlock(&lock);
+}
+
+void prefault_end(void)
+{
+	pthread_mutex_lock(&lock);
+	active = false;
+	count = 0;
+	pthread_mutex_unlock(&lock);
+}
+
+void prefault_note(const void *p, size_t from, size_t to)
+{
+#ifdef MADV_POPULATE_WRITE
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	/* whole pages inside the new part only: the page before may hold live data
+	 * (populating would not change it, but there is nothing to gain) */
+	uintptr_t lo = ((uintptr_t)p + from + page - 1) & ~(page - 1), hi = ((uintptr_t)p + to) & ~(page - 1);
+	if (hi <= lo || hi - lo < MIN_BYTES || hi - lo > MAX_BYTES)
+		return;
+	pthread_mutex_lock(&lock);
+	if (active && count < RING) {
+		ring[(head + count) % RING] = (struct range){ lo, hi };
+		count++;
+	}
+	pthread_mutex_unlock(&lock);
+#else
+	(void)p;
+	(void)from;
+	(void)to;
+#endif
+}
+
+size_t prefault_service(void)
+{
+	size_t done = 0;
+#ifdef MADV_POPULATE_WRITE
+	for (;;) {
+		pthread_mutex_lock(&lock);
+		if (count == 0) {
+			pthread_mutex_unlock(&lock);
+			break;
+		}
+		struct range r = ring[head];
+		head = (head + 1) % RING;
+		count--;
+		pthread_mutex_unlock(&lock);
+		if (madvise((void *)r.lo, r.hi - r.lo, MADV_POPULATE_WRITE) == 0)
+			done += r.hi - r.lo;
+	}
+#endif
+	return done;
+}
