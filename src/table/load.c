@@ -242,8 +242,10 @@ static void prefault_ahead(struct prefault *pf, uint32_t n, bool behind)
 		return;
 	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
 	uintptr_t lo = (base + pf->done) & ~(page - 1), hi = (base + want + page - 1) & ~(page - 1);
+	/* not supported, or the table moved away: stop trying until the
+	 * tracking thread tells of a table (but not over one it just told of) */
 	if (madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE) != 0)
-		atomic_store(&pf->base, 0); /* not supported: stop trying */
+		atomic_compare_exchange_strong(&pf->base, &base, 0);
 	pf->done = want;
 #else
 	(void)pf;
