@@ -71,11 +71,12 @@ static void queue_push(struct batch_queue *q, struct batch *b)
 	pthread_mutex_unlock(&q->lock);
 }
 
-/* *had: how many it held when asked (0: had to wait) */
+/* *had (when not NULL): how many it held when asked (0: had to wait) */
 static struct batch *queue_pop(struct batch_queue *q, unsigned *had)
 {
 	pthread_mutex_lock(&q->lock);
-	*had = q->count;
+	if (had)
+		*had = q->count;
 	while (q->count == 0)
 		pthread_cond_wait(&q->cond, &q->lock);
 	struct batch *b = q->items[q->head];
@@ -393,8 +394,7 @@ static void track_all(struct tracking *tk, struct reading *rd, struct batch *bat
 	cpu_pair_begin(&rd->pair);
 	GThread *th = g_thread_new("mptcpa-reader", reading_thread, rd);
 	for (bool last = false; !last;) {
-		unsigned had;
-		struct batch *b = queue_pop(&rd->full, &had);
+		struct batch *b = queue_pop(&rd->full, NULL);
 		if (first) {  /* set before any frame was queued: the queue orders it */
 			tk->t->first_ns = rd->first_ns;
 			first = false;
