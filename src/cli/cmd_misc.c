@@ -3,13 +3,14 @@
 #include <string.h>
 #include <unistd.h>
 #include <pcap/pcap.h>
-#include <readline/readline.h>
 #include <sqlite3.h>
 #include <json-glib/json-glib.h>
 #include "cli/builtins.h"
 #include "cli/output.h"
 #include "cli/session.h"
 #include "plot/plot.h"
+#include "util/lazy_readline.h"
+#include "util/lazylib.h"
 
 #pragma weak plot_gnuplot_version
 
@@ -88,6 +89,38 @@ struct health {
 	bool ok;
 };
 
+static char *json_glib_version(void)
+{
+	return g_strdup(JSON_VERSION_S);
+}
+
+static char *gio_version(void)
+{
+	return g_strdup_printf("%u.%u.%u", glib_major_version, glib_minor_version, glib_micro_version);
+}
+
+static char *sqlite_version(void)
+{
+	return g_strdup(sqlite3_libversion());
+}
+
+static char *readline_version(void)
+{
+	return g_strdup(*readline_vars()->library_version);
+}
+
+/* a library opened on first use (util/lazylib.h): opened now, to tell */
+static struct health lazy_health(const char *name, struct lazylib *l, char *(*version)(void))
+{
+	GError *e = NULL;
+	if (!lazylib_ready(l, &e)) {
+		struct health h = { name, g_strdup_printf("NOT LOADABLE (%s)", e->message), false };
+		g_error_free(e);
+		return h;
+	}
+	return (struct health){ name, version(), true };
+}
+
 static void collect(const struct session *s, struct health *h, size_t *n)
 {
 	size_t i = 0;
@@ -95,9 +128,10 @@ static void collect(const struct session *s, struct health *h, size_t *n)
 	h[i++] = (struct health){ "libpcap", g_strdup(pcap_lib_version()), true };
 	h[i++] = (struct health){ "glib", g_strdup_printf("%u.%u.%u", glib_major_version,
 	                                                  glib_minor_version, glib_micro_version), true };
-	h[i++] = (struct health){ "json-glib", g_strdup(JSON_VERSION_S), true };
-	h[i++] = (struct health){ "sqlite3", g_strdup(sqlite3_libversion()), true };
-	h[i++] = (struct health){ "readline", g_strdup(rl_library_version), true };
+	h[i++] = lazy_health("json-glib", &lazy_json, json_glib_version);
+	h[i++] = lazy_health("gio", &lazy_gio, gio_version);
+	h[i++] = lazy_health("sqlite3", &lazy_sqlite, sqlite_version);
+	h[i++] = lazy_health("readline", &lazy_readline, readline_version);
 	char *gp = gnuplot_version(s);
 	h[i++] = (struct health){ "gnuplot", gp ? gp : g_strdup_printf("NOT FOUND (%s)", s->cfg.gnuplot), gp != NULL };
 	h[i++] = (struct health){ "plots", g_strdup(plots_available() ? "built in" : "not in this build"),

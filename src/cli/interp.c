@@ -8,11 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <readline/readline.h>
-#include <readline/history.h>
 #include "cli/builtins.h"
 #include "export/columns.h"
 #include "plot/plot.h"
+#include "util/lazy_readline.h"
+#include "util/lazylib.h"
 
 #pragma weak plot_types
 #pragma weak plot_type_find
@@ -225,12 +225,14 @@ static bool choose_candidates(char **words, int nwords, const char *tok)
 
 static char **complete(const char *text, int start, int end)
 {
-	rl_attempted_completion_over = 1;
+	const struct readline_vars *rl = readline_vars();
+	*rl->attempted_completion_over = 1;
+	const char *buf = *rl->line_buffer;
 	int ws = start;
-	while (ws > 0 && !g_ascii_isspace(rl_line_buffer[ws - 1]))
+	while (ws > 0 && !g_ascii_isspace(buf[ws - 1]))
 		ws--;
-	char *before = g_strndup(rl_line_buffer, (gsize)ws);
-	char *tok = g_strndup(rl_line_buffer + ws, (gsize)(end - ws));
+	char *before = g_strndup(buf, (gsize)ws);
+	char *tok = g_strndup(buf + ws, (gsize)(end - ws));
 	char **words = g_strsplit_set(g_strstrip(before), " \t", -1);
 	int nwords = 0;
 	for (int i = 0; words[i]; i++)
@@ -268,7 +270,9 @@ static void history_open(const struct session *s)
 static void history_record(const struct session *s, const char *line)
 {
 	const char *file = s->cfg.history_file;
-	HIST_ENTRY *last = history_length > 0 ? history_get(history_base + history_length - 1) : NULL;
+	const struct readline_vars *rl = readline_vars();
+	int n = *rl->history_length;
+	HIST_ENTRY *last = n > 0 ? history_get(*rl->history_base + n - 1) : NULL;
 	if (last && strcmp(last->line, line) == 0)
 		return; /* no duplicate of the previous line */
 	add_history(line);
@@ -303,9 +307,10 @@ static char *make_prompt(const struct session *s)
 static int readline_loop(struct session *s)
 {
 	comp_session = s;
-	rl_readline_name = "mptcpanalyzer";
-	rl_attempted_completion_function = complete;
-	rl_completer_word_break_characters = (char *)" \t\n=,";
+	const struct readline_vars *rl = readline_vars();
+	*rl->readline_name = "mptcpanalyzer";
+	*rl->attempted_completion_function = complete;
+	*rl->completer_word_break_characters = " \t\n=,";
 	history_open(s);
 	signal(SIGINT, on_sigint);
 	int status = 0;
@@ -336,7 +341,12 @@ static int readline_loop(struct session *s)
 
 int interp_run(struct session *s, bool keep_going)
 {
-	if (isatty(STDIN_FILENO))
+	GError *err = NULL;
+	if (isatty(STDIN_FILENO) && lazylib_ready(&lazy_readline, &err))
 		return readline_loop(s);
+	if (err) { /* a prompt without editing, completion or history */
+		fprintf(stderr, "mptcpanalyzer: warning: %s\n", err->message);
+		g_error_free(err);
+	}
 	return interp_run_stream(s, stdin, "stdin", keep_going);
 }

@@ -12,6 +12,7 @@
 #include "table/cache.h"
 #include "table/csv_load.h"
 #include "table/load.h"
+#include "util/lazylib.h"
 #include "util/progress.h"
 
 void session_init(struct session *s)
@@ -73,6 +74,8 @@ int session_run_argv(struct session *s, int argc, char **argv)
 	s->color = want_color(s);
 	if ((c->flags & CMD_NEEDS_CAPTURE) && !s->t)
 		rc = cmd_fail(s, "no capture loaded (load one first: load_pcap FILE, or mptcpanalyzer -l FILE)");
+	else if (s->json && !lazylib_ready(&lazy_json, &err))
+		rc = cmd_fail_error(s, err);
 	else
 		rc = c->handler(s, (int)a.pos->len - 1, (char **)a.pos->pdata);
 	fflush(stdout);

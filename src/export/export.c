@@ -15,6 +15,7 @@
 #include "export/columns.h"
 #include "table/load.h"
 #include "track/mptcp_tracker.h"
+#include "util/lazylib.h"
 
 /* An existing device or pipe (/dev/null, a FIFO) is written in place:
  * renaming a temporary file over it would replace it (as root, /dev/null). */
@@ -941,6 +942,8 @@ bool export_capture(const char *capture, const char *path, const struct export_o
                     load_progress_fn progress, void *user, GError **err)
 {
 	if (o->format == EXP_SQLITE) {
+		if (!lazylib_ready(&lazy_sqlite, err)) /* before the capture is loaded for nothing */
+			return false;
 		struct tables *t = capture_load(capture, progress, user, err);
 		bool ok = t && export_sqlite(t, path, err);
 		report_passes(o, 1, NULL);

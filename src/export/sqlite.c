@@ -24,6 +24,7 @@
 #include "export/columns.h"
 #include "export/format.h"
 #include "track/tcp_tracker.h"
+#include "util/lazylib.h"
 
 static const char *const state_names[] = {
 	[SF_OPEN] = "open", [SF_CLOSED] = "closed", [SF_RESET] = "reset",
@@ -421,6 +422,8 @@ static void write_all(struct sql *s, const struct tables *t)
 
 bool export_sqlite(const struct tables *t, const char *path, GError **err)
 {
+	if (!lazylib_ready(&lazy_sqlite, err))
+		return false;
 	char *tmp = g_strdup_printf("%s.tmp-XXXXXX", path);
 	int fd = g_mkstemp(tmp);
 	if (fd < 0) {

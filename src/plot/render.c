@@ -13,6 +13,7 @@
 #include <glib/gstdio.h>
 #include "capture/reader.h"
 #include "export/export.h"
+#include "util/lazylib.h"
 
 #define DEFAULT_WIDTH 1024
 #define DEFAULT_HEIGHT 640
@@ -316,6 +317,8 @@ static bool run_gnuplot(const char *gnuplot, const char *extra_arg, const char *
 {
 	if (err_text)
 		*err_text = NULL;
+	if (!lazylib_ready(&lazy_gio, err))
+		return false;
 	char *file = script_tmp_file(script, err);
 	if (!file)
 		return false;
@@ -364,6 +367,8 @@ char *plot_gnuplot_version(const char *gnuplot)
 {
 	const char *argv[] = { gnuplot && *gnuplot ? gnuplot : "gnuplot", "--version", NULL };
 	char *out = NULL;
+	if (!lazylib_ready(&lazy_gio, NULL))
+		return NULL;
 	GSubprocess *p = g_subprocess_newv(argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, NULL);
 	if (!p)
 		return NULL;
@@ -427,8 +432,10 @@ static bool gnuplot_has_interactive(const char *gnuplot)
 
 static bool open_with_xdg(const char *path, GError **err)
 {
-	GSubprocess *p = g_subprocess_new(G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
-	                                  err, "xdg-open", path, NULL);
+	const char *argv[] = { "xdg-open", path, NULL };
+	if (!lazylib_ready(&lazy_gio, err))
+		return false;
+	GSubprocess *p = g_subprocess_newv(argv, G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, err);
 	if (!p)
 		return false;
 	g_object_unref(p); /* not waited for: the viewer lives on */

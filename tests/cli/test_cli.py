@@ -155,6 +155,40 @@ def test_basics():
           and 'libpcap' in doc['libpcap']['value'] and re.match(r'\d+\.\d+', doc['sqlite3']['value']), out + err)
 
 
+LAZY_LIBS = ('libjson-glib', 'libgio', 'libsqlite3', 'libreadline')
+
+
+def loaded_libs(*args, binary=None):
+    """the lazily opened libraries (src/util/lazylib.h) the dynamic loader
+    mapped while running the command"""
+    env = dict(ENV, LD_DEBUG='files')
+    p = subprocess.run([binary or BIN, *args], capture_output=True, text=True, env=env, timeout=120, cwd=TMP)
+    files = re.findall(r'file=(\S+)', p.stderr)
+    return p.returncode, sorted({lib for lib in LAZY_LIBS for f in files if f.startswith(lib)})
+
+
+def test_lazy_libraries():
+    cap = os.path.join(EXAMPLES, 'lossy-client.pcap')
+    if not have(cap):
+        skip('optional libraries opened on first use', 'no ' + cap)
+        return
+    rc, libs = loaded_libs('--version')
+    check('--version: no optional library loaded', rc == 0 and libs == [], libs)
+    rc, libs = loaded_libs('-l', cap, 'list_mptcp_connections', 'mptcp_summary 0', 'list_reinjections 0')
+    check('text commands on a capture: no optional library loaded', rc == 0 and libs == [], libs)
+    rc, libs = loaded_libs('-l', cap, 'list_mptcp_connections --json')
+    check('--json: json-glib (and GIO with it) loaded, not SQLite or readline',
+          rc == 0 and libs == ['libgio', 'libjson-glib'], libs)
+    rc, libs = loaded_libs('checkhealth')
+    check('checkhealth: opens all four to tell', rc == 0 and libs == sorted(LAZY_LIBS), libs)
+    if EXPORTER:
+        out = os.path.join(TMP, 'lazy.csv')
+        rc, libs = loaded_libs(cap, '-o', out, binary=EXPORTER)
+        check('mptcpexporter to CSV: no optional library loaded', rc == 0 and libs == [], libs)
+        rc, libs = loaded_libs(cap, '-o', os.path.join(TMP, 'lazy.sqlite'), binary=EXPORTER)
+        check('mptcpexporter to SQLite: SQLite loaded', rc == 0 and libs == ['libsqlite3'], libs)
+
+
 def test_client2():
     if not have(CLIENT2):
         for n in range(18):
@@ -523,6 +557,7 @@ def test_man():
 def main():
     try:
         test_basics()
+        test_lazy_libraries()
         test_client2()
         test_modes()
         test_config_cache()
