@@ -210,15 +210,36 @@ static struct tables *cache_try(struct session *s, const char *file, const char 
 	return t;
 }
 
-static void cache_store(const struct tables *t, const char *file)
+/* the cache being written while the capture loads (load.h, cache.h) */
+struct cache_job {
+	const char *file;
+	struct cache_save *cs;
+};
+
+static void cache_warn(const char *file, GError *e)
 {
-	if (!file)
-		return;
-	GError *e = NULL;
-	if (!cache_save(t, file, &e))
-		fprintf(stderr, "mptcpanalyzer: warning: cannot write the cache %s: %s\n", file,
-		        e ? e->message : "failed");
+	fprintf(stderr, "mptcpanalyzer: warning: cannot write the cache %s: %s\n", file, e ? e->message : "failed");
 	g_clear_error(&e);
+}
+
+static void cache_begin(struct tables *t, uint32_t settled, void *user)
+{
+	struct cache_job *job = user;
+	GError *e = NULL;
+	if (job->file && !(job->cs = cache_save_begin(t, job->file, settled, &e)))
+		cache_warn(job->file, e);
+}
+
+static void cache_end(struct cache_job *job, struct tables *t)
+{
+	GError *e = NULL;
+	if (!job->cs)
+		return;
+	if (!t)
+		cache_save_abort(job->cs);
+	else if (!cache_save_end(job->cs, &e))
+		cache_warn(job->file, e);
+	job->cs = NULL;
 }
 
 static struct tables *load_capture(struct session *s, const char *path, GError **err)
@@ -228,12 +249,12 @@ static struct tables *load_capture(struct session *s, const char *path, GError *
 	if (!t) {
 		struct progress p;
 		progress_init(&p, "loading", path);
+		struct cache_job job = { file, NULL };
 		gint64 t0 = g_get_monotonic_time();
-		t = capture_load(path, progress_update, &p, err);
+		t = capture_load_tracked(path, progress_update, &p, cache_begin, &job, err);
 		progress_end(&p);
 		gint64 t1 = g_get_monotonic_time();
-		if (t)
-			cache_store(t, file);
+		cache_end(&job, t);
 		if (t && s->debug)
 			fprintf(stderr, "mptcpanalyzer: loaded %s in %.3f s, cache written in %.3f s\n", path,
 			        (double)(t1 - t0) / 1e6, (double)(g_get_monotonic_time() - t1) / 1e6);

@@ -16,7 +16,7 @@
 
 /* Bump whenever the file layout, a table struct or the meaning of a table
  * field changes (tracker fixes included): older cache files are then refused. */
-#define CACHE_FORMAT_VERSION 2 /* 2: 64-byte packet rows, side tables, data bases */
+#define CACHE_FORMAT_VERSION 3 /* 2: 64-byte packet rows, side tables, data bases; 3: rows hashed by chunks */
 
 /* The cache file of `capture` inside `cachedir` (named after the SHA-1 of the
  * capture's real path, ".mpac"); creates `cachedir` when missing.  NULL with
@@ -27,6 +27,19 @@ char *cache_path_for(const char *cachedir, const char *capture, GError **err);
  * into place).  The capture named by t->path must exist: its identity is
  * recorded. */
 bool cache_save(const struct tables *t, const char *cache_file, GError **err);
+
+/* cache_save in two steps, the first while the tables still change: rows
+ * [0, settled) must be final (nothing writes to them or moves the packet
+ * table until cache_save_end), and the rest of the tables final when
+ * cache_save_end is called.  Meanwhile another thread writes those rows.
+ * Every cache_save_begin that returns a value is followed by cache_save_end
+ * (which writes the rest and says whether all went well) or
+ * cache_save_abort (which leaves no cache). */
+struct cache_save;
+struct cache_save *cache_save_begin(const struct tables *t, const char *cache_file, uint32_t settled,
+                                    GError **err);
+bool cache_save_end(struct cache_save *cs, GError **err);
+void cache_save_abort(struct cache_save *cs);
 
 /* The tables saved in `cache_file` for `capture`; t->path is `capture`.
  * NULL with *err when the cache cannot be trusted: error code MPTCPA_ERR_OPEN

@@ -410,8 +410,15 @@ static void track_all(struct tracking *tk, struct reading *rd, struct batch *bat
 	queue_clear(&rd->empty);
 }
 
-static struct tables *load_impl(const char *path, struct load_sink *sink, load_progress_fn progress,
-                                void *user, GError **err)
+struct load_hooks {
+	load_progress_fn progress;
+	void *user;
+	load_tracked_fn tracked;
+	void *tracked_user;
+};
+
+static struct tables *load_impl(const char *path, struct load_sink *sink, const struct load_hooks *h,
+                                GError **err)
 {
 	struct capture_reader *r = reader_open(path, err);
 	if (!r)
@@ -434,7 +441,7 @@ static struct tables *load_impl(const char *path, struct load_sink *sink, load_p
 	t->stats.bytes = reader_size(r);
 	struct tracking tk = {
 		.t = t, .tt = tcp_tracker_new(t), .mt = mptcp_tracker_new(t), .sink = sink,
-		.chunk = SINK_CHUNK, .progress = progress, .user = user,
+		.chunk = SINK_CHUNK, .progress = h->progress, .user = h->user,
 	};
 	if (sink && sink->lag) {
 		mptcp_tracker_set_lag(tk.mt, sink->lag);
@@ -458,6 +465,8 @@ static struct tables *load_impl(const char *path, struct load_sink *sink, load_p
 	}
 	if (reader_warning(r))
 		t->warning = g_strdup(reader_warning(r));
+	if (rc >= 0 && h->tracked)
+		h->tracked(t, mptcp_tracker_settled(tk.mt), h->tracked_user);
 	mptcp_tracker_finish(tk.mt);
 	if (rc >= 0)
 		sink_flush(t, sink, &tk.flushed, tables_n_pkts(t));
@@ -474,11 +483,20 @@ static struct tables *load_impl(const char *path, struct load_sink *sink, load_p
 
 struct tables *capture_load(const char *path, load_progress_fn progress, void *user, GError **err)
 {
-	return load_impl(path, NULL, progress, user, err);
+	struct load_hooks h = { progress, user, NULL, NULL };
+	return load_impl(path, NULL, &h, err);
+}
+
+struct tables *capture_load_tracked(const char *path, load_progress_fn progress, void *user,
+                                    load_tracked_fn tracked, void *tracked_user, GError **err)
+{
+	struct load_hooks h = { progress, user, tracked, tracked_user };
+	return load_impl(path, NULL, &h, err);
 }
 
 struct tables *capture_load_stream(const char *path, struct load_sink *sink, load_progress_fn progress,
                                    void *user, GError **err)
 {
-	return load_impl(path, sink, progress, user, err);
+	struct load_hooks h = { progress, user, NULL, NULL };
+	return load_impl(path, sink, &h, err);
 }

@@ -13,6 +13,14 @@ typedef void (*load_progress_fn)(uint64_t done, uint64_t total, void *user);
  * in the middle of a record loads what came before; t->warning says so. */
 struct tables *capture_load(const char *path, load_progress_fn progress, void *user, GError **err);
 
+/* capture_load, calling `tracked` once every frame is read and tracked (and
+ * the capture's statistics known), before the last rows settle: rows [0,
+ * settled) of t are final, and nothing moves the packet table any more.  Not
+ * called when the load fails.  The cache is written from there (cache.h). */
+typedef void (*load_tracked_fn)(struct tables *t, uint32_t settled, void *user);
+struct tables *capture_load_tracked(const char *path, load_progress_fn progress, void *user,
+                                    load_tracked_fn tracked, void *tracked_user, GError **err);
+
 /* Streaming: rows are handed to `rows` once final (in order, in chunks) and
  * then dropped, so memory follows the connections and the data in flight, not
  * the number of packets.  The returned tables hold every connection, event
