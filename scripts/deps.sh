@@ -8,7 +8,7 @@
 set -euo pipefail
 
 DEPS_BUILD=(meson ninja-build pkg-config gcc libpcap-dev libglib2.0-dev libjson-glib-dev
-            libsqlite3-dev libreadline-dev)
+            libsqlite3-dev libreadline-dev libxxhash-dev)
 # clang and its sanitizer/libFuzzer runtime (Debian 12's default clang is 14)
 DEPS_RUN=(gnuplot-nox python3 sqlite3 tmux clang libclang-rt-14-dev)
 

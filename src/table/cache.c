@@ -27,12 +27,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#define XXH_INLINE_ALL
+#include <xxhash.h>
 #include "config.h"
 #include "capture/reader.h"
 #include "export/export.h"
@@ -54,85 +55,27 @@ static const uint32_t struct_sizes[] = {
 
 /* ------------------------------------------------------------------ checksum */
 
-/* Four independent lanes over 32-byte blocks (fast: no byte loop).  Each
- * step is a bijection of the lane for a fixed input word, so a change
- * confined to one 8-byte word always changes the result. */
+/* XXH3 (xxHash, inlined from its header): 2.3 ms for 33 MB here against 3.8
+ * for the 4-lane multiply hash it replaced, and a 64-bit result. */
 struct hash64 {
-	uint64_t lane[4];
-	uint8_t buf[32];
-	size_t nbuf;
-	uint64_t total;
+	XXH3_state_t st;
 };
-
-#define HASH_K1 0x9e3779b97f4a7c15ull
-#define HASH_K2 0xc2b2ae3d27d4eb4full
-
-static inline uint64_t rotl64(uint64_t x, int r)
-{
-	return x << r | x >> (64 - r);
-}
-
-static uint64_t fmix64(uint64_t k)
-{
-	k ^= k >> 33;
-	k *= 0xff51afd7ed558ccdull;
-	k ^= k >> 33;
-	k *= 0xc4ceb9fe1a85ec53ull;
-	k ^= k >> 33;
-	return k;
-}
 
 static void hash_init(struct hash64 *h)
 {
-	memset(h, 0, sizeof *h);
-	for (int i = 0; i < 4; i++)
-		h->lane[i] = HASH_K2 * (uint64_t)(i + 1);
-}
-
-static void hash_block(struct hash64 *h, const uint8_t *p)
-{
-	for (int i = 0; i < 4; i++) {
-		uint64_t w;
-		memcpy(&w, p + 8 * i, 8);
-		h->lane[i] = rotl64((h->lane[i] ^ w) * HASH_K1, 31);
-	}
+	XXH3_INITSTATE(&h->st);
+	XXH3_64bits_reset(&h->st);
 }
 
 static void hash_update(struct hash64 *h, const void *data, size_t n)
 {
-	const uint8_t *p = data;
-	if (n == 0)
-		return; /* data may be NULL (an empty table) */
-	h->total += n;
-	if (h->nbuf) {
-		size_t take = MIN(sizeof h->buf - h->nbuf, n);
-		memcpy(h->buf + h->nbuf, p, take);
-		h->nbuf += take;
-		p += take;
-		n -= take;
-		if (h->nbuf < sizeof h->buf)
-			return;
-		hash_block(h, h->buf);
-		h->nbuf = 0;
-	}
-	for (; n >= 32; p += 32, n -= 32)
-		hash_block(h, p);
-	if (n) {
-		memcpy(h->buf, p, n);
-		h->nbuf = n;
-	}
+	if (n) /* data may be NULL (an empty table) */
+		XXH3_64bits_update(&h->st, data, n);
 }
 
 static uint64_t hash_final(struct hash64 *h)
 {
-	if (h->nbuf) {
-		memset(h->buf + h->nbuf, 0, sizeof h->buf - h->nbuf);
-		hash_block(h, h->buf);
-	}
-	uint64_t r = h->total * HASH_K2;
-	for (int i = 0; i < 4; i++)
-		r ^= rotl64(fmix64(h->lane[i]), 16 * i + 1);
-	return fmix64(r);
+	return XXH3_64bits_digest(&h->st);
 }
 
 /* ------------------------------------------------------------------ the capture */
@@ -277,10 +220,7 @@ static bool chunk_copy(struct rows_job *j, guint i)
 	size_t n = (size_t)MIN(ROW_CHUNK, j->bytes - at);
 	if (j->reading && !io_all(j, j->data + at, n, j->offset + at))
 		return false;
-	struct hash64 h;
-	hash_init(&h);
-	hash_update(&h, j->data + at, n);
-	j->digests[i] = hash_final(&h);
+	j->digests[i] = XXH3_64bits(j->data + at, n);
 	return j->reading || io_all(j, j->data + at, n, j->offset + at);
 }
 

@@ -16,7 +16,7 @@
 
 /* Bump whenever the file layout, a table struct or the meaning of a table
  * field changes (tracker fixes included): older cache files are then refused. */
-#define CACHE_FORMAT_VERSION 3 /* 2: 64-byte packet rows, side tables, data bases; 3: rows hashed by chunks */
+#define CACHE_FORMAT_VERSION 4 /* 2: 64-byte packet rows, side tables, data bases; 3: rows hashed by chunks; 4: XXH3 */
 
 /* The cache file of `capture` inside `cachedir` (named after the SHA-1 of the
  * capture's real path, ".mpac"); creates `cachedir` when missing.  NULL with
