@@ -28,10 +28,11 @@ char *cache_path_for(const char *cachedir, const char *capture, GError **err);
  * recorded. */
 bool cache_save(const struct tables *t, const char *cache_file, GError **err);
 
-/* cache_save in two steps, the first while the tables still change: rows
- * [0, settled) must be final (nothing writes to them or moves the packet
- * table until cache_save_end), and the rest of the tables final when
- * cache_save_end is called.  Meanwhile another thread writes those rows.
+/* cache_save in two steps, the first while the tables still change: what
+ * precedes the packet rows (t->path, the capture statistics, link name and
+ * warning, the number of rows) and rows [0, settled) must be final (nothing
+ * writes to them or moves the packet table until cache_save_end), and the
+ * rest of the tables final when cache_save_end is called.  Meanwhile another thread writes those rows.
  * Every cache_save_begin that returns a value is followed by cache_save_end
  * (which writes the rest and says whether all went well) or
  * cache_save_abort (which leaves no cache). */

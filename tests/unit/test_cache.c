@@ -620,6 +620,98 @@ static void test_in_place(void)
 	g_free(cap);
 }
 
+/* tables of `rows` packet rows (a byte pattern: nothing reads them but the
+ * cache) for the example capture */
+static struct tables *pattern_tables(guint rows, uint8_t seed)
+{
+	struct tables *t = tables_new();
+	t->path = g_build_filename(test_source_root(), "examples", "basic-client.pcap", NULL);
+	t->link_name = g_strdup("EN10MB");
+	g_array_set_size(t->packets, rows);
+	for (size_t i = 0; i < (size_t)rows * sizeof(struct pkt); i++)
+		t->packets->data[i] = (char)(i * 13 + i / 1000 + seed);
+	return t;
+}
+
+static gchar *file_bytes(const char *file, gsize *len)
+{
+	gchar *data;
+	g_assert_true(g_file_get_contents(file, &data, len, NULL));
+	return data;
+}
+
+/* cache_save_begin writes the rows settled so far while the others still
+ * change: the file is the one cache_save writes of the final tables, for a
+ * new file and in place, with the first rows on either side of a chunk */
+static void test_begin_end(void)
+{
+	guint rows = 3 * (1u << 20) / sizeof(struct pkt) + 777; /* 3 chunks and a part */
+	guint settled_at[] = { 0, 1, 16383, 16384, 16385, 40000, rows - 1, rows };
+	char *early = tmp_path("early.mpac"), *plain = tmp_path("plain.mpac");
+	for (int in_place = 0; in_place < 2; in_place++) {
+		for (size_t k = 0; k < G_N_ELEMENTS(settled_at); k++) {
+			if (!in_place)
+				g_unlink(early);
+			struct tables *t = pattern_tables(rows, (uint8_t)k);
+			GError *err = NULL;
+			struct cache_save *cs = cache_save_begin(t, early, settled_at[k], &err);
+			g_assert_no_error(err);
+			g_assert_nonnull(cs);
+			/* time for the helper to write the settled rows (1 ms of work) before they
+			 * would change, so that writing too many early shows (ThreadSanitizer sees it
+			 * either way) */
+			g_usleep(20000);
+			/* what finishing the load does meanwhile: the unsettled rows change, tables grow */
+			for (guint r = settled_at[k]; r < rows; r++)
+				tables_pkt(t, r)->frame = r + 1000000 * (uint32_t)(k + 1);
+			struct event ev;
+			memset(&ev, 0, sizeof ev);
+			g_array_append_val(t->events, ev);
+			g_assert_true(cache_save_end(cs, &err));
+			g_assert_no_error(err);
+			save(t, plain);
+			gsize n1, n2;
+			gchar *a = file_bytes(early, &n1), *b = file_bytes(plain, &n2);
+			if (n1 != n2 || memcmp(a, b, n1) != 0) {
+				gsize at = 0;
+				while (at < MIN(n1, n2) && a[at] == b[at])
+					at++;
+				g_error("settled at %u, %s: %" G_GSIZE_FORMAT " and %" G_GSIZE_FORMAT " bytes, first difference at %" G_GSIZE_FORMAT,
+				        settled_at[k], in_place ? "in place" : "new file", n1, n2, at);
+			}
+			g_free(a);
+			g_free(b);
+			tables_free(t);
+		}
+	}
+	/* abandoned: no cache is left behind, new (no temporary file either) or in place (emptied) */
+	for (int in_place = 0; in_place < 2; in_place++) {
+		struct tables *t = pattern_tables(rows, 9);
+		g_unlink(early);
+		if (in_place)
+			save(t, early);
+		struct cache_save *cs = cache_save_begin(t, early, rows / 2, NULL);
+		g_assert_nonnull(cs);
+		cache_save_abort(cs);
+		struct stat st;
+		if (in_place) {
+			stat_file(early, &st);
+			g_assert_cmpint(st.st_size, ==, 0);
+		} else {
+			g_assert_cmpint(stat(early, &st), !=, 0);
+		}
+		GDir *d = g_dir_open(tmp_dir, 0, NULL);
+		for (const char *name; (name = g_dir_read_name(d));)
+			g_assert_false(g_str_has_prefix(name, "early.mpac."));
+		g_dir_close(d);
+		tables_free(t);
+	}
+	g_unlink(early);
+	g_unlink(plain);
+	g_free(early);
+	g_free(plain);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -638,6 +730,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/cache/bad-rows", test_bad_rows);
 	g_test_add_func("/cache/speed", test_speed);
 	g_test_add_func("/cache/in-place", test_in_place);
+	g_test_add_func("/cache/begin-end", test_begin_end);
 	int rc = g_test_run();
 	g_rmdir(tmp_dir);
 	g_free(tmp_dir);
