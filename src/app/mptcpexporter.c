@@ -107,6 +107,7 @@ int main(int argc, char **argv)
 	o.report = &report;
 	gint64 start = g_get_monotonic_time();
 	progress_init(&bar, "exporting", argv[1]);
+	atomic_release_in_child(); /* this program exits once the export is in place */
 	bool exported = export_capture(argv[1], out, &o, progress_update, &bar, &err);
 	progress_end(&bar);
 	if (!exported) {

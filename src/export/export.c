@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <spawn.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -137,10 +138,10 @@ static void *close_run(void *data)
 }
 
 /* The file the rename replaces, held open so that the rename does not free
- * it: the kernel frees its pages when the last reference goes (8 to 10 ms
+ * it: the kernel frees its pages when the last reference goes (8 to 12 ms
  * for the 118 MB of the last export), which another thread's close then
- * does while this one finishes (the program's exit waits for it).  -1: no
- * such file. */
+ * does while this one goes on (or a child process, see release_by_child).
+ * -1: no such file. */
 static int hold_replaced(const char *path)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
@@ -152,11 +153,42 @@ static int hold_replaced(const char *path)
 	return fd;
 }
 
+static bool release_in_child; /* atomic_release_in_child() */
+
+void atomic_release_in_child(void)
+{
+	release_in_child = true;
+}
+
+/* The exit of a process waits for its threads, and a thread in the last
+ * close of a big file stays in it until the pages are freed: a program about
+ * to exit hands the file to a child (/bin/true, its fd 3) whose own exit
+ * frees it, and does not wait for it (it is reaped once this one exits).
+ * False when the child could not be started. */
+static bool release_by_child(int fd)
+{
+	posix_spawn_file_actions_t fa;
+	if (posix_spawn_file_actions_init(&fa) != 0)
+		return false;
+	char *argv[] = { (char *)"true", NULL }, *envp[] = { NULL };
+	pid_t pid;
+	/* its standard streams on /dev/null: a reader of ours sees the end when we exit */
+	bool ok = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0) == 0 &&
+	          posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0) == 0 &&
+	          posix_spawn_file_actions_adddup2(&fa, 1, 2) == 0 &&
+	          posix_spawn_file_actions_adddup2(&fa, fd, 3) == 0 &&
+	          posix_spawn(&pid, "/bin/true", &fa, NULL, argv, envp) == 0;
+	posix_spawn_file_actions_destroy(&fa);
+	if (ok)
+		close(fd); /* not the last reference: the child's is */
+	return ok;
+}
+
 static void release_replaced(int fd)
 {
 	pthread_t th;
 	pthread_attr_t attr;
-	if (fd < 0)
+	if (fd < 0 || (release_in_child && release_by_child(fd)))
 		return;
 	if (pthread_attr_init(&attr) == 0) {
 		bool started = pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED) == 0 &&

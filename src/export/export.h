@@ -63,6 +63,10 @@ struct atomic_file {
 bool atomic_open(struct atomic_file *af, const char *path, GError **err);
 void atomic_wrote(struct atomic_file *af, size_t n);
 bool atomic_commit(struct atomic_file *af, GError **err);
+/* For a program that exits right after its commits: the file a commit
+ * replaces is freed by a short-lived child process, not by a thread its exit
+ * would wait for (see export.c). */
+void atomic_release_in_child(void);
 void atomic_abort(struct atomic_file *af);
 /* true on ext4 and XFS, where fallocate allocates blocks without writing them */
 bool file_blocks_reservable(int fd);

@@ -16,9 +16,12 @@ while, with an older NAME already there:
     write it again from a second pass: examples/lossy-client.pcap -w 300);
   - an output folder that does not exist: status 1 and a message;
   - a finished file has the mode of any new file (0644 under umask 022);
+  - the file an export replaces is freed by a child process the exporter
+    does not wait for (one child when a file is replaced, none otherwise);
   - standard output that cannot be written (/dev/full): status 1 and a
     message, never a crash.
 """
+import ctypes
 import glob
 import os
 import resource
@@ -77,6 +80,53 @@ def limit_fsize(limit):
     return pre
 
 
+def reap_orphans(deadline):
+    """(pid, status) of the processes reparented to this one (a subreaper)
+    and exited before the deadline"""
+    got = []
+    while time.monotonic() < deadline:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            break
+        if pid == 0:
+            time.sleep(0.01)
+            continue
+        got.append((pid, status))
+    return got
+
+
+def replaced_by_child(tap, exporter, capture, out):
+    """Replacing a file, mptcpexporter hands it to a child (/bin/true) whose
+    exit frees it: the export is complete when the exporter exits, its output
+    pipe ends then, and the child exits on its own (status 0).  This process
+    becomes a subreaper to see that child once the exporter is gone."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(36, 1, 0, 0, 0) != 0:  # PR_SET_CHILD_SUBREAPER
+        tap.skip('replaced file freed by a child', 'no PR_SET_CHILD_SUBREAPER')
+        return
+    try:
+        for replacing in (False, True):
+            if replacing:
+                with open(out, 'wb') as f:
+                    f.write(OLD * 100000)
+            elif os.path.exists(out):
+                os.unlink(out)
+            p = subprocess.run([exporter, '-o', out, capture], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               env=hostile.sanitizer_env(), timeout=120)
+            with open(out, 'rb') as f:
+                head = f.read(9)
+            orphans = reap_orphans(time.monotonic() + (5 if replacing else 0.5))
+            what = 'an existing file' if replacing else 'a new file'
+            tap.ok(p.returncode == 0 and head == b'packetid,' and not leftovers(out),
+                   f'export over {what}: complete when the exporter exits', p.stderr.decode()[-500:])
+            want = 1 if replacing else 0
+            tap.ok(len(orphans) == want and all(os.WIFEXITED(st) and os.WEXITSTATUS(st) == 0 for _, st in orphans),
+                   f'export over {what}: {want} child left to free it', f'reaped {orphans}')
+    finally:
+        libc.prctl(36, 0, 0, 0, 0)
+
+
 def main():
     if len(sys.argv) < 2:
         sys.exit(__doc__)
@@ -129,6 +179,9 @@ def main():
                             env=hostile.sanitizer_env())
             tap.ok(r.status == 0 and '2 passes' in r.stderr and not leftovers(out),
                    'one pass then two (-w 300), no limit: written, nothing left', r.describe())
+
+        # the file an export replaces is freed by a child the exporter does not wait for
+        replaced_by_child(tap, exporter, small, os.path.join(tmp, 'replaced.csv'))
 
         # a finished export has the permissions of any new file (umask)
         old_mask = os.umask(0o022)
