@@ -4,7 +4,7 @@
 #include "config.h"
 #include "util/lazylib.h"
 
-#define GIO_FUNCS(X, V) \
+#define GIO_FUNCS(X, V, D) \
 	X(GSubprocess *, g_subprocess_newv, (const gchar *const *argv, GSubprocessFlags flags, GError **error), \
 	  (argv, flags, error)) \
 	X(gboolean, g_subprocess_communicate, \
@@ -16,12 +16,4 @@
 	X(gboolean, g_subprocess_get_if_exited, (GSubprocess *p), (p)) \
 	X(gint, g_subprocess_get_exit_status, (GSubprocess *p), (p))
 
-enum { GIO_FUNCS(LAZY_ENUM_X, LAZY_ENUM_V) N_FUNCS };
-static const char *const names[] = { GIO_FUNCS(LAZY_NAME_X, LAZY_NAME_V) };
-static void *slots[N_FUNCS];
-
-struct lazylib lazy_gio = { LAZY_SONAME_GIO, "running gnuplot", names, slots, N_FUNCS, 0, NULL };
-
-#define FORWARD_X(ret, name, params, args) LAZY_FORWARD_X(lazy_gio, ret, name, params, args)
-#define FORWARD_V(name, params, args) LAZY_FORWARD_V(lazy_gio, name, params, args)
-GIO_FUNCS(FORWARD_X, FORWARD_V)
+LAZYLIB_DEFINE(lazy_gio, GIO_FUNCS, LAZY_SONAME_GIO, "running gnuplot")

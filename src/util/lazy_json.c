@@ -4,7 +4,7 @@
 #include "config.h"
 #include "util/lazylib.h"
 
-#define JSON_FUNCS(X, V) \
+#define JSON_FUNCS(X, V, D) \
 	X(JsonBuilder *, json_builder_new, (void), ()) \
 	X(JsonNode *, json_builder_get_root, (JsonBuilder *b), (b)) \
 	X(JsonBuilder *, json_builder_begin_object, (JsonBuilder *b), (b)) \
@@ -23,12 +23,4 @@
 	X(gchar *, json_generator_to_data, (JsonGenerator *g, gsize *length), (g, length)) \
 	V(json_node_unref, (JsonNode *node), (node))
 
-enum { JSON_FUNCS(LAZY_ENUM_X, LAZY_ENUM_V) N_FUNCS };
-static const char *const names[] = { JSON_FUNCS(LAZY_NAME_X, LAZY_NAME_V) };
-static void *slots[N_FUNCS];
-
-struct lazylib lazy_json = { LAZY_SONAME_JSON, "JSON output (--json)", names, slots, N_FUNCS, 0, NULL };
-
-#define FORWARD_X(ret, name, params, args) LAZY_FORWARD_X(lazy_json, ret, name, params, args)
-#define FORWARD_V(name, params, args) LAZY_FORWARD_V(lazy_json, name, params, args)
-JSON_FUNCS(FORWARD_X, FORWARD_V)
+LAZYLIB_DEFINE(lazy_json, JSON_FUNCS, LAZY_SONAME_JSON, "JSON output (--json)")

@@ -4,7 +4,8 @@
 #include "config.h"
 #include "util/lazylib.h"
 
-#define READLINE_FUNCS(X, V) \
+/* the functions, then the variables (reached through readline_vars()) */
+#define READLINE_SYMBOLS(X, V, D) \
 	X(char *, readline, (const char *prompt), (prompt)) \
 	V(rl_redisplay, (void), ()) \
 	X(int, rl_on_new_line, (void), ()) \
@@ -17,26 +18,12 @@
 	X(HIST_ENTRY *, history_get, (int offset), (offset)) \
 	X(int, read_history, (const char *file), (file)) \
 	X(int, append_history, (int n, const char *file), (n, file)) \
-	X(int, history_truncate_file, (const char *file, int lines), (file, lines))
+	X(int, history_truncate_file, (const char *file, int lines), (file, lines)) \
+	D(rl_readline_name) D(rl_line_buffer) D(rl_attempted_completion_function) \
+	D(rl_completer_word_break_characters) D(rl_attempted_completion_over) D(rl_library_version) \
+	D(history_base) D(history_length)
 
-/* variables: resolved with the functions, reached through readline_vars() */
-#define READLINE_VARS(X) \
-	X(rl_readline_name) X(rl_line_buffer) X(rl_attempted_completion_function) \
-	X(rl_completer_word_break_characters) X(rl_attempted_completion_over) X(rl_library_version) \
-	X(history_base) X(history_length)
-#define VAR_ENUM(name) LAZY_FN_##name,
-#define VAR_NAME(name) #name,
-
-enum { READLINE_FUNCS(LAZY_ENUM_X, LAZY_ENUM_V) READLINE_VARS(VAR_ENUM) N_SYMBOLS };
-static const char *const names[] = { READLINE_FUNCS(LAZY_NAME_X, LAZY_NAME_V) READLINE_VARS(VAR_NAME) };
-static void *slots[N_SYMBOLS];
-
-struct lazylib lazy_readline = { LAZY_SONAME_READLINE, "the interactive prompt", names, slots, N_SYMBOLS, 0,
-                                 NULL };
-
-#define FORWARD_X(ret, name, params, args) LAZY_FORWARD_X(lazy_readline, ret, name, params, args)
-#define FORWARD_V(name, params, args) LAZY_FORWARD_V(lazy_readline, name, params, args)
-READLINE_FUNCS(FORWARD_X, FORWARD_V)
+LAZYLIB_DEFINE(lazy_readline, READLINE_SYMBOLS, LAZY_SONAME_READLINE, "the interactive prompt")
 
 const struct readline_vars *readline_vars(void)
 {

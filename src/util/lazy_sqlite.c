@@ -4,7 +4,7 @@
 #include "config.h"
 #include "util/lazylib.h"
 
-#define SQLITE_FUNCS(X, V) \
+#define SQLITE_FUNCS(X, V, D) \
 	X(int, sqlite3_open_v2, (const char *file, sqlite3 **db, int flags, const char *vfs), (file, db, flags, vfs)) \
 	X(int, sqlite3_close, (sqlite3 *db), (db)) \
 	X(int, sqlite3_exec, \
@@ -25,12 +25,4 @@
 	X(const char *, sqlite3_errstr, (int rc), (rc)) \
 	X(const char *, sqlite3_libversion, (void), ())
 
-enum { SQLITE_FUNCS(LAZY_ENUM_X, LAZY_ENUM_V) N_FUNCS };
-static const char *const names[] = { SQLITE_FUNCS(LAZY_NAME_X, LAZY_NAME_V) };
-static void *slots[N_FUNCS];
-
-struct lazylib lazy_sqlite = { LAZY_SONAME_SQLITE, "SQLite export", names, slots, N_FUNCS, 0, NULL };
-
-#define FORWARD_X(ret, name, params, args) LAZY_FORWARD_X(lazy_sqlite, ret, name, params, args)
-#define FORWARD_V(name, params, args) LAZY_FORWARD_V(lazy_sqlite, name, params, args)
-SQLITE_FUNCS(FORWARD_X, FORWARD_V)
+LAZYLIB_DEFINE(lazy_sqlite, SQLITE_FUNCS, LAZY_SONAME_SQLITE, "SQLite export")

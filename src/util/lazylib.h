@@ -46,23 +46,38 @@ extern struct lazylib lazy_gio;      /* GIO: GSubprocess, to run gnuplot */
 extern struct lazylib lazy_sqlite;   /* SQLite: export to .sqlite/.db */
 extern struct lazylib lazy_readline; /* GNU readline: the interactive prompt */
 
-/* X-macro helpers for a list of entries
- *   X(return type, name, (parameters), (arguments))   returning a value
- *   V(name, (parameters), (arguments))                returning void */
+/* Defines `struct lazylib var` (soname, what needs it) and the forwarders of
+ * the symbols LIST names: LIST(X, V, D) lists them as
+ *   X(return type, name, (parameters), (arguments))   a function returning a value
+ *   V(name, (parameters), (arguments))                a function returning void
+ *   D(name)                                           a variable (no forwarder:
+ *                                                     lazylib_fn gives its address)
+ * and LAZY_FN_name is each one's index for lazylib_fn. */
+#define LAZYLIB_DEFINE(var, LIST, soname, what) \
+	enum { LIST(LAZY_ENUM_X, LAZY_ENUM_V, LAZY_ENUM_D) LAZY_N_SYMBOLS }; \
+	static const char *const lazy_names[] = { LIST(LAZY_NAME_X, LAZY_NAME_V, LAZY_NAME_D) }; \
+	static void *lazy_slots[LAZY_N_SYMBOLS]; \
+	struct lazylib var = { soname, what, lazy_names, lazy_slots, LAZY_N_SYMBOLS, 0, NULL }; \
+	static struct lazylib *const lazy_this = &var; \
+	LIST(LAZY_FORWARD_X, LAZY_FORWARD_V, LAZY_NOTHING_D)
+
 #define LAZY_ENUM_X(ret, name, params, args) LAZY_FN_##name,
 #define LAZY_ENUM_V(name, params, args) LAZY_FN_##name,
+#define LAZY_ENUM_D(name) LAZY_FN_##name,
 #define LAZY_NAME_X(ret, name, params, args) #name,
 #define LAZY_NAME_V(name, params, args) #name,
-#define LAZY_FORWARD_X(lib, ret, name, params, args) \
+#define LAZY_NAME_D(name) #name,
+#define LAZY_NOTHING_D(name)
+#define LAZY_FORWARD_X(ret, name, params, args) \
 	G_GNUC_INTERNAL ret name params \
 	{ \
-		ret (*real) params = (ret (*) params)lazylib_fn(&(lib), LAZY_FN_##name); \
+		ret (*real) params = (ret (*) params)lazylib_fn(lazy_this, LAZY_FN_##name); \
 		return real args; \
 	}
-#define LAZY_FORWARD_V(lib, name, params, args) \
+#define LAZY_FORWARD_V(name, params, args) \
 	G_GNUC_INTERNAL void name params \
 	{ \
-		void (*real) params = (void (*) params)lazylib_fn(&(lib), LAZY_FN_##name); \
+		void (*real) params = (void (*) params)lazylib_fn(lazy_this, LAZY_FN_##name); \
 		real args; \
 	}
 
