@@ -28,6 +28,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -196,33 +197,38 @@ struct rows_job {
 	guint next;             /* the next chunk to take, */
 	guint limit;            /* below this one (under lock) */
 	bool failed;
+	int error;              /* the errno of the first failure (0: none, or abandoned) */
 	pthread_mutex_t lock;   /* pthread: ThreadSanitizer sees through it (not GLib's futexes) */
 	pthread_cond_t more;    /* the limit was raised */
 	const char *old;        /* a cache file to remove meanwhile (writing) */
 	GThread *helper;
 };
 
-static bool io_all(const struct rows_job *j, uint8_t *p, size_t n, uint64_t off)
+/* 0, or the errno of the read or write that failed (EIO for a short one) */
+static int io_all(const struct rows_job *j, uint8_t *p, size_t n, uint64_t off)
 {
 	while (n) {
 		ssize_t k = j->reading ? pread(j->fd, p, n, (off_t)off) : pwrite(j->fd, p, n, (off_t)off);
 		if (k < 0 && errno == EINTR)
 			continue;
-		if (k <= 0)
-			return false;
+		if (k < 0)
+			return errno;
+		if (k == 0)
+			return EIO;
 		p += k, n -= (size_t)k, off += (uint64_t)k;
 	}
-	return true;
+	return 0;
 }
 
-static bool chunk_copy(struct rows_job *j, guint i)
+static int chunk_copy(struct rows_job *j, guint i)
 {
 	uint64_t at = (uint64_t)i * ROW_CHUNK;
 	size_t n = (size_t)MIN(ROW_CHUNK, j->bytes - at);
-	if (j->reading && !io_all(j, j->data + at, n, j->offset + at))
-		return false;
+	int e = j->reading ? io_all(j, j->data + at, n, j->offset + at) : 0;
+	if (e)
+		return e;
 	j->digests[i] = XXH3_64bits(j->data + at, n);
-	return j->reading || io_all(j, j->data + at, n, j->offset + at);
+	return j->reading ? 0 : io_all(j, j->data + at, n, j->offset + at);
 }
 
 /* Takes chunks until none is left; `wait`: while some are still to be
@@ -234,9 +240,11 @@ static void rows_work(struct rows_job *j, bool wait)
 		if (j->next < j->limit && !j->failed) {
 			guint i = j->next++;
 			pthread_mutex_unlock(&j->lock);
-			bool ok = chunk_copy(j, i);
+			int e = chunk_copy(j, i);
 			pthread_mutex_lock(&j->lock);
-			j->failed |= !ok;
+			if (e && !j->failed)
+				j->error = e;
+			j->failed |= e != 0;
 		} else if (wait && j->limit < j->chunks && !j->failed) {
 			pthread_cond_wait(&j->more, &j->lock);
 		} else {
@@ -264,6 +272,7 @@ static void rows_start(struct rows_job *j, uint64_t ready)
 	j->next = 0;
 	j->limit = (guint)(MIN(ready, j->bytes) / ROW_CHUNK);
 	j->failed = false;
+	j->error = 0;
 	pthread_mutex_init(&j->lock, NULL);
 	pthread_cond_init(&j->more, NULL);
 	j->helper = j->chunks > 1 || j->old ? g_thread_new("mptcpa-cache", rows_helper, j) : NULL;
@@ -489,11 +498,19 @@ static void cache_save_free(struct cache_save *cs)
 	g_free(cs);
 }
 
+/* What was written in place would be refused anyway: an empty file says so at
+ * once (the stream's buffered bytes dropped, not written after the cut). */
+static void empty_in_place(FILE *fp)
+{
+	__fpurge(fp);
+	(void)ftruncate(fileno(fp), 0);
+}
+
 void cache_save_abort(struct cache_save *cs)
 {
 	rows_finish(&cs->rows, NULL);
-	if (cs->in_place) { /* what was written would be refused anyway: an empty file says so at once */
-		(void)ftruncate(fileno(cs->fp), 0);
+	if (cs->in_place) {
+		empty_in_place(cs->fp);
 		fclose(cs->fp);
 	} else {
 		atomic_abort(&cs->af);
@@ -522,34 +539,38 @@ bool cache_save_end(struct cache_save *cs, GError **err)
 	w.fp = cs->fp;
 	hash_init(&w.h);
 	put_front(&w, t, &cs->id, file_size);
-	bool ok = rows_finish(&cs->rows, &w.h) && fseeko(cs->fp, (off_t)rows_end, SEEK_SET) == 0;
+	int e = 0;
+	bool ok = rows_finish(&cs->rows, &w.h);
+	if (!ok)
+		e = cs->rows.error ? cs->rows.error : EIO;
+	else if (fseeko(cs->fp, (off_t)rows_end, SEEK_SET) != 0)
+		ok = false, e = errno;
 	if (ok) {
 		w.size = rows_end;
 		put_rest(&w, t);
 		uint64_t sum = hash_final(&w.h);
 		fwrite(&sum, 1, sizeof sum, cs->fp);
 	}
+	if (ok && (fflush(cs->fp) != 0 || ferror(cs->fp)))
+		ok = false, e = errno ? errno : EIO;
 	if (!cs->in_place) {
 		if (ok) {
 			ok = atomic_commit(&cs->af, err);
 		} else {
-			int e = errno;
 			atomic_abort(&cs->af);
 			g_set_error(err, MPTCPA_ERROR, MPTCPA_ERR_OPEN, "%s: write failed: %s", cs->file, g_strerror(e));
 		}
 		cache_save_free(cs);
 		return ok;
 	}
-	ok = ok && fflush(cs->fp) == 0 && !ferror(cs->fp) && ftruncate(fileno(cs->fp), (off_t)file_size) == 0;
-	int saved = errno;
+	if (ok && ftruncate(fileno(cs->fp), (off_t)file_size) != 0)
+		ok = false, e = errno;
 	if (!ok)
-		(void)ftruncate(fileno(cs->fp), 0);
-	if (fclose(cs->fp) != 0 && ok) {
-		ok = false;
-		saved = errno;
-	}
+		empty_in_place(cs->fp);
+	if (fclose(cs->fp) != 0 && ok)
+		ok = false, e = errno;
 	if (!ok)
-		g_set_error(err, MPTCPA_ERROR, MPTCPA_ERR_OPEN, "%s: %s", cs->file, g_strerror(saved));
+		g_set_error(err, MPTCPA_ERROR, MPTCPA_ERR_OPEN, "%s: write failed: %s", cs->file, g_strerror(e));
 	cache_save_free(cs);
 	return ok;
 }

@@ -16,6 +16,9 @@ while, with an older NAME already there:
     write it again from a second pass: examples/lossy-client.pcap -w 300);
   - an output folder that does not exist: status 1 and a message;
   - a finished file has the mode of any new file (0644 under umask 022);
+  - mptcpanalyzer whose cache cannot be written (the same size limit) still
+    answers, warns with the error, and leaves no cache (an emptied one when
+    written over in place);
   - the file an export replaces is freed by a child process the exporter
     does not wait for (one child when a file is replaced, none otherwise);
   - standard output that cannot be written (/dev/full): status 1 and a
@@ -94,6 +97,38 @@ def reap_orphans(deadline):
             continue
         got.append((pid, status))
     return got
+
+
+def cache_write_fails(tap, analyzer, capture, cachedir):
+    """The analyzer loads a capture whose cache (several MB) cannot be
+    written past a 1 MiB file size limit: the command's answer and a warning
+    naming the error; no cache left when the file was new (no temporary file
+    either), an emptied one when it was written over in place."""
+    def load(limit, *extra):
+        return hostile.run([analyzer, '--cachedir', cachedir, *extra, '-l', capture, 'list_mptcp_connections'],
+                           timeout=120, env=hostile.sanitizer_env(), keep_stdout=True,
+                           preexec_fn=limit_fsize(limit) if limit else None)
+    os.makedirs(cachedir, exist_ok=True)
+    for case in ('new file', 'in place'):
+        if case == 'in place':
+            r = load(None)  # a complete cache, then written over with -r
+            caches = glob.glob(os.path.join(cachedir, '*.mpac'))
+            if r.status != 0 or len(caches) != 1 or os.path.getsize(caches[0]) < (1 << 20):
+                tap.ok(False, 'cache written over in place: a first cache to write over', r.describe())
+                continue
+        r = load(1 << 20, '-r')
+        caches = glob.glob(os.path.join(cachedir, '*.mpac'))
+        temps = [f for f in os.listdir(cachedir) if '.tmp-' in f]
+        tap.ok(r.status == 0 and hostile.behaved(r) and b'mptcp connection(s)' in r.stdout
+               and 'cannot write the cache' in r.stderr and 'File too large' in r.stderr,
+               f'cache write failing ({case}): the answer, and a warning naming the error', r.describe())
+        if case == 'new file':
+            tap.ok(caches == [] and temps == [], 'cache write failing (new file): nothing left',
+                   f'{caches} {temps}')
+        else:
+            tap.ok(len(caches) == 1 and os.path.getsize(caches[0]) == 0 and temps == [],
+                   'cache write failing (in place): the file emptied',
+                   f'{[(c, os.path.getsize(c)) for c in caches]} {temps}')
 
 
 def replaced_by_child(tap, exporter, capture, out):
@@ -179,6 +214,12 @@ def main():
                             env=hostile.sanitizer_env())
             tap.ok(r.status == 0 and '2 passes' in r.stderr and not leftovers(out),
                    'one pass then two (-w 300), no limit: written, nothing left', r.describe())
+
+        # the cache cannot be written (a file size limit, as a full disk)
+        if analyzer:
+            cache_write_fails(tap, analyzer, capture, os.path.join(tmp, 'cachedir'))
+        else:
+            tap.skip('cache write failing', 'mptcpanalyzer not built')
 
         # the file an export replaces is freed by a child the exporter does not wait for
         replaced_by_child(tap, exporter, small, os.path.join(tmp, 'replaced.csv'))
