@@ -49,8 +49,9 @@ bool lazylib_ready(struct lazylib *l, GError **err)
 void *lazylib_fn(struct lazylib *l, size_t i)
 {
 	if (G_UNLIKELY(lazylib_state(l) != OPENED)) {
-		fprintf(stderr, "mptcpanalyzer: %s needs %s, which cannot be loaded: %s\n", l->what, l->soname,
-		        l->error);
+		const char *prog = g_get_prgname();
+		fprintf(stderr, "%s: %s needs %s, which cannot be loaded: %s\n", prog ? prog : "mptcpanalyzer", l->what,
+		        l->soname, l->error);
 		abort();
 	}
 	return l->slots[i];
