@@ -45,6 +45,21 @@ static void test_missing_library(void)
 	g_free(l.error);
 }
 
+/* a forwarder whose library cannot be opened stops the program, naming it */
+static void test_forwarder_aborts(void)
+{
+	if (g_test_subprocess()) {
+		static const char *const names[] = { "f" };
+		static void *slots[1];
+		static struct lazylib l = { "libmptcpa-no-such-library.so.9", "testing", names, slots, 1, 0, NULL };
+		lazylib_fn(&l, 0);
+		return; /* not reached */
+	}
+	g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+	g_test_trap_assert_failed();
+	g_test_trap_assert_stderr("*testing needs libmptcpa-no-such-library.so.9, which cannot be loaded*");
+}
+
 static void test_missing_function(void)
 {
 	static const char *const names[] = { "sqlite3_libversion", "sqlite3_no_such_function" };
@@ -105,6 +120,7 @@ int main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/lazylib/not-loaded-at-start", test_not_loaded_at_start);
 	g_test_add_func("/lazylib/missing-library", test_missing_library);
+	g_test_add_func("/lazylib/forwarder-aborts", test_forwarder_aborts);
 	g_test_add_func("/lazylib/json-forwarded", test_json_forwarded);
 	g_test_add_func("/lazylib/sqlite-first-call", test_sqlite_first_call);
 	g_test_add_func("/lazylib/missing-function", test_missing_function); /* opens SQLite */
