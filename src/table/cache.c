@@ -196,8 +196,7 @@ struct rows_job {
 	guint chunks;
 	guint next;             /* the next chunk to take, */
 	guint limit;            /* below this one (under lock) */
-	bool failed;
-	int error;              /* the errno of the first failure (0: none, or abandoned) */
+	int error;              /* the errno of the first failure; ECANCELED: abandoned */
 	pthread_mutex_t lock;   /* pthread: ThreadSanitizer sees through it (not GLib's futexes) */
 	pthread_cond_t more;    /* the limit was raised */
 	const char *old;        /* a cache file to remove meanwhile (writing) */
@@ -237,15 +236,14 @@ static void rows_work(struct rows_job *j, bool wait)
 {
 	pthread_mutex_lock(&j->lock);
 	for (;;) {
-		if (j->next < j->limit && !j->failed) {
+		if (j->next < j->limit && !j->error) {
 			guint i = j->next++;
 			pthread_mutex_unlock(&j->lock);
 			int e = chunk_copy(j, i);
 			pthread_mutex_lock(&j->lock);
-			if (e && !j->failed)
+			if (!j->error)
 				j->error = e;
-			j->failed |= e != 0;
-		} else if (wait && j->limit < j->chunks && !j->failed) {
+		} else if (wait && j->limit < j->chunks && !j->error) {
 			pthread_cond_wait(&j->more, &j->lock);
 		} else {
 			break;
@@ -271,7 +269,6 @@ static void rows_start(struct rows_job *j, uint64_t ready)
 	j->digests = g_new(uint64_t, MAX(j->chunks, 1));
 	j->next = 0;
 	j->limit = (guint)(MIN(ready, j->bytes) / ROW_CHUNK);
-	j->failed = false;
 	j->error = 0;
 	pthread_mutex_init(&j->lock, NULL);
 	pthread_cond_init(&j->more, NULL);
@@ -285,13 +282,14 @@ static bool rows_finish(struct rows_job *j, struct hash64 *h)
 {
 	pthread_mutex_lock(&j->lock);
 	j->limit = h ? j->chunks : 0;
-	j->failed |= !h;
+	if (!h && !j->error)
+		j->error = ECANCELED;
 	pthread_cond_broadcast(&j->more);
 	pthread_mutex_unlock(&j->lock);
 	rows_work(j, false);
 	if (j->helper)
 		g_thread_join(j->helper);
-	bool ok = !j->failed;
+	bool ok = !j->error;
 	if (ok)
 		hash_update(h, j->digests, (size_t)j->chunks * sizeof *j->digests);
 	g_free(j->digests);
@@ -542,7 +540,7 @@ bool cache_save_end(struct cache_save *cs, GError **err)
 	int e = 0;
 	bool ok = rows_finish(&cs->rows, &w.h);
 	if (!ok)
-		e = cs->rows.error ? cs->rows.error : EIO;
+		e = cs->rows.error;
 	else if (fseeko(cs->fp, (off_t)rows_end, SEEK_SET) != 0)
 		ok = false, e = errno;
 	if (ok) {

@@ -483,8 +483,7 @@ static struct tables *load_impl(const char *path, struct load_sink *sink, const 
 
 struct tables *capture_load(const char *path, load_progress_fn progress, void *user, GError **err)
 {
-	struct load_hooks h = { progress, user, NULL, NULL };
-	return load_impl(path, NULL, &h, err);
+	return capture_load_tracked(path, progress, user, NULL, NULL, err);
 }
 
 struct tables *capture_load_tracked(const char *path, load_progress_fn progress, void *user,
