@@ -442,7 +442,7 @@ static struct tables *load_impl(const char *path, struct load_sink *sink, const 
 	t->link_name = g_strdup(reader_datalink_name(r));
 	t->stats.bytes = reader_size(r);
 	struct tracking tk = {
-		.t = t, .tt = tcp_tracker_new(t), .mt = mptcp_tracker_new(t), .sink = sink,
+		.t = t, .tt = tcp_tracker_new(t), .mt = mptcp_tracker_new(t, sink != NULL), .sink = sink,
 		.chunk = SINK_CHUNK, .progress = h->progress, .user = h->user,
 	};
 	if (sink && sink->lag) {

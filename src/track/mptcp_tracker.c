@@ -21,14 +21,27 @@ struct mapping {
 	int64_t ts_ns;     /* when it was last carried */
 };
 
-/* a DSN range sent by one packet (32 bytes: the list it is in says which
- * subflow sent it) */
+/* A DSN range [lo, lo + len) sent by one packet (the list it is in says
+ * which subflow sent it).  A load keeps every row, whose frame and time the
+ * entry then needs not repeat: 16 bytes.  A streaming load evicts rows while
+ * their ranges may still be reinjected, so there the entries are struct
+ * sent_full.  The lists hold one entry per data packet (15 MB of a 0.5M-packet
+ * load at 32 bytes), and memory new to the process costs a load more than the
+ * work it does in it. */
 struct sent {
-	uint64_t lo, hi;
-	uint32_t row, frame;
+	uint64_t lo;
+	uint32_t len;      /* a packet's payload: below 4 GiB */
+	uint32_t row;
+};
+G_STATIC_ASSERT(sizeof(struct sent) == 16);
+
+struct sent_full {
+	struct sent s;
+	uint32_t frame;
+	uint32_t pad;
 	int64_t ts_ns;
 };
-G_STATIC_ASSERT(sizeof(struct sent) == 32);
+G_STATIC_ASSERT(sizeof(struct sent_full) == 32);
 
 /* The mapping and sent lists lose their oldest entries as data is acked
  * (pruning): entries before `head` are gone.  They are dropped lazily (moved
@@ -46,8 +59,9 @@ struct map_list {
  * own data in DSN order, so the list only grows at its end; reinjections are
  * found by looking at the other subflows' lists. */
 struct sent_list {
-	GArray *a;         /* struct sent, by lo; NULL until the first range */
+	GArray *a;         /* entries of `size` bytes, by lo; NULL until the first range */
 	guint head;
+	guint size;        /* sizeof(struct sent), or of struct sent_full when streaming */
 	uint64_t max_lo;   /* highest lo ever recorded */
 	uint64_t max_len;  /* longest range (bounds the backward scan) */
 	guint room;        /* of `a`, for array_push */
@@ -98,6 +112,7 @@ struct mptcp_tracker {
 	GHashTable *tokens;/* token -> connection id + 1 */
 	uint32_t settled;  /* rows before this one have their DSNs */
 	uint32_t lag;      /* rows kept between loading and settling */
+	guint sent_size;   /* of a sent list's entries */
 };
 
 uint64_t mptcp_widen32(uint32_t v, uint64_t ref)
@@ -110,10 +125,11 @@ uint64_t mptcp_widen32(uint32_t v, uint64_t ref)
 	return cand;
 }
 
-struct mptcp_tracker *mptcp_tracker_new(struct tables *t)
+struct mptcp_tracker *mptcp_tracker_new(struct tables *t, bool rows_evicted)
 {
 	struct mptcp_tracker *mt = g_new0(struct mptcp_tracker, 1);
 	mt->t = t;
+	mt->sent_size = rows_evicted ? sizeof(struct sent_full) : sizeof(struct sent);
 	mt->sf = g_array_new(FALSE, TRUE, sizeof(struct sf_state));
 	mt->cs = g_array_new(FALSE, TRUE, sizeof(struct conn_state));
 	mt->tokens = g_hash_table_new(g_direct_hash, g_direct_equal);
@@ -522,12 +538,34 @@ static void on_dss(struct mptcp_tracker *mt, uint32_t row, struct pkt *p, const 
 
 /* ---------------------------------------------------------------- reinjections */
 
+/* entry i of a list's array (a or late) */
+static inline const struct sent *sent_at(const GArray *a, guint i, guint size)
+{
+	return (const struct sent *)(const void *)(a->data + (size_t)i * size);
+}
+
+/* the frame and capture time of the packet that sent s: in the entry when
+ * rows are evicted, else in its row (still loaded) */
+static uint32_t sent_frame(const struct mptcp_tracker *mt, const struct sent *s)
+{
+	if (mt->sent_size == sizeof(struct sent_full))
+		return ((const struct sent_full *)(const void *)s)->frame;
+	return tables_pkt(mt->t, s->row)->frame;
+}
+
+static int64_t sent_ts(const struct mptcp_tracker *mt, const struct sent *s)
+{
+	if (mt->sent_size == sizeof(struct sent_full))
+		return ((const struct sent_full *)(const void *)s)->ts_ns;
+	return tables_pkt(mt->t, s->row)->ts_ns;
+}
+
 /* index of the first entry of a[lo..hi) whose lo is >= v (sorted by lo) */
-static guint sent_bisect(const GArray *a, guint lo, guint hi, uint64_t v)
+static guint sent_bisect(const GArray *a, guint size, guint lo, guint hi, uint64_t v)
 {
 	while (lo < hi) {
 		guint mid = lo + (hi - lo) / 2;
-		if (g_array_index(a, struct sent, mid).lo < v)
+		if (sent_at(a, mid, size)->lo < v)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -548,19 +586,19 @@ static guint sent_lower_bound(const struct sent_list *l, uint64_t v)
 	 * slower subflows lands near the end, found by galloping back from it
 	 * (recent entries, in cache) before the binary search. */
 	for (guint step = 1; hi - lo > step; step *= 2) {
-		if (g_array_index(a, struct sent, hi - step).lo < v) {
+		if (sent_at(a, hi - step, l->size)->lo < v) {
 			lo = hi - step + 1;
 			break;
 		}
 		hi -= step;
 	}
-	return sent_bisect(a, lo, hi, v);
+	return sent_bisect(a, l->size, lo, hi, v);
 }
 
 static void link_add(struct mptcp_tracker *mt, uint32_t row, const struct sent *orig)
 {
 	struct tables *t = mt->t;
-	struct link l = { row, orig->row, tables_pkt(t, row)->frame, orig->frame };
+	struct link l = { row, orig->row, tables_pkt(t, row)->frame, sent_frame(mt, orig) };
 	g_array_append_val(t->links, l);
 	tables_pkt(t, row)->marks |= PF_REINJECTION;
 	if (orig->row >= t->pkt_base) /* still in the window */
@@ -579,13 +617,12 @@ static int link_cmp(gconstpointer a, gconstpointer b)
 /* merges the (sorted) late entries into the array: one pass per batch */
 static void sent_merge_late(struct sent_list *l)
 {
-	GArray *m = g_array_sized_new(FALSE, FALSE, sizeof(struct sent), l->a->len - l->head + l->late->len);
+	GArray *m = g_array_sized_new(FALSE, FALSE, l->size, l->a->len - l->head + l->late->len);
 	guint i = l->head, j = 0;
 	while (i < l->a->len || j < l->late->len) {
 		bool take_a = j >= l->late->len ||
-		              (i < l->a->len && g_array_index(l->a, struct sent, i).lo <= g_array_index(l->late, struct sent, j).lo);
-		const struct sent *next = take_a ? &g_array_index(l->a, struct sent, i++)
-		                                 : &g_array_index(l->late, struct sent, j++);
+		              (i < l->a->len && sent_at(l->a, i, l->size)->lo <= sent_at(l->late, j, l->size)->lo);
+		const struct sent *next = take_a ? sent_at(l->a, i++, l->size) : sent_at(l->late, j++, l->size);
 		g_array_append_vals(m, next, 1);
 	}
 	g_array_free(l->a, TRUE);
@@ -601,10 +638,11 @@ static void sent_merge_late(struct sent_list *l)
 static bool sent_check(struct mptcp_tracker *mt, const struct sent *s, uint32_t row, bool same,
                        uint64_t lo, uint64_t hi, bool *reinj)
 {
-	if (s->hi <= lo || s->lo >= hi)
+	uint64_t s_hi = s->lo + s->len;
+	if (s_hi <= lo || s->lo >= hi)
 		return false;
 	if (same)
-		return s->lo <= lo && s->hi >= hi;
+		return s->lo <= lo && s_hi >= hi;
 	link_add(mt, row, s);
 	*reinj = true;
 	return false;
@@ -627,14 +665,14 @@ static bool sent_scan(struct mptcp_tracker *mt, const struct sent_list *l, uint3
 	if (!l->a)
 		return false;
 	for (guint i = sent_lower_bound(l, hi); i > l->head; i--) {
-		const struct sent *s = &g_array_index(l->a, struct sent, i - 1);
+		const struct sent *s = sent_at(l->a, i - 1, l->size);
 		if (s->lo + l->max_len <= lo)
 			break;
 		dup_same |= sent_check(mt, s, row, same, lo, hi, reinj);
 	}
 	/* the late entries are sorted too: the same backward scan */
-	for (guint i = sent_bisect(l->late, 0, l->late->len, hi); i > 0; i--) {
-		const struct sent *s = &g_array_index(l->late, struct sent, i - 1);
+	for (guint i = sent_bisect(l->late, l->size, 0, l->late->len, hi); i > 0; i--) {
+		const struct sent *s = sent_at(l->late, i - 1, l->size);
 		if (s->lo + l->max_len <= lo)
 			break;
 		dup_same |= sent_check(mt, s, row, same, lo, hi, reinj);
@@ -642,29 +680,35 @@ static bool sent_scan(struct mptcp_tracker *mt, const struct sent_list *l, uint3
 	return dup_same;
 }
 
-static void sent_insert(struct sent_list *l, const struct sent *ns)
+/* records ns: l->size bytes (a struct sent_full when the entries are) */
+static void sent_insert(struct sent_list *l, guint size, const struct sent *ns)
 {
 	if (!l->a) {
-		l->a = g_array_new(FALSE, FALSE, sizeof(struct sent));
-		l->late = g_array_new(FALSE, FALSE, sizeof(struct sent));
+		l->size = size;
+		l->a = g_array_new(FALSE, FALSE, size);
+		l->late = g_array_new(FALSE, FALSE, size);
 	}
 	/* keep the list sorted by lo (sent_scan relies on it); a range starting
 	 * after every one recorded (the usual case) goes at the end */
 	bool after_all = ns->lo > l->max_lo;
 	if (after_all)
 		l->max_lo = ns->lo;
-	if (ns->hi - ns->lo > l->max_len)
-		l->max_len = ns->hi - ns->lo;
+	if (ns->len > l->max_len)
+		l->max_len = ns->len;
 	guint at = after_all ? l->a->len : sent_lower_bound(l, ns->lo);
 	if (at == l->a->len) {
-		array_push(l->a, &l->room, ns, sizeof *ns); /* the usual case, cheaper than an insert */
+		/* the usual case, cheaper than an insert; a size known here is copied inline */
+		if (size == sizeof(struct sent))
+			array_push(l->a, &l->room, ns, sizeof(struct sent));
+		else
+			array_push(l->a, &l->room, ns, sizeof(struct sent_full));
 		return;
 	}
 	if (l->a->len - at <= SENT_NEAR_END) {
 		g_array_insert_vals(l->a, at, ns, 1);
 		return;
 	}
-	g_array_insert_vals(l->late, sent_bisect(l->late, 0, l->late->len, ns->lo), ns, 1);
+	g_array_insert_vals(l->late, sent_bisect(l->late, l->size, 0, l->late->len, ns->lo), ns, 1);
 	/* a batch of about sqrt(n): the scan of the late entries and the merges
 	 * then cost O(sqrt n) per packet */
 	guint batch = SENT_LATE_MIN;
@@ -710,8 +754,8 @@ static bool sent_record(struct mptcp_tracker *mt, const struct mptcp_conn *m, in
 	bool reinj = false;
 	if (!fresh && sent_link_all(mt, m, md, row, stream, own, lo, hi, &reinj))
 		return reinj;
-	struct sent ns = { lo, hi, row, p->frame, p->ts_ns };
-	sent_insert(own, &ns);
+	struct sent_full ns = { { lo, (uint32_t)(hi - lo), row }, p->frame, 0, p->ts_ns };
+	sent_insert(own, mt->sent_size, &ns.s);
 	return reinj;
 }
 
@@ -746,7 +790,8 @@ static void maps_prune(struct map_list *l, int64_t now)
 		drop_front(a, &l->head, n);
 }
 
-static void sent_prune(struct sent_list *l, uint64_t acked, bool has_ack, int64_t now)
+static void sent_prune(const struct mptcp_tracker *mt, struct sent_list *l, uint64_t acked, bool has_ack,
+                       int64_t now)
 {
 	GArray *a = l->a;
 	if (!a)
@@ -756,8 +801,8 @@ static void sent_prune(struct sent_list *l, uint64_t acked, bool has_ack, int64_
 		return;
 	guint n = 0;
 	while (n < live) {
-		const struct sent *s = &g_array_index(a, struct sent, l->head + n);
-		if (s->hi > acked || s->ts_ns >= now - PRUNE_AGE_NS)
+		const struct sent *s = sent_at(a, l->head + n, l->size);
+		if (s->lo + s->len > acked || sent_ts(mt, s) >= now - PRUNE_AGE_NS)
 			break;
 		n++;
 	}
@@ -807,7 +852,7 @@ static void assign_dsn(struct mptcp_tracker *mt, uint32_t row, struct pkt *p, co
 	mptcp_dir_count(dir, p->ts_ns, dsn, len);
 	uint64_t added = range_set_add(&cs->uni[md], lo, hi);
 	dir->unique_bytes += added;
-	sent_prune(&sf->sent[d], cs->last_ack[!md], cs->has_last_ack[!md], p->ts_ns);
+	sent_prune(mt, &sf->sent[d], cs->last_ack[!md], cs->has_last_ack[!md], p->ts_ns);
 	/* the packet's own list: its subflow's TCP direction d carries md */
 	if (sent_record(mt, m, md, row, p, &sf->sent[d], lo, hi, added == hi - lo)) {
 		dir->reinjections++;

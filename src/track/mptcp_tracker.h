@@ -20,7 +20,9 @@ struct mptcp_tracker;
  * mappings that follow them (and the keys of a v1 handshake) are known. */
 #define MPTCP_SETTLE_LAG 65536
 
-struct mptcp_tracker *mptcp_tracker_new(struct tables *t);
+/* rows_evicted: rows are evicted from the table while it tracks (a
+ * streaming load, tables_evict), so it keeps what it needs of them itself */
+struct mptcp_tracker *mptcp_tracker_new(struct tables *t, bool rows_evicted);
 void mptcp_tracker_add(struct mptcp_tracker *mt, uint32_t row, const struct decoded *d);
 void mptcp_tracker_finish(struct mptcp_tracker *mt);
 /* settles rows up to `upto` (exclusive); rows before mptcp_tracker_settled()

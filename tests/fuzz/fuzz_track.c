@@ -25,7 +25,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct span in = span_make(data, size);
 	struct tables *t = tables_new();
 	struct tcp_tracker *tt = tcp_tracker_new(t);
-	struct mptcp_tracker *mt = mptcp_tracker_new(t);
+	/* rows stay loaded here, which either layout of the sent lists allows */
+	struct mptcp_tracker *mt = mptcp_tracker_new(t, (size & 1) != 0);
 	struct decoded d;
 	size_t off = 0;
 	int64_t ts = 1700000000LL * 1000000000LL;
