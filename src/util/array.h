@@ -26,8 +26,12 @@ static inline void array_reserve(GArray *a, guint *room, guint n)
 	g_array_set_size(a, len);
 	*room = n;
 	hugeheap_advise(); /* the heap may have grown: in huge pages, before it is touched */
+	/* Only the first half of the new room is faulted in ahead: an array
+	 * that has just doubled ends, on average, with about 44% of its new
+	 * room used (final sizes spread evenly on a log scale), and zeroing
+	 * pages never written cost the load 2 ms (0.5M packets) */
 	guint size = g_array_get_element_size(a);
-	prefault_note(a->data, (size_t)len * size, (size_t)n * size);
+	prefault_note(a->data, (size_t)len * size, ((size_t)len + (n - len) / 2) * size);
 }
 
 /* Appends the element `elt` of `size` bytes (the array's element size).  When
