@@ -39,6 +39,7 @@
 #include "config.h"
 #include "capture/reader.h"
 #include "export/export.h"
+#include "util/hugepages.h"
 
 #define CACHE_MAGIC "MPTCPAC\x1a"
 #define MAGIC_LEN 8
@@ -647,13 +648,10 @@ static bool get_count(struct reader *r, size_t elsize, guint *n)
 }
 
 /* Big arrays are fresh memory: faulting it in 4 KiB pages costs more than
- * reading the file, so ask for huge pages (a hint; ignored where unsupported). */
+ * reading the file, so ask for huge pages where they pay (util/hugepages.h). */
 static void prefer_huge_pages(void *p, size_t n)
 {
-	const uintptr_t huge = 2u << 20;
-	uintptr_t lo = ((uintptr_t)p + huge - 1) & ~(huge - 1), hi = ((uintptr_t)p + n) & ~(huge - 1);
-	if (hi > lo)
-		madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+	hugepages_advise_inside(p, n);
 }
 
 static bool get_array(struct reader *r, GArray *a, size_t elsize)

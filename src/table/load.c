@@ -22,6 +22,8 @@
 #include "track/tcp_tracker.h"
 #include "track/mptcp_tracker.h"
 #include "util/cpu_pair.h"
+#include "util/hugeheap.h"
+#include "util/hugepages.h"
 #include "util/prefault.h"
 
 /* TCP frames per batch, and batches in flight: 550 KB a batch.  Half as
@@ -103,6 +105,7 @@ struct prefault {
 	uintptr_t seen;           /* reading thread: the base it populated */
 	size_t done;              /* reading thread: bytes of it populated */
 	uint64_t rows;            /* reading thread: TCP frames handed over */
+	bool readvised;           /* reading thread: advised again, huge pages slow */
 };
 
 /* rows ahead of the reader's own position faulted in: a few batches' worth */
@@ -215,6 +218,25 @@ static void read_batch(struct reading *rd, struct batch *b)
 	b->frames = rd->stats.frames;
 }
 
+/* Huge pages turned out slow (util/hugepages.h): the rest of the table (from
+ * what was populated of it) and the heap are advised against them.  A table
+ * that moved meanwhile is advised as it was (to no effect), as with
+ * populating. */
+static void readvise_if_slow(struct prefault *pf)
+{
+	if (pf->readvised || hugepages_pay())
+		return;
+	pf->readvised = true;
+	uintptr_t base = atomic_load_explicit(&pf->base, memory_order_acquire);
+	size_t bytes = atomic_load_explicit(&pf->bytes, memory_order_relaxed);
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t from = base == pf->seen ? (base + pf->done + page - 1) & ~(page - 1) : base;
+	uintptr_t end = (base + bytes) & ~(page - 1);
+	if (base && end > from)
+		hugepages_advise((void *)from, end - from);
+	hugeheap_readvise();
+}
+
 /* the reading thread, after handing over n more rows; `behind`: the tracking
  * thread has batches waiting (otherwise it faults its pages in itself, and
  * the reading thread only skips past them) */
@@ -247,8 +269,11 @@ static void prefault_ahead(struct prefault *pf, uint32_t n, bool behind)
 	uintptr_t lo = (base + pf->done) & ~(page - 1), hi = (base + want + page - 1) & ~(page - 1);
 	/* not supported, or the table moved away: stop trying until the
 	 * tracking thread tells of a table (but not over one it just told of) */
+	int64_t t0 = hugepages_now_ns();
 	if (madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE) != 0)
 		atomic_compare_exchange_strong(&pf->base, &base, 0);
+	else
+		hugepages_populated(hi - lo, hugepages_now_ns() - t0);
 	pf->done = want;
 #else
 	(void)pf;
@@ -273,6 +298,7 @@ static gpointer reading_thread(gpointer data)
 		prefault_ahead(&rd->pf, n, behind);
 		if (behind)
 			prefault_service(); /* what the trackers' arrays grew by (util/prefault.h) */
+		readvise_if_slow(&rd->pf);
 	}
 	return NULL;
 }
@@ -342,11 +368,7 @@ static void reserve_packets(struct tables *t, uint64_t offset, uint64_t frames, 
 	if (estimate > UINT32_MAX / 2 || estimate <= t->packets->len)
 		return;
 	tables_reserve_packets(t, (guint)estimate);
-	const uintptr_t huge = 2u << 20;
-	uintptr_t lo = ((uintptr_t)t->packets->data + huge - 1) & ~(huge - 1);
-	uintptr_t hi = ((uintptr_t)t->packets->data + estimate * sizeof(struct pkt)) & ~(huge - 1);
-	if (hi > lo)
-		madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+	hugepages_advise_inside(t->packets->data, (size_t)estimate * sizeof(struct pkt));
 }
 
 static void track_batch(struct tracking *tk, const struct batch *b, uint64_t file_size)
@@ -450,6 +472,7 @@ static struct tables *load_impl(const char *path, struct load_sink *sink, const 
 		tk.chunk = MAX(1, MIN(SINK_CHUNK, sink->lag / 2));
 	}
 	struct reading rd = { .r = r, .dlt = dlt };
+	hugeheap_advise(); /* the heap's advice (util/hugepages.h) before the batches are touched */
 	struct batch *batches = g_new(struct batch, N_BATCHES);
 	track_all(&tk, &rd, batches);
 	g_free(batches);

@@ -13,10 +13,14 @@
  * - the heap grows 64 MiB at a time, and is grown once now, so that the memory
  *   a load touches first is already advised;
  * - what the heap grows by is advised to huge pages (MADV_HUGEPAGE), which the
- *   kernel honours when transparent huge pages are "madvise" or "always".
+ *   kernel honours when transparent huge pages are "madvise" or "always",
+ *   unless they were found slow here (util/hugepages.h: then it is advised
+ *   against them).  The first advice waits for the first hugeheap_advise (a
+ *   load, an array growing): a command that loads nothing times no page.
  * Elsewhere (another libc, a sanitizer's allocator, THP "never") it changes
  * nothing: the heap is then not where the blocks are, or madvise fails. */
 #include "util/hugeheap.h"
+#include "util/hugepages.h"
 
 #include <stdatomic.h>
 #include <stdint.h>
@@ -33,6 +37,7 @@
 
 /* end of the part of the heap already advised; 0: not started */
 static _Atomic uintptr_t advised_end;
+static uintptr_t heap_start; /* set once, by hugeheap_init */
 
 void hugeheap_advise(void)
 {
@@ -44,17 +49,16 @@ void hugeheap_advise(void)
 	uintptr_t hi = (uintptr_t)brk_now & ~HEAP_PAGE_MASK;
 	/* one thread advises each new part; the others return */
 	if (hi > lo && atomic_compare_exchange_strong(&advised_end, &lo, hi))
-		madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+		hugepages_advise((void *)lo, hi - lo);
 #endif
 }
 
-/* grows the heap by a step (a block its free space cannot hold) and advises
- * the step; freed, the step stays (glibc trims only what exceeds M_TOP_PAD) */
-static void grow_advised(void)
+/* grows the heap by a step (a block its free space cannot hold); freed, the
+ * step stays (glibc trims only what exceeds M_TOP_PAD) */
+static void grow(void)
 {
-	void *volatile grow = malloc(1u << 20); /* volatile: kept, not optimised out */
-	free(grow);
-	hugeheap_advise();
+	void *volatile block = malloc(1u << 20); /* volatile: kept, not optimised out */
+	free(block);
 }
 
 void hugeheap_init(void)
@@ -65,8 +69,18 @@ void hugeheap_init(void)
 		return;
 	if (!mallopt(M_MMAP_THRESHOLD, HEAP_MMAP_THRESHOLD) || !mallopt(M_TOP_PAD, HEAP_STEP))
 		return;
-	atomic_store(&advised_end, ((uintptr_t)start + HEAP_PAGE_MASK) & ~HEAP_PAGE_MASK);
-	grow_advised();
+	heap_start = ((uintptr_t)start + HEAP_PAGE_MASK) & ~HEAP_PAGE_MASK;
+	atomic_store(&advised_end, heap_start);
+	grow();
+#endif
+}
+
+void hugeheap_readvise(void)
+{
+#if defined(__GLIBC__) && defined(MADV_HUGEPAGE)
+	uintptr_t end = atomic_load(&advised_end);
+	if (heap_start && end > heap_start)
+		hugepages_advise((void *)heap_start, end - heap_start);
 #endif
 }
 
@@ -82,6 +96,7 @@ void hugeheap_release(void)
 	uintptr_t end = ((uintptr_t)brk_now + HEAP_PAGE_MASK) & ~HEAP_PAGE_MASK;
 	if (end < atomic_load(&advised_end))
 		atomic_store(&advised_end, end);
-	grow_advised();
+	grow();
+	hugeheap_advise();
 #endif
 }

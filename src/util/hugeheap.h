@@ -1,11 +1,13 @@
 /* hugeheap.h - the main malloc heap in transparent huge pages.
  *
  * Promises: after hugeheap_init, blocks under 32 MiB come from the heap, which
- * grows 64 MiB at a time, and the heap's memory from then on is advised to
- * huge pages (where the system allows it; otherwise nothing changes).  Only
- * the speed of first touching memory changes: what malloc returns is the same.
- * hugeheap_advise advises what the heap grew by since; array_reserve calls it
- * after growing an array; both are safe from any thread.  hugeheap_release
+ * grows 64 MiB at a time, and the heap's memory is advised to huge pages
+ * (where the system allows it and they pay, util/hugepages.h; otherwise
+ * nothing changes, or it is advised against them) from the first
+ * hugeheap_advise on.  Only the speed of first touching memory changes: what
+ * malloc returns is the same.  hugeheap_advise advises what the heap grew by
+ * since; loads call it before they allocate, array_reserve after growing an
+ * array; both are safe from any thread.  hugeheap_release
  * gives the heap's free memory back to the system (once a load has freed its
  * trackers), to be called while no other thread allocates. */
 #ifndef MPTCPA_HUGEHEAP_H
@@ -13,6 +15,9 @@
 
 void hugeheap_init(void);
 void hugeheap_advise(void);
+/* advises the whole heap again: huge pages turned out not to pay
+ * (util/hugepages.h), and what is not yet touched should not get them */
+void hugeheap_readvise(void);
 void hugeheap_release(void);
 
 #endif

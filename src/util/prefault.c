@@ -2,6 +2,7 @@
  * prefault.h).  A small ring of noted ranges under a mutex: arrays grow a
  * few hundred times per load, so the lock is never contended for long. */
 #include "util/prefault.h"
+#include "util/hugepages.h"
 
 #include <pthread.h>
 #include <stdbool.h>
@@ -76,8 +77,11 @@ size_t prefault_service(void)
 		head = (head + 1) % RING;
 		count--;
 		pthread_mutex_unlock(&lock);
-		if (madvise((void *)r.lo, r.hi - r.lo, MADV_POPULATE_WRITE) == 0)
+		int64_t t0 = hugepages_now_ns();
+		if (madvise((void *)r.lo, r.hi - r.lo, MADV_POPULATE_WRITE) == 0) {
 			done += r.hi - r.lo;
+			hugepages_populated(r.hi - r.lo, hugepages_now_ns() - t0);
+		}
 	}
 #endif
 	return done;

@@ -1,17 +1,22 @@
 /* test_hugeheap.c - the heap in huge pages: after hugeheap_init, blocks under
  * 32 MiB come from the heap, the heap's memory carries the kernel's huge page
- * advice (VmFlags "hg" in /proc/self/smaps) including what arrays grow it by
- * later, and hugeheap_release gives freed memory back (VmRSS falls).  Where
- * the allocator is not glibc's heap (a sanitizer's), the tests skip. */
+ * advice (VmFlags "hg" in /proc/self/smaps) from the first hugeheap_advise on,
+ * including what arrays grow it by later, and hugeheap_release gives freed
+ * memory back (VmRSS falls).  Where huge pages do not pay
+ * (util/hugepages.h), the same memory is advised against them ("nh"), and a
+ * big array's whole 2 MiB blocks too.  Where the allocator is not glibc's
+ * heap (a sanitizer's), the heap tests skip. */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <glib.h>
 #include "util/array.h"
 #include "util/hugeheap.h"
+#include "util/hugepages.h"
 
 extern char end; /* the linker's end of the program's data: the heap is above */
 
@@ -43,12 +48,17 @@ static gchar *vm_flags_at(const void *p)
 	return flags;
 }
 
-static bool advised(const void *p)
+static bool has_flag(const void *p, const char *flag)
 {
 	gchar *flags = vm_flags_at(p);
-	bool hg = strstr(flags, " hg") != NULL;
+	bool has = strstr(flags, flag) != NULL;
 	g_free(flags);
-	return hg;
+	return has;
+}
+
+static bool advised(const void *p)
+{
+	return has_flag(p, " hg");
 }
 
 static uint64_t rss_bytes(void)
@@ -78,6 +88,7 @@ static void test_block_in_advised_heap(void)
 {
 	if (!heap_in_use())
 		return;
+	hugeheap_advise(); /* as a load does before it allocates */
 	char *b = malloc(4u << 20);
 	g_assert_true(in_heap(b));
 	g_assert_true(advised(b + (2u << 20)));
@@ -124,12 +135,53 @@ static void test_growth_advised(void)
 	free(b);
 }
 
+/* the choice forced off: the heap and a big array advised against huge pages
+ * (a fresh process: the choice is made once per process) */
+static void test_forced_off(void)
+{
+	if (g_test_subprocess()) {
+		g_assert_false(hugepages_pay());
+		enum { BIG = 8u << 20 };
+		uint8_t *m = mmap(NULL, BIG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		g_assert_true(m != MAP_FAILED);
+		hugepages_advise_inside(m, BIG);
+		/* the whole 2 MiB blocks inside: the one after the first boundary */
+		uint8_t *inside = (uint8_t *)(((uintptr_t)m + (2u << 20) - 1) & ~(uintptr_t)((2u << 20) - 1));
+		g_assert_true(has_flag(inside + 4096, " nh"));
+		g_assert_false(has_flag(inside + 4096, " hg"));
+		munmap(m, BIG);
+		void *probe = malloc(16u << 20);
+		if (probe && in_heap(probe)) {
+			hugeheap_advise();
+			g_assert_true(has_flag((uint8_t *)probe + (2u << 20), " nh"));
+		}
+		free(probe);
+		return;
+	}
+	/* the child inherits the environment: MPTCPANALYZER_HUGEPAGES=0 there */
+	g_setenv("MPTCPANALYZER_HUGEPAGES", "0", TRUE);
+	g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+	g_setenv("MPTCPANALYZER_HUGEPAGES", "1", TRUE);
+	g_test_trap_assert_passed();
+}
+
+/* forced on, whatever timing would say */
+static void test_forced_on(void)
+{
+	g_assert_true(hugepages_pay());
+}
+
 int main(int argc, char **argv)
 {
+	/* the heap tests check the advice for huge pages: made, not timed */
+	if (!g_getenv("MPTCPANALYZER_HUGEPAGES"))
+		g_setenv("MPTCPANALYZER_HUGEPAGES", "1", TRUE);
 	hugeheap_init();
 	hugeheap_init(); /* a second call changes nothing */
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/hugeheap/block_in_advised_heap", test_block_in_advised_heap);
 	g_test_add_func("/hugeheap/growth_advised", test_growth_advised);
+	g_test_add_func("/hugeheap/forced_off", test_forced_off);
+	g_test_add_func("/hugeheap/forced_on", test_forced_on);
 	return g_test_run();
 }
