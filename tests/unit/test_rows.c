@@ -605,6 +605,59 @@ static void test_captures(void)
 	g_free(shared);
 }
 
+/* A load keeps every row, so its sent ranges take the frame and time of a
+ * reinjected packet from the row; a streaming load evicts rows and keeps them
+ * in the ranges.  Both must link the same reinjections: the full load's
+ * export and mptcpexporter's (its default window: the originals are evicted
+ * long before their repeats) are the same text, on captures that have
+ * reinjections (examples/lossy-client.pcap: 70 rows; ../shared's when present).
+ * (A window of a few rows can change other columns of a real capture: a row
+ * written before the packets that tell its connection's state.) */
+static void test_load_equals_stream(void)
+{
+	GPtrArray *paths = g_ptr_array_new_with_free_func(g_free);
+	g_ptr_array_add(paths, g_build_filename(test_source_root(), "examples", "lossy-client.pcap", NULL));
+	char *shared = test_shared_dir();
+	const char *more[] = { "captures/v1/lossy-client.pcap", "captures/v1/backup-server.pcap",
+	                       "captures/v1/mpfail-client.pcap", "captures/v0/client_2.pcap" };
+	for (guint k = 0; shared && k < G_N_ELEMENTS(more); k++)
+		g_ptr_array_add(paths, g_build_filename(shared, more[k], NULL));
+	GPtrArray *cols = every_column();
+	guint checked = 0;
+	for (guint i = 0; i < paths->len; i++) {
+		const char *cap = g_ptr_array_index(paths, i);
+		if (!g_file_test(cap, G_FILE_TEST_EXISTS))
+			continue;
+		struct tables *t = test_load(cap);
+		guint reinjections = 0;
+		for (uint32_t r = 0; r < tables_n_pkts(t); r++)
+			reinjections += (tables_pkt(t, r)->marks & PF_REINJECTION) != 0;
+		g_assert_cmpuint(reinjections, >, 0);
+		char *full = export_csv(t, "load.csv");
+		GError *err = NULL;
+		struct export_opts so = { .format = EXP_CSV, .delimiter = ',', .columns = cols };
+		char *spath = g_build_filename(tmpdir, "stream.csv", NULL);
+		g_assert_true(export_capture(cap, spath, &so, NULL, NULL, &err));
+		g_assert_no_error(err);
+		gchar *streamed;
+		g_assert_true(g_file_get_contents(spath, &streamed, NULL, NULL));
+		gchar **want = g_strsplit(full, "\n", -1), **got = g_strsplit(streamed, "\n", -1);
+		g_assert_cmpuint(g_strv_length(got), ==, g_strv_length(want));
+		for (guint l = 0; want[l]; l++)
+			g_assert_cmpstr(got[l], ==, want[l]); /* one line reported, not the file */
+		g_strfreev(want);
+		g_strfreev(got);
+		g_test_message("%s: %u reinjections, the same export", cap, reinjections);
+		checked++;
+		g_free(streamed), g_free(spath), g_free(full);
+		tables_free(t);
+	}
+	g_assert_cmpuint(checked, >, 0); /* examples/ is part of the project */
+	g_ptr_array_free(cols, TRUE);
+	g_ptr_array_free(paths, TRUE);
+	g_free(shared);
+}
+
 /* values written straight to the tables: the escapes of tcplen and iface, and
  * eviction of the side table with the rows */
 static void test_side_table(void)
@@ -816,6 +869,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/rows/bases-evicted", test_bases_evicted);
 	g_test_add_func("/rows/side-table", test_side_table);
 	g_test_add_func("/rows/captures", test_captures);
+	g_test_add_func("/rows/load-equals-stream", test_load_equals_stream);
 	g_test_add_func("/rows/flow-text", test_flow_text);
 	int rc = g_test_run();
 	remove_tmpdir();
