@@ -13,7 +13,7 @@
  *
  * So huge pages are asked for until populating memory shows them slow: the
  * code that populates ahead (MADV_POPULATE_WRITE, load.c and prefault.c)
- * reports how long it took, and after 4 MiB populated at more than 1 ms per
+ * reports how long it took, and after 2 MiB populated at more than 1 ms per
  * MiB the choice turns, for the rest of the process, to advising against
  * them (which matters where the system uses them unasked).  Whoever advised
  * a range that is still to be touched advises it again then (a load: the

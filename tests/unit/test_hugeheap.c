@@ -4,7 +4,7 @@
  * including what arrays grow it by later, and hugeheap_release gives freed
  * memory back (VmRSS falls).  Where huge pages do not pay
  * (util/hugepages.h), the same memory is advised against them ("nh"), and a
- * big array's whole 2 MiB blocks too.  Where the allocator is not glibc's
+ * big array's whole 2 MiB blocks too; slow populating turns the choice.  Where the allocator is not glibc's
  * heap (a sanitizer's), the heap tests skip. */
 #include <stdbool.h>
 #include <stdint.h>
@@ -169,6 +169,31 @@ static void test_forced_off(void)
 static void test_forced_on(void)
 {
 	g_assert_true(hugepages_pay());
+	g_assert_false(hugepages_populated(4u << 20, 40 * 1000000LL)); /* slow: kept */
+	g_assert_true(hugepages_pay());
+}
+
+/* not forced: huge pages until a step of 2 MiB or more populates at over 1 ms
+ * per MiB; quick steps and small ones change nothing; it turns once */
+static void test_turns_when_slow(void)
+{
+	if (g_test_subprocess()) {
+		g_assert_true(hugepages_pay());
+		g_assert_false(hugepages_populated(2u << 20, 300000));     /* 0.3 ms: quick */
+		g_assert_false(hugepages_populated(512u << 10, 5000000));  /* too small to tell */
+		g_assert_false(hugepages_populated(1u << 20, 3000000));    /* slow, 1 MiB so far */
+		g_assert_true(hugepages_pay());
+		g_assert_true(hugepages_populated(1u << 20, 3000000));     /* 2 MiB slow: turns */
+		g_assert_false(hugepages_pay());
+		g_assert_false(hugepages_populated(2u << 20, 9000000));    /* already turned */
+		g_assert_false(hugepages_pay());
+		return;
+	}
+	/* empty: not forced (and main leaves a set variable alone) */
+	g_setenv("MPTCPANALYZER_HUGEPAGES", "", TRUE);
+	g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+	g_setenv("MPTCPANALYZER_HUGEPAGES", "1", TRUE);
+	g_test_trap_assert_passed();
 }
 
 int main(int argc, char **argv)
@@ -183,5 +208,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/hugeheap/growth_advised", test_growth_advised);
 	g_test_add_func("/hugeheap/forced_off", test_forced_off);
 	g_test_add_func("/hugeheap/forced_on", test_forced_on);
+	g_test_add_func("/hugeheap/turns_when_slow", test_turns_when_slow);
 	return g_test_run();
 }
