@@ -1091,6 +1091,8 @@ static struct tables *read_tables(struct reader *r, const char *cache_file, GErr
 		refuse(err, cache_file, msg);
 		g_free(msg);
 	} else {
+		/* the marks a cache written while the last rows settled lacks (load.h) */
+		tables_mark_reinjected(t);
 		return t;
 	}
 	tables_free(t);

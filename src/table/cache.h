@@ -42,7 +42,9 @@ struct cache_save *cache_save_begin(const struct tables *t, const char *cache_fi
 bool cache_save_end(struct cache_save *cs, GError **err);
 void cache_save_abort(struct cache_save *cs);
 
-/* The tables saved in `cache_file` for `capture`; t->path is `capture`.
+/* The tables saved in `cache_file` for `capture`; t->path is `capture`, and
+ * every original of a reinjection link is marked PF_REINJECTED (a file
+ * written while a load's last rows settled may lack some of those marks).
  * NULL with *err when the cache cannot be trusted: error code MPTCPA_ERR_OPEN
  * when the cache file (or the capture) is missing, MPTCPA_ERR_CACHE when it is
  * stale (capture changed or another file), of another format version or

@@ -490,8 +490,11 @@ static struct tables *load_impl(const char *path, struct load_sink *sink, const 
 	}
 	if (reader_warning(r))
 		t->warning = g_strdup(reader_warning(r));
-	if (rc >= 0 && h->tracked)
-		h->tracked(t, mptcp_tracker_settled(tk.mt), h->tracked_user);
+	if (rc >= 0 && h->tracked) {
+		uint32_t settled = mptcp_tracker_settled(tk.mt);
+		mptcp_tracker_freeze(tk.mt, settled); /* the hook's reader sees them unchanged */
+		h->tracked(t, settled, h->tracked_user);
+	}
 	mptcp_tracker_finish(tk.mt);
 	if (rc >= 0)
 		sink_flush(t, sink, &tk.flushed, tables_n_pkts(t));

@@ -87,6 +87,15 @@ static guint map_ext_lower_bound(const struct tables *t, uint32_t row)
 	return row_lower_bound(t->map_ext, row);
 }
 
+void tables_mark_reinjected(struct tables *t)
+{
+	for (guint i = 0; i < t->links->len; i++) {
+		uint32_t orig = g_array_index(t->links, struct link, i).orig;
+		if (orig >= t->pkt_base && orig < tables_n_pkts(t))
+			tables_pkt(t, orig)->marks |= PF_REINJECTED;
+	}
+}
+
 void tables_evict(struct tables *t, uint32_t row)
 {
 	if (row <= t->pkt_base)

@@ -243,6 +243,10 @@ struct tables *tables_new(void);
 void tables_free(struct tables *t);
 /* drops the packets before `row` (and their options) from a window */
 void tables_evict(struct tables *t, uint32_t row);
+/* marks PF_REINJECTED the original of every reinjection link (those in the
+ * window): a load leaves out the marks a cache writer could be copying
+ * (load.h), and a cache file may lack them (cache.h) */
+void tables_mark_reinjected(struct tables *t);
 
 static inline struct pkt *tables_pkt(const struct tables *t, uint32_t row)
 {

@@ -113,6 +113,7 @@ struct mptcp_tracker {
 	uint32_t settled;  /* rows before this one have their DSNs */
 	uint32_t lag;      /* rows kept between loading and settling */
 	guint sent_size;   /* of a sent list's entries */
+	uint32_t frozen;   /* rows before it are being copied out: left unchanged */
 };
 
 uint64_t mptcp_widen32(uint32_t v, uint64_t ref)
@@ -601,7 +602,9 @@ static void link_add(struct mptcp_tracker *mt, uint32_t row, const struct sent *
 	struct link l = { row, orig->row, tables_pkt(t, row)->frame, sent_frame(mt, orig) };
 	g_array_append_val(t->links, l);
 	tables_pkt(t, row)->marks |= PF_REINJECTION;
-	if (orig->row >= t->pkt_base) /* still in the window */
+	/* still in the window, and not being written out (tables_mark_reinjected
+	 * sets the mark of a frozen row once it is) */
+	if (orig->row >= t->pkt_base && orig->row >= mt->frozen)
 		tables_pkt(t, orig->row)->marks |= PF_REINJECTED;
 }
 
@@ -1024,6 +1027,11 @@ uint32_t mptcp_tracker_settled(const struct mptcp_tracker *mt)
 void mptcp_tracker_set_lag(struct mptcp_tracker *mt, uint32_t lag)
 {
 	mt->lag = lag;
+}
+
+void mptcp_tracker_freeze(struct mptcp_tracker *mt, uint32_t upto)
+{
+	mt->frozen = upto;
 }
 
 /* ---------------------------------------------------------------- end of capture */

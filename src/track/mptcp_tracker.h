@@ -30,6 +30,11 @@ void mptcp_tracker_finish(struct mptcp_tracker *mt);
 void mptcp_tracker_settle(struct mptcp_tracker *mt, uint32_t upto);
 uint32_t mptcp_tracker_settled(const struct mptcp_tracker *mt);
 void mptcp_tracker_set_lag(struct mptcp_tracker *mt, uint32_t lag);
+/* rows before `upto` are settled and from now on read by another thread (a
+ * cache being written): the tracker no longer writes to them.  The only write
+ * it would make there, the PF_REINJECTED mark of an original repeated by a
+ * later packet, is left to tables_mark_reinjected(). */
+void mptcp_tracker_freeze(struct mptcp_tracker *mt, uint32_t upto);
 void mptcp_tracker_free(struct mptcp_tracker *mt);
 
 /* MPTCP direction of a packet: 0 when sent by the MPTCP client (towards the

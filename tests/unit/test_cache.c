@@ -2,7 +2,9 @@
  * exactly (compared with a fresh capture_load), and a cache that is stale,
  * truncated anywhere, has any byte flipped, another format version, or rows
  * pointing outside the tables is refused with a reason, never trusted and
- * never crashing (run under ASan).  Skips when ../shared is absent. */
+ * never crashing (run under ASan); a cache written while the last rows
+ * settle keeps every reinjection mark.  Skips what needs ../shared when it is
+ * absent. */
 #include <glib.h>
 #include "test_common.h"
 #include <glib/gstdio.h>
@@ -13,6 +15,8 @@
 #include "capture/reader.h"
 #include "table/cache.h"
 #include "table/load.h"
+#include <pcap/pcap.h>
+#include "pkt_builder.h"
 
 static char *shared_dir;
 static char *tmp_dir;
@@ -712,6 +716,99 @@ static void test_begin_end(void)
 	g_free(plain);
 }
 
+/* the hook of capture_load_tracked, as the analyzer's session uses it */
+struct early_job {
+	const char *file;
+	struct cache_save *cs;
+	uint32_t settled;
+};
+
+static void early_begin(struct tables *t, uint32_t settled, void *user)
+{
+	struct early_job *j = user;
+	GError *err = NULL;
+	j->settled = settled;
+	j->cs = cache_save_begin(t, j->file, settled, &err);
+	g_assert_no_error(err);
+}
+
+/* A load's cache is written while its last rows settle, and one of them may
+ * repeat an original whose rows are being copied: the tracker leaves that
+ * mark out (load.h) and tables_mark_reinjected() sets it once the copy is
+ * done; a cache read back sets it from the links too.  The capture needs to
+ * be long for it: examples/lossy-client.pcap (frame 689 repeated by frame
+ * 1161) with 90,000 packets of a plain TCP stream between frames 900 and 901,
+ * so that frame 689's rows are copied early and frame 1161 settles last. */
+static void test_late_reinjection_marks(void)
+{
+	char *lossy = g_build_filename(test_source_root(), "examples", "lossy-client.pcap", NULL);
+	char *cap = tmp_path("late.pcap"), *file = tmp_path("late.mpac");
+	char errbuf[PCAP_ERRBUF_SIZE];
+	pcap_t *in = pcap_open_offline(lossy, errbuf);
+	g_assert_nonnull(in);
+	pcap_t *dead = pcap_open_dead(pcap_datalink(in), 262144);
+	pcap_dumper_t *out = pcap_dump_open(dead, cap);
+	g_assert_nonnull(out);
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	for (unsigned n = 1; pcap_next_ex(in, &h, &data) == 1; n++) {
+		pcap_dump((u_char *)out, h, data);
+		for (uint32_t i = 0; n == 900 && i < 90000; i++) {
+			static const uint8_t a[4] = { 10, 9, 9, 1 }, b4[4] = { 10, 9, 9, 2 };
+			struct pb b;
+			pb_init(&b);
+			pb_eth(&b, 0x0800);
+			size_t ip = pb_ipv4(&b, 6, a, b4, (uint16_t)i, 0, NULL, 0);
+			struct pb_tcp tcp = { .sport = 40000, .dport = 80, .seq = 1 + i * 100, .ack = 1,
+			                      .flags = 0x10, .win = 512, .payload = 100 };
+			pb_tcp(&b, &tcp);
+			pb_ipv4_end(&b, ip);
+			struct pcap_pkthdr fh = { .ts = h->ts, .caplen = (bpf_u_int32)b.len, .len = (bpf_u_int32)b.len };
+			pcap_dump((u_char *)out, &fh, b.buf);
+		}
+	}
+	pcap_dump_close(out);
+	pcap_close(dead);
+	pcap_close(in);
+
+	GError *err = NULL;
+	struct early_job job = { file, NULL, 0 };
+	struct tables *t = capture_load_tracked(cap, NULL, NULL, early_begin, &job, &err);
+	g_assert_no_error(err);
+	g_assert_nonnull(job.cs);
+	/* frame 689's rows (the first MiB chunk) were copied while frame 1161 settled */
+	g_assert_cmpuint(job.settled, >, (1u << 20) / sizeof(struct pkt));
+	const uint32_t orig = 688, repeat = 1161 - 1 + 90000;
+	g_assert_cmpuint(tables_pkt(t, orig)->frame, ==, 689);
+	g_assert_cmpuint(tables_pkt(t, repeat)->frame, ==, 1161 + 90000);
+	g_assert_true(tables_pkt(t, repeat)->marks & PF_REINJECTION);
+	g_assert_false(tables_pkt(t, orig)->marks & PF_REINJECTED); /* left out while copied */
+	g_assert_true(cache_save_end(job.cs, &err));
+	g_assert_no_error(err);
+	tables_mark_reinjected(t);
+	g_assert_true(tables_pkt(t, orig)->marks & PF_REINJECTED);
+
+	struct tables *fresh = capture_load(cap, NULL, NULL, &err);
+	g_assert_no_error(err);
+	struct tables *cached = cache_load(file, cap, &err);
+	g_assert_no_error(err);
+	g_assert_nonnull(cached);
+	guint marked = 0;
+	for (uint32_t r = 0; r < tables_n_pkts(fresh); r++) {
+		uint16_t want = tables_pkt(fresh, r)->marks;
+		marked += (want & PF_REINJECTED) != 0;
+		g_assert_cmpuint(tables_pkt(t, r)->marks, ==, want);
+		g_assert_cmpuint(tables_pkt(cached, r)->marks, ==, want);
+	}
+	g_assert_cmpuint(marked, >, 10);
+	tables_free(cached);
+	tables_free(fresh);
+	tables_free(t);
+	g_unlink(cap);
+	g_unlink(file);
+	g_free(cap), g_free(file), g_free(lossy);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -731,6 +828,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/cache/speed", test_speed);
 	g_test_add_func("/cache/in-place", test_in_place);
 	g_test_add_func("/cache/begin-end", test_begin_end);
+	g_test_add_func("/cache/late-reinjection-marks", test_late_reinjection_marks);
 	int rc = g_test_run();
 	g_rmdir(tmp_dir);
 	g_free(tmp_dir);
