@@ -269,11 +269,8 @@ static void prefault_ahead(struct prefault *pf, uint32_t n, bool behind)
 	uintptr_t lo = (base + pf->done) & ~(page - 1), hi = (base + want + page - 1) & ~(page - 1);
 	/* not supported, or the table moved away: stop trying until the
 	 * tracking thread tells of a table (but not over one it just told of) */
-	int64_t t0 = hugepages_now_ns();
-	if (madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE) != 0)
+	if (hugepages_populate((void *)lo, hi - lo) != 0)
 		atomic_compare_exchange_strong(&pf->base, &base, 0);
-	else
-		hugepages_populated(hi - lo, hugepages_now_ns() - t0);
 	pf->done = want;
 #else
 	(void)pf;

@@ -7,6 +7,7 @@
  * at over 1 ms per MiB, what 4 KiB pages cost at most, is the slow kind. */
 #include "util/hugepages.h"
 
+#include <errno.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,7 +43,7 @@ bool hugepages_pay(void)
 	return s == PAY || s == FORCED_ON;
 }
 
-int64_t hugepages_now_ns(void)
+static int64_t now_ns(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -57,6 +58,22 @@ bool hugepages_populated(size_t bytes, int64_t ns)
 		return false;
 	int s = PAY;
 	return atomic_compare_exchange_strong(&state, &s, SLOW);
+}
+
+int hugepages_populate(void *p, size_t n)
+{
+#ifdef MADV_POPULATE_WRITE
+	int64_t t0 = now_ns();
+	int rc = madvise(p, n, MADV_POPULATE_WRITE);
+	if (rc == 0)
+		hugepages_populated(n, now_ns() - t0);
+	return rc;
+#else
+	(void)p;
+	(void)n;
+	errno = ENOSYS;
+	return -1;
+#endif
 }
 
 void hugepages_advise(void *p, size_t n)

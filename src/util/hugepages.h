@@ -12,8 +12,8 @@
  * one started after a few idle seconds finds a few, then slow ones.
  *
  * So huge pages are asked for until populating memory shows them slow: the
- * code that populates ahead (MADV_POPULATE_WRITE, load.c and prefault.c)
- * reports how long it took, and after 2 MiB populated at more than 1 ms per
+ * code that populates ahead (load.c and prefault.c) does it through
+ * hugepages_populate, which times it, and after 2 MiB populated at more than 1 ms per
  * MiB the choice turns, for the rest of the process, to advising against
  * them (which matters where the system uses them unasked).  Whoever advised
  * a range that is still to be touched advises it again then (a load: the
@@ -36,10 +36,11 @@ bool hugepages_pay(void);
 void hugepages_advise(void *p, size_t n);
 /* the same for the whole 2 MiB blocks inside [p, p + n) (a big array) */
 void hugepages_advise_inside(void *p, size_t n);
+/* populates [p, p + n) (MADV_POPULATE_WRITE: changes no byte), timing it
+ * for the choice above; 0, or -1 with errno (ENOSYS without the advice) */
+int hugepages_populate(void *p, size_t n);
 /* `bytes` of memory advised by hugepages_advise were populated in `ns`;
  * true when this turned the choice against huge pages */
 bool hugepages_populated(size_t bytes, int64_t ns);
-/* a monotonic clock in ns, for the timing above */
-int64_t hugepages_now_ns(void);
 
 #endif

@@ -77,11 +77,8 @@ size_t prefault_service(void)
 		head = (head + 1) % RING;
 		count--;
 		pthread_mutex_unlock(&lock);
-		int64_t t0 = hugepages_now_ns();
-		if (madvise((void *)r.lo, r.hi - r.lo, MADV_POPULATE_WRITE) == 0) {
+		if (hugepages_populate((void *)r.lo, r.hi - r.lo) == 0)
 			done += r.hi - r.lo;
-			hugepages_populated(r.hi - r.lo, hugepages_now_ns() - t0);
-		}
 	}
 #endif
 	return done;
