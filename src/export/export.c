@@ -86,6 +86,8 @@ bool atomic_open(struct atomic_file *af, const char *path, GError **err)
 	}
 	watch_tmp(af->tmp);
 	af->can_reserve = file_blocks_reservable(fd);
+	af->stream_from = ATOMIC_STREAM_FROM;
+	af->stream_step = ATOMIC_STREAM_STEP;
 	return true;
 }
 
@@ -103,9 +105,39 @@ bool file_blocks_reservable(int fd)
  * do; the commit gives back what was allocated past the end. */
 #define RESERVE_STEP (32u << 20)
 
+/* A large export fills the page cache with its text: each page new memory
+ * to the kernel (a virtual machine's host backs it on its first write, and
+ * 1.17 GB of CSV took 2.0 to 3.3 s here instead of 1.3), and dirty, which
+ * makes the kernel throttle the writer once there is enough of it.  Past
+ * stream_from bytes the file is written out a step at a time (the step two
+ * behind the one being filled, which stdio's buffer has left whole) and the
+ * step two further behind, written by then, is dropped from the cache: its
+ * pages are freed, and the next writes reuse them.  Neither call waits, and
+ * neither changes a byte of the file.  Smaller exports are left to the page
+ * cache, where replacing one export by the next is cheaper. */
+static void stream_out(struct atomic_file *af)
+{
+	if (!af->stream_step || af->written < af->stream_from)
+		return;
+	uint64_t step = af->stream_step, k = af->written / step; /* the step being filled */
+	if (!af->stream_next)
+		af->stream_next = k; /* the steps before stay to the page cache */
+	int fd = fileno(af->fp);
+	for (; af->stream_next <= k; af->stream_next++) {
+		uint64_t j = af->stream_next;
+		if (j >= 2)
+			(void)sync_file_range(fd, (off_t)((j - 2) * step), (off_t)step, SYNC_FILE_RANGE_WRITE);
+		if (j >= 4)
+			(void)posix_fadvise(fd, (off_t)((j - 4) * step), (off_t)step, POSIX_FADV_DONTNEED);
+		af->streamed_steps++;
+	}
+}
+
 void atomic_wrote(struct atomic_file *af, size_t n)
 {
 	af->written += n;
+	if (af->tmp)
+		stream_out(af);
 	if (!af->can_reserve || af->written + RESERVE_STEP / 4 <= af->reserved)
 		return;
 	uint64_t want = af->written + RESERVE_STEP;
@@ -118,7 +150,7 @@ void atomic_wrote(struct atomic_file *af, size_t n)
 /* empties the file to write it again (the truncation freed every block) */
 static bool atomic_rewind(struct atomic_file *af)
 {
-	af->written = af->reserved = 0;
+	af->written = af->reserved = af->stream_next = af->streamed_steps = 0;
 	return fflush(af->fp) == 0 && ftruncate(fileno(af->fp), 0) == 0 && fseek(af->fp, 0, SEEK_SET) == 0;
 }
 

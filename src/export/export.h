@@ -53,13 +53,20 @@ bool export_capture(const char *capture, const char *path, const struct export_o
 /* Opens `path` for writing through a temporary file beside it; commit renames
  * it into place, abort removes it.  Used by every writer of the project.
  * A writer that tells atomic_wrote how much it wrote gets the file's blocks
- * allocated ahead of its writes on ext4 and XFS (see export.c). */
+ * allocated ahead of its writes on ext4 and XFS, and, past `stream_from`
+ * bytes, what it wrote written out and dropped from the page cache as it
+ * goes, `stream_step` bytes at a time (see export.c). */
 struct atomic_file {
 	FILE *fp;
 	char *path, *tmp;
 	bool can_reserve;           /* ext4 or XFS, a new file */
 	uint64_t written, reserved; /* bytes given to fp; blocks allocated */
+	uint64_t stream_from, stream_step; /* ATOMIC_STREAM_FROM, _STEP; 0: never */
+	uint64_t stream_next;       /* the next step to stream out; 0: not started */
+	uint64_t streamed_steps;    /* steps handled (what the tests look at) */
 };
+#define ATOMIC_STREAM_FROM ((uint64_t)256 << 20)
+#define ATOMIC_STREAM_STEP ((uint64_t)16 << 20)
 bool atomic_open(struct atomic_file *af, const char *path, GError **err);
 void atomic_wrote(struct atomic_file *af, size_t n);
 bool atomic_commit(struct atomic_file *af, GError **err);
