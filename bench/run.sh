@@ -19,7 +19,8 @@
 # once before the runs: every case reads it from the page cache.  The runs of
 # (a) to (d) are interleaved (a b c d, a b c d, ...): a virtual machine's
 # speed drifts over seconds, and the ratios are then of runs made under the
-# same conditions, not of one block of runs against a later one.
+# same conditions, not of one block of runs against a later one; the ratios
+# are printed of the medians and round by round.
 # --rss-curve: also mptcpexporter's peak RSS on the first 20%, 40%, ... 100%
 # of each capture's packets (cuts made with tcpdump -c), to show that its
 # memory stops growing with the number of packets.
@@ -183,6 +184,14 @@ for CAP in "${CAPS[@]}"; do
         printf "ratios: (b)/(a) = %.2f (target <= 2), (d)/(a) = %.2f (target <= 4)", b / a, d / a
         if (e != "") printf ", (e)/(b) = %.0f (target >= 200)", e / b
         printf "; (c) = %.3f s (target < 0.1 s per 500k packets: %.3f s)\n", c, 0.1 * p / 500000 }'
+    # the same ratios round by round: the runs of one round are under the same
+    # conditions, and the VM changes speed between rounds
+    awk -v a="${WALLS[a]}" -v b="${WALLS[b]}" -v d="${WALLS[d]}" 'BEGIN{
+        n = split(a, A, " "); split(b, B, " "); split(d, D, " ")
+        for (i = 1; i <= n; i++) { rb[i] = B[i] / A[i]; rd[i] = D[i] / A[i]; kb += rb[i] <= 2; kd += rd[i] <= 4 }
+        printf "per round: (b)/(a)"; for (i = 1; i <= n; i++) printf " %.2f", rb[i]
+        printf " (at most 2 in %d of %d); (d)/(a)", kb, n; for (i = 1; i <= n; i++) printf " %.2f", rd[i]
+        printf " (at most 4 in %d of %d)\n", kd, n }'
     echo "loaded tables: sizeof(struct pkt) $(get sizeof_pkt) + $(get options_per_packet) options x $(get sizeof_mptcp_option) B + side tables = $(get table_bytes_per_packet) B/packet;" \
          "RSS after capture_load - before: $(get rss_bytes_per_packet) B/packet (peak $(get peak_bytes_per_packet)); target <= 64;" \
          "capture_load alone: $(get seconds) s"
