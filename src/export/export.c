@@ -136,8 +136,7 @@ static void stream_out(struct atomic_file *af)
 void atomic_wrote(struct atomic_file *af, size_t n)
 {
 	af->written += n;
-	if (af->tmp)
-		stream_out(af);
+	stream_out(af); /* a device or pipe written in place has no step: nothing */
 	if (!af->can_reserve || af->written + RESERVE_STEP / 4 <= af->reserved)
 		return;
 	uint64_t want = af->written + RESERVE_STEP;
