@@ -1,11 +1,15 @@
 /* reader.c - libpcap frame reader, plus a tiny pcapng block walker that only
  * recovers each packet's interface id (libpcap reads several interfaces of one
- * link type but does not say which interface a packet came from). */
+ * link type but does not say which interface a packet came from).  Classic
+ * pcap files are walked by capture/pcap_walk.c until a record it leaves to
+ * libpcap. */
 #include "capture/reader.h"
+#include "capture/pcap_walk.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdio_ext.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <pcap/pcap.h>
@@ -14,6 +18,7 @@ G_DEFINE_QUARK(mptcpa-error-quark, mptcpa_error)
 
 struct capture_reader {
 	pcap_t *pcap;
+	struct pcap_walk *walk; /* non-NULL until libpcap reads the records */
 	FILE *ng;           /* second handle on a pcapng file, for interface ids */
 	bool ng_swap;       /* section in the other byte order */
 	uint32_t number;
@@ -97,6 +102,13 @@ static bool file_is_pcapng(FILE *f)
 	return ng;
 }
 
+/* MPTCPANALYZER_PCAP_WALK=0 leaves every record to libpcap (tests, A/B) */
+static bool walk_wanted(void)
+{
+	const char *v = getenv("MPTCPANALYZER_PCAP_WALK");
+	return !v || strcmp(v, "0") != 0;
+}
+
 struct capture_reader *reader_open(const char *path, GError **err)
 {
 	struct stat st;
@@ -138,6 +150,8 @@ struct capture_reader *reader_open(const char *path, GError **err)
 	r->iobuf = iobuf;
 	r->size = (uint64_t)st.st_size;
 	r->path = g_strdup(path);
+	if (!ng && walk_wanted())
+		r->walk = pcap_walk_open(fileno(f), (uint32_t)pcap_snapshot(p));
 	if (ng && (r->ng = fopen(path, "rb")) != NULL) {
 		r->ng_iobuf = g_malloc(IOBUF_SIZE);
 		setvbuf(r->ng, r->ng_iobuf, _IOFBF, IOBUF_SIZE);
@@ -150,6 +164,7 @@ void reader_close(struct capture_reader *r)
 {
 	if (!r)
 		return;
+	pcap_walk_free(r->walk);
 	pcap_close(r->pcap);
 	g_free(r->iobuf);
 	if (r->ng)
@@ -215,8 +230,46 @@ static int read_failed(struct capture_reader *r, GError **err)
 	return -1;
 }
 
+/* libpcap reads on from the record the walker stopped at */
+static void hand_over(struct capture_reader *r)
+{
+	uint64_t at = pcap_walk_offset(r->walk);
+	pcap_walk_free(r->walk);
+	r->walk = NULL;
+	/* libpcap must not read frames again from where it stopped (after the
+	 * file header): if the seek fails, the stream ends here, with a warning */
+	if (fseeko(pcap_file(r->pcap), (off_t)at, SEEK_SET) != 0) {
+		g_free(r->warning);
+		r->warning = g_strdup_printf("%s: cannot read on after frame %u (%s)", r->path,
+		                             r->number, g_strerror(errno));
+		fseeko(pcap_file(r->pcap), 0, SEEK_END);
+	}
+}
+
+/* the walker's next record: 1 and `f`, 0 at the end, -1 when libpcap
+ * takes over (it has been handed the file) */
+static int walk_next(struct capture_reader *r, struct frame *f)
+{
+	struct pcap_pkthdr h;
+	const uint8_t *data;
+	enum pcap_walk_rc rc = pcap_walk_next(r->walk, &h, &data);
+	if (rc == PCAP_WALK_FRAME) {
+		fill_frame(r, &h, data, f);
+		return 1;
+	}
+	if (rc == PCAP_WALK_END)
+		return 0;
+	hand_over(r);
+	return -1;
+}
+
 int reader_next(struct capture_reader *r, struct frame *f, GError **err)
 {
+	if (r->walk) {
+		int rc = walk_next(r, f);
+		if (rc >= 0)
+			return rc;
+	}
 	struct pcap_pkthdr *h;
 	const u_char *data;
 	int rc = pcap_next_ex(r->pcap, &h, &data);
@@ -245,6 +298,16 @@ static void dispatch_one(u_char *user, const struct pcap_pkthdr *h, const u_char
 
 int reader_dispatch(struct capture_reader *r, int max, reader_frame_fn fn, void *user, GError **err)
 {
+	if (r->walk) {
+		int n = 0, rc = 1;
+		struct frame f;
+		while (n < max && (rc = walk_next(r, &f)) == 1) {
+			fn(&f, user);
+			n++;
+		}
+		if (n > 0 || rc >= 0)
+			return n;
+	}
 	struct dispatch d = { r, fn, user };
 	int rc = pcap_dispatch(r->pcap, max, dispatch_one, (u_char *)&d);
 	if (rc >= 0)
@@ -261,6 +324,8 @@ const char *reader_warning(const struct capture_reader *r)
 
 uint64_t reader_offset(const struct capture_reader *r)
 {
+	if (r->walk)
+		return pcap_walk_offset(r->walk);
 	FILE *f = pcap_file(r->pcap);
 	long off = f ? ftell(f) : -1;
 	return off < 0 ? 0 : (uint64_t)off;

@@ -1,4 +1,6 @@
-/* reader.h - reads frames from a pcap or pcapng file with libpcap.
+/* reader.h - reads frames from a pcap or pcapng file with libpcap (the
+ * records of a classic pcap file in this host's byte order are walked by
+ * capture/pcap_walk.h, to the same frames, until one it leaves to libpcap).
  *
  * Frames come out in file order, numbered from 1 like tshark's frame.number,
  * with nanosecond timestamps whatever the file's precision.  For pcapng the

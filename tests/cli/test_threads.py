@@ -12,7 +12,10 @@ row count must be the capture's TCP packet count (the analyzer's count over
 TCP connections).  The analyzer's JSON outputs must not change either.
 A subset of the fields without reinjected_in is exported in one pass instead
 of two: its values must be the full export's columns.  The formatting
-threads (mptcpa-format) run 10 nice levels below the others."""
+threads (mptcpa-format) run 10 nice levels below the others.
+Classic pcap files are read by the project's own record walker
+(capture/pcap_walk.h); every such capture exports the same bytes with
+MPTCPANALYZER_PCAP_WALK=0, which leaves them all to libpcap."""
 import csv
 import glob
 import io
@@ -44,9 +47,12 @@ def env_for(threads):
     return env
 
 
-def export(cap, threads, args):
+def export(cap, threads, args, walk=True):
     out = os.path.join(TMP, 'out-%d' % threads)
-    r = subprocess.run([EXPORTER, cap, '-o', out] + args, env=env_for(threads),
+    env = env_for(threads)
+    if not walk:
+        env['MPTCPANALYZER_PCAP_WALK'] = '0'
+    r = subprocess.run([EXPORTER, cap, '-o', out] + args, env=env,
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     if r.returncode != 0:
         return None
@@ -111,6 +117,16 @@ def check_capture(cap):
                '%s: mptcpanalyzer %s is the same with 1 and 2 threads' % (name, command))
 
 
+def check_walk(caps):
+    """the walker and libpcap read the same frames: the same export"""
+    for cap in caps:
+        name = os.path.relpath(cap, os.path.join(ROOT, '..'))
+        ref = export(cap, 2, [], walk=False)
+        out = export(cap, 2, [])
+        report(ref is not None and out == ref,
+               '%s: the same %s bytes with libpcap alone' % (name, None if ref is None else len(ref)))
+
+
 def thread_nice(pid):
     """{thread name: [nice values]} of a running process; its first thread
     is 'main' (a sanitizer's threads take the program's name too)"""
@@ -167,6 +183,8 @@ def main():
     check_priorities(caps[0])
     for c in caps:
         check_capture(c)
+    check_walk(sorted(glob.glob(os.path.join(ROOT, 'examples', '*.pcap')) +
+                      glob.glob(os.path.join(SHARED, 'v*', '*.pcap'))))
     for c in missing:
         T.skip(os.path.basename(c), '../shared is not there')
     return T.done()
