@@ -16,6 +16,7 @@
 
 #include "capture/pcap_walk.h"
 #include "capture/reader.h"
+#include "test_common.h"
 
 static char *tmpdir;
 
@@ -81,9 +82,7 @@ static GByteArray *plain_file(uint32_t magic, int n, bool swap)
 static char *write_tmp(const char *name, const guint8 *data, gsize len)
 {
 	char *path = g_build_filename(tmpdir, name, NULL);
-	GError *err = NULL;
-	g_assert_true(g_file_set_contents(path, (const char *)data, (gssize)len, &err));
-	g_assert_no_error(err);
+	test_put_file(path, (const char *)data, (gssize)len);
 	return path;
 }
 
@@ -415,20 +414,6 @@ static void test_same_examples(void)
 		g_test_skip("no examples/*.pcap");
 }
 
-static void remove_tmpdir(void)
-{
-	GDir *d = g_dir_open(tmpdir, 0, NULL);
-	const char *name;
-	while (d && (name = g_dir_read_name(d)) != NULL) {
-		char *p = g_build_filename(tmpdir, name, NULL);
-		g_remove(p);
-		g_free(p);
-	}
-	if (d)
-		g_dir_close(d);
-	g_rmdir(tmpdir);
-}
-
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -446,7 +431,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/pcap_walk/same/examples", test_same_examples);
 
 	int rc = g_test_run();
-	remove_tmpdir();
+	test_remove_dir(tmpdir);
 	g_free(tmpdir);
 	return rc;
 }
