@@ -8,11 +8,13 @@
  * one pass is written a window later, and a hostile capture can change what
  * a row shows that late, a window scale or a subflow's connection arriving
  * after it; tests/cli/test_export_passes.py compares real captures byte for
- * byte.) */
+ * byte.)  First of all, the file's frames read with the pcap walker
+ * (capture/pcap_walk.h) must be libpcap's own, bytes, warning and all. */
 #include "fuzz_common.h"
 
 #include <string.h>
 #include <glib/gstdio.h>
+#include "capture/reader.h"
 #include "table/load.h"
 
 static struct memfile capture;
@@ -82,9 +84,59 @@ static void export_both_ways(const struct export_opts *o)
 	g_free(b);
 }
 
+/* what a reading gave: a digest of every frame, their count, how it ended */
+struct frames_seen {
+	GChecksum *sum;
+	guint frames;
+	int rc;
+	char *warning;
+};
+
+static void see_frame(const struct frame *f, void *user)
+{
+	struct frames_seen *s = user;
+	const uint32_t head[] = { f->number, f->caplen, f->wirelen, (uint32_t)f->ts_ns, (uint32_t)(f->ts_ns >> 32) };
+	g_checksum_update(s->sum, (const guchar *)head, sizeof head);
+	g_checksum_update(s->sum, f->data, f->caplen);
+	s->frames++;
+}
+
+static struct frames_seen read_frames(bool walk)
+{
+	struct frames_seen s = { g_checksum_new(G_CHECKSUM_SHA1), 0, 0, NULL };
+	setenv("MPTCPANALYZER_PCAP_WALK", walk ? "1" : "0", 1);
+	GError *err = NULL;
+	struct capture_reader *r = reader_open(capture.path, &err);
+	unsetenv("MPTCPANALYZER_PCAP_WALK");
+	if (!r) {
+		g_error_free(err);
+		s.rc = -2;
+		return s;
+	}
+	while ((s.rc = reader_dispatch(r, 100, see_frame, &s, &err)) > 0)
+		;
+	g_clear_error(&err);
+	s.warning = g_strdup(reader_warning(r));
+	reader_close(r);
+	return s;
+}
+
+static void same_frames_both_ways(void)
+{
+	struct frames_seen a = read_frames(false), b = read_frames(true);
+	if (a.rc != b.rc || a.frames != b.frames || g_strcmp0(a.warning, b.warning) != 0 ||
+	    strcmp(g_checksum_get_string(a.sum), g_checksum_get_string(b.sum)) != 0)
+		abort();
+	g_checksum_free(a.sum);
+	g_checksum_free(b.sum);
+	g_free(a.warning);
+	g_free(b.warning);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	memfile_set(&capture, data, size);
+	same_frames_both_ways();
 	GError *err = NULL;
 	struct tables *t = capture_load(capture.path, progress, NULL, &err);
 	if (!t) {
