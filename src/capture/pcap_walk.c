@@ -84,10 +84,8 @@ void pcap_walk_free(struct pcap_walk *w)
 
 /* Makes `need` bytes from the next record's start available if the file
  * has them: moves what is left of the block to its front and reads on. */
-static bool have(struct pcap_walk *w, size_t need)
+static bool refill(struct pcap_walk *w, size_t need)
 {
-	if (w->len - w->pos >= need)
-		return true;
 	if (need > BLOCK || w->eof)
 		return false;
 	memmove(w->buf, w->buf + w->pos, w->len - w->pos);
@@ -102,26 +100,31 @@ static bool have(struct pcap_walk *w, size_t need)
 	return w->len >= need;
 }
 
-enum pcap_walk_rc pcap_walk_next(struct pcap_walk *w, struct pcap_pkthdr *h, const uint8_t **data)
+static inline bool have(struct pcap_walk *w, size_t need)
 {
-	if (!have(w, RECORD_HEADER))
+	return w->len - w->pos >= need || refill(w, need);
+}
+
+enum pcap_walk_rc pcap_walk_next(struct pcap_walk *w, struct pcap_walk_rec *rec)
+{
+	if (G_UNLIKELY(!have(w, RECORD_HEADER)))
 		return w->eof && w->len == w->pos ? PCAP_WALK_END : PCAP_WALK_HANDOVER;
 	const uint8_t *r = w->buf + w->pos;
 	uint32_t sec = load_u32(r), frac = load_u32(r + 4);
-	uint32_t caplen = load_u32(r + 8), len = load_u32(r + 12);
+	uint32_t caplen = load_u32(r + 8);
 	/* libpcap truncates (or refuses) a record over the snapshot length, and
 	 * has read the time stamp as signed or unsigned depending on its
 	 * version: both are its business */
-	if (caplen > w->snaplen || (sec | frac) >> 31)
+	if (G_UNLIKELY(caplen > w->snaplen || (sec | frac) >> 31))
 		return PCAP_WALK_HANDOVER;
-	if (!have(w, RECORD_HEADER + (size_t)caplen))
+	if (G_UNLIKELY(!have(w, RECORD_HEADER + (size_t)caplen)))
 		return PCAP_WALK_HANDOVER;
 	r = w->buf + w->pos;
-	h->ts.tv_sec = (time_t)sec;
-	h->ts.tv_usec = (suseconds_t)(w->nano ? frac : frac * (suseconds_t)1000);
-	h->caplen = caplen;
-	h->len = len;
-	*data = r + RECORD_HEADER;
+	/* under 2^31 s and 2^31 units: no overflow, nothing for the reader to clamp */
+	rec->ts_ns = (int64_t)sec * 1000000000 + (int64_t)frac * (w->nano ? 1 : 1000);
+	rec->caplen = caplen;
+	rec->len = load_u32(r + 12);
+	rec->data = r + RECORD_HEADER;
 	w->pos += RECORD_HEADER + (size_t)caplen;
 	return PCAP_WALK_FRAME;
 }

@@ -15,9 +15,16 @@
 #define MPTCPA_PCAP_WALK_H
 
 #include <stdint.h>
-#include <pcap/pcap.h>
 
 struct pcap_walk;
+
+/* a record as libpcap would hand it over (its time in ns since the epoch:
+ * what the reader makes of libpcap's when asked for nanoseconds) */
+struct pcap_walk_rec {
+	int64_t ts_ns;
+	uint32_t caplen, len;
+	const uint8_t *data;   /* valid until the next call */
+};
 
 enum pcap_walk_rc {
 	PCAP_WALK_HANDOVER = -1, /* libpcap goes on from pcap_walk_offset() */
@@ -31,10 +38,8 @@ enum pcap_walk_rc {
 struct pcap_walk *pcap_walk_open(int fd, uint32_t snaplen);
 void pcap_walk_free(struct pcap_walk *w);
 
-/* The next record: its header as libpcap's pcap_next_ex would give it when
- * asked for nanosecond time stamps (ns in ts.tv_usec) and its bytes, valid
- * until the next call. */
-enum pcap_walk_rc pcap_walk_next(struct pcap_walk *w, struct pcap_pkthdr *h, const uint8_t **data);
+/* the next record */
+enum pcap_walk_rc pcap_walk_next(struct pcap_walk *w, struct pcap_walk_rec *rec);
 
 /* file offset of the next record (of the one handed over, after a
  * PCAP_WALK_HANDOVER; the file size after PCAP_WALK_END) */

@@ -246,15 +246,24 @@ static void hand_over(struct capture_reader *r)
 	}
 }
 
+/* the walker's times: seconds and fraction under 2^31, so within what
+ * timestamp_ns keeps */
+#define WALK_TS_MAX (2147483647LL * 1000000000LL + 2147483647LL * 1000LL)
+G_STATIC_ASSERT(WALK_TS_MAX < TS_NS_MAX);
+
 /* the walker's next record: 1 and `f`, 0 at the end, -1 when libpcap
  * takes over (it has been handed the file) */
-static int walk_next(struct capture_reader *r, struct frame *f)
+static inline int walk_next(struct capture_reader *r, struct frame *f)
 {
-	struct pcap_pkthdr h;
-	const uint8_t *data;
-	enum pcap_walk_rc rc = pcap_walk_next(r->walk, &h, &data);
-	if (rc == PCAP_WALK_FRAME) {
-		fill_frame(r, &h, data, f);
+	struct pcap_walk_rec rec;
+	enum pcap_walk_rc rc = pcap_walk_next(r->walk, &rec);
+	if (G_LIKELY(rc == PCAP_WALK_FRAME)) {
+		f->number = ++r->number;
+		f->ts_ns = rec.ts_ns; /* in range: see WALK_TS_MAX */
+		f->caplen = rec.caplen;
+		f->wirelen = rec.len;
+		f->data = rec.data;
+		f->iface = 0;
 		return 1;
 	}
 	if (rc == PCAP_WALK_END)
