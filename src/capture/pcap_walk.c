@@ -19,7 +19,7 @@
 struct pcap_walk {
 	int fd;
 	bool nano;
-	bool eof;          /* a read returned nothing: no more bytes to come */
+	bool eof;          /* a read came back short: the file has no more bytes */
 	uint32_t snaplen;
 	uint64_t off;      /* file offset of buf[0] */
 	size_t len, pos;   /* bytes in buf; the next record's start in it */

@@ -7,7 +7,7 @@
  * hands out each record where it lies.  It only hands out records libpcap
  * would hand over unchanged; at the first one it cannot vouch for (a length
  * over the snapshot length, a time stamp with its top bit set, a record the
- * file cuts short, a read error) it stops and says where that record
+ * file cuts short or longer than a block, a read error) it stops and says where that record
  * starts, so that libpcap reads the rest of the file and does whatever it
  * does with it (truncate, warn, fail).  libpcap still opens the file: the
  * header checks, the link type and the snapshot length are its. */
