@@ -647,20 +647,16 @@ static bool get_count(struct reader *r, size_t elsize, guint *n)
 	return true;
 }
 
-/* Big arrays are fresh memory: faulting it in 4 KiB pages costs more than
- * reading the file, so ask for huge pages where they pay (util/hugepages.h). */
-static void prefer_huge_pages(void *p, size_t n)
-{
-	hugepages_advise_inside(p, n);
-}
-
+/* Big arrays (here and in get_rows) are fresh memory: faulting it in 4 KiB
+ * pages costs more than reading the file, so they ask for huge pages where
+ * they pay (util/hugepages.h). */
 static bool get_array(struct reader *r, GArray *a, size_t elsize)
 {
 	guint n;
 	if (!get_count(r, elsize, &n))
 		return false;
 	g_array_set_size(a, n);
-	prefer_huge_pages(a->data, (size_t)n * elsize);
+	hugepages_advise_inside(a->data, (size_t)n * elsize);
 	return get(r, a->data, (size_t)n * elsize);
 }
 
@@ -672,7 +668,7 @@ static bool get_rows(struct reader *r, GArray *a)
 		return false;
 	g_array_set_size(a, n);
 	uint64_t bytes = (uint64_t)n * sizeof(struct pkt);
-	prefer_huge_pages(a->data, bytes);
+	hugepages_advise_inside(a->data, bytes);
 	struct rows_job j = { .data = (uint8_t *)a->data, .bytes = bytes, .fd = fileno(r->fp), .offset = r->off,
 	                      .reading = true };
 	rows_start(&j, bytes);
