@@ -24,6 +24,8 @@
 # --rss-curve: also mptcpexporter's peak RSS on the first 20%, 40%, ... 100%
 # of each capture's packets (cuts made with tcpdump -c), to show that its
 # memory stops growing with the number of packets.
+# -B BUILD: the build timed (default build/); scripts/build-pgo.sh makes the
+# fastest (build-pgo/: -O3, link-time and profile-guided optimisation).
 # --make: make the missing default captures with scripts/make-examples.sh --big
 # (root, kernel MPTCP; about 10 s and 90 s).  The machine: see the header lines.
 set -euo pipefail
@@ -141,7 +143,11 @@ tshark_cmd() {
 # ---------------------------------------------------------------- machine
 echo "# mptcpanalyzer benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo "# $(nproc) CPUs: $(lscpu | sed -n 's/^Model name: *//p'), $(free -g | awk '/^Mem:/{print $2}') GiB RAM, kernel $(uname -r)"
-echo "# build: $BUILD ($(meson introspect "$BUILD" --buildoptions 2>/dev/null | python3 -c 'import json,sys; print(next(o["value"] for o in json.load(sys.stdin) if o["name"]=="buildtype"))' 2>/dev/null || echo '?'))"
+echo "# build: $BUILD ($(meson introspect "$BUILD" --buildoptions 2>/dev/null | python3 -c '
+import json, sys
+o = {x["name"]: x["value"] for x in json.load(sys.stdin)}
+print(", ".join([o["buildtype"]] + (["LTO"] if o.get("b_lto") else []) +
+                (["PGO"] if o.get("b_pgo") == "use" else [])))' 2>/dev/null || echo '?'))"
 echo "# runs per case: $RUNS (median); tshark: $TSHARK_RUNS; load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # ---------------------------------------------------------------- cases
