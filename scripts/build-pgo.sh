@@ -21,7 +21,7 @@
 # is for users who load big captures and for the benchmark; the test suite
 # runs on the normal build.  bench/README.md says what it gains.
 # BUILD and DIR are relative to the current folder.
-set -euo pipefail
+set -Eeuo pipefail
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 REF=
@@ -40,6 +40,7 @@ deps_ensure
 
 say() { printf 'build-pgo: %s\n' "$*" >&2; }
 die() { say "$*"; exit 1; }
+trap 'say "failed: $BASH_COMMAND (line $LINENO)"' ERR
 
 shopt -s nullglob
 EXAMPLES=("$TOP"/examples/*.pcap)
