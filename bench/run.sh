@@ -26,7 +26,7 @@
 # memory stops growing with the number of packets.
 # -B BUILD: the build timed (default build/); scripts/build-pgo.sh makes the
 # fastest (build-pgo/: -O3, link-time and profile-guided optimisation; after a
-# change to the code, run it again: the ninja below would reuse the old profile).
+# change to the code, run it again: this script would rebuild it with the old profile).
 # --make: make the missing default captures with scripts/make-examples.sh --big
 # (root, kernel MPTCP; about 10 s and 90 s).  The machine: see the header lines.
 set -euo pipefail
