@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <glib.h>
+#include "util/unaligned.h"
 
 #define MAGIC_MICRO 0xa1b2c3d4u
 #define MAGIC_NANO 0xa1b23c4du
@@ -25,20 +26,6 @@ struct pcap_walk {
 	size_t len, pos;   /* bytes in buf; the next record's start in it */
 	uint8_t *buf;
 };
-
-static uint32_t load_u32(const uint8_t *p)
-{
-	uint32_t v;
-	memcpy(&v, p, 4);
-	return v;
-}
-
-static uint16_t load_u16(const uint8_t *p)
-{
-	uint16_t v;
-	memcpy(&v, p, 2);
-	return v;
-}
 
 /* reads at most n bytes at `at` into dst; short only at the end of the
  * file or on an error (both end the walk) */

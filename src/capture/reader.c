@@ -5,6 +5,7 @@
  * libpcap. */
 #include "capture/reader.h"
 #include "capture/pcap_walk.h"
+#include "util/unaligned.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -35,15 +36,13 @@ struct capture_reader {
 
 static uint32_t ng_u32(const struct capture_reader *r, const uint8_t *p)
 {
-	uint32_t v;
-	memcpy(&v, p, 4);
+	uint32_t v = load_u32(p);
 	return r->ng_swap ? GUINT32_SWAP_LE_BE(v) : v;
 }
 
 static uint16_t ng_u16(const struct capture_reader *r, const uint8_t *p)
 {
-	uint16_t v;
-	memcpy(&v, p, 2);
+	uint16_t v = load_u16(p);
 	return r->ng_swap ? GUINT16_SWAP_LE_BE(v) : v;
 }
 

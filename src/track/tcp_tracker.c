@@ -2,6 +2,7 @@
 #include "track/tcp_tracker.h"
 
 #include <string.h>
+#include "util/unaligned.h"
 
 /* The current stream of each 4-tuple: open addressing with linear probing,
  * a power-of-two size at most half full, the keys in the slots.  A lookup is
@@ -33,20 +34,6 @@ static inline uint32_t flow_hash(const uint64_t w[5])
 	h ^= h >> 32;
 	h *= 0x94d049bb133111ebull;
 	return (uint32_t)(h ^ h >> 29);
-}
-
-static inline uint64_t load_u64(const uint8_t *p)
-{
-	uint64_t v;
-	memcpy(&v, p, sizeof v);
-	return v;
-}
-
-static inline uint32_t load_u32(const uint8_t *p)
-{
-	uint32_t v;
-	memcpy(&v, p, sizeof v);
-	return v;
 }
 
 /* word by word in registers: memcmp is a library call per packet here */
