@@ -14,6 +14,7 @@
 #include <sys/vfs.h>
 #include "capture/reader.h"
 #include "export/columns.h"
+#include "export/direct_out.h"
 #include "table/load.h"
 #include "track/mptcp_tracker.h"
 #include "util/lazylib.h"
@@ -66,6 +67,17 @@ static void watch_tmp(char *tmp)
 	pending_tmp = tmp;
 }
 
+/* ATOMIC_STREAM_FROM, or MPTCPANALYZER_STREAM_FROM bytes (the tests stream
+ * and write small files directly with it) */
+static uint64_t stream_from_env(void)
+{
+	const char *v = getenv("MPTCPANALYZER_STREAM_FROM");
+	guint64 n;
+	if (v && g_ascii_string_to_unsigned(v, 10, 0, G_MAXUINT64, &n, NULL))
+		return n;
+	return ATOMIC_STREAM_FROM;
+}
+
 bool atomic_open(struct atomic_file *af, const char *path, GError **err)
 {
 	memset(af, 0, sizeof *af);
@@ -86,7 +98,7 @@ bool atomic_open(struct atomic_file *af, const char *path, GError **err)
 	}
 	watch_tmp(af->tmp);
 	af->can_reserve = file_blocks_reservable(fd);
-	af->stream_from = ATOMIC_STREAM_FROM;
+	af->stream_from = stream_from_env();
 	af->stream_step = ATOMIC_STREAM_STEP;
 	return true;
 }
@@ -114,7 +126,9 @@ bool file_blocks_reservable(int fd)
  * step two further behind, written by then, is dropped from the cache: its
  * pages are freed, and the next writes reuse them.  Neither call waits, and
  * neither changes a byte of the file.  Smaller exports are left to the page
- * cache, where replacing one export by the next is cheaper. */
+ * cache, where replacing one export by the next is cheaper.  The exporters
+ * write with atomic_write, which goes around the page cache altogether past
+ * stream_from (O_DIRECT); this is what is left where that is refused. */
 static void stream_out(struct atomic_file *af)
 {
 	if (!af->stream_step || af->written < af->stream_from)
@@ -133,10 +147,18 @@ static void stream_out(struct atomic_file *af)
 	}
 }
 
+static void atomic_wrote_reserve(struct atomic_file *af);
+
 void atomic_wrote(struct atomic_file *af, size_t n)
 {
 	af->written += n;
 	stream_out(af); /* a device or pipe written in place has no step: nothing */
+	atomic_wrote_reserve(af);
+}
+
+/* blocks allocated ahead of what is written */
+static void atomic_wrote_reserve(struct atomic_file *af)
+{
 	if (!af->can_reserve || af->written + RESERVE_STEP / 4 <= af->reserved)
 		return;
 	uint64_t want = af->written + RESERVE_STEP;
@@ -146,9 +168,44 @@ void atomic_wrote(struct atomic_file *af, size_t n)
 		af->can_reserve = false; /* a full disk is reported by the writes, not here */
 }
 
-/* empties the file to write it again (the truncation freed every block) */
-static bool atomic_rewind(struct atomic_file *af)
+/* Past stream_from, a writer that goes through here hands its bytes to the
+ * direct writer: no page cache at all, where streaming (above) still has
+ * the kernel copy every byte into pages it allocates and frees. */
+void atomic_write(struct atomic_file *af, const void *p, size_t n)
 {
+	if (!af->direct && !af->direct_refused && af->tmp && af->stream_step &&
+	    af->written + n > af->stream_from) {
+		/* everything before goes first, through fp */
+		if (fflush(af->fp) == 0 && !ferror(af->fp))
+			af->direct = direct_out_start(fileno(af->fp), af->tmp, af->written);
+		af->direct_refused = !af->direct;
+	}
+	if (!af->direct) {
+		fwrite(p, 1, n, af->fp);
+		atomic_wrote(af, n);
+		return;
+	}
+	if (!direct_out_write(af->direct, p, n))
+		af->direct_failed = true;
+	af->written += n;
+	af->direct_bytes += n;
+	atomic_wrote_reserve(af);
+}
+
+/* the direct writer's last bytes, the file cut to its length; false when a write failed */
+static bool direct_finish(struct atomic_file *af)
+{
+	if (!af->direct)
+		return !af->direct_failed;
+	bool ok = direct_out_finish(af->direct) && !af->direct_failed;
+	af->direct = NULL;
+	return ok;
+}
+
+bool atomic_rewind(struct atomic_file *af)
+{
+	direct_out_abort(af->direct);
+	af->direct = NULL;
 	af->written = af->reserved = af->stream_next = af->streamed_steps = 0;
 	return fflush(af->fp) == 0 && ftruncate(fileno(af->fp), 0) == 0 && fseek(af->fp, 0, SEEK_SET) == 0;
 }
@@ -233,7 +290,10 @@ static void release_replaced(int fd)
 
 bool atomic_commit(struct atomic_file *af, GError **err)
 {
-	bool ok = !ferror(af->fp) && release_reserve(af);
+	/* the direct writer cuts the file to its length: nothing reserved is left */
+	bool had_direct = af->direct != NULL;
+	bool ok = direct_finish(af);
+	ok = !ferror(af->fp) && ok && (had_direct || release_reserve(af));
 	if (fclose(af->fp) != 0)
 		ok = false;
 	af->fp = NULL;
@@ -257,6 +317,7 @@ bool atomic_commit(struct atomic_file *af, GError **err)
 void atomic_abort(struct atomic_file *af)
 {
 	pending_tmp = NULL;
+	direct_out_abort(af->direct);
 	if (af->fp)
 		fclose(af->fp);
 	if (af->tmp)
@@ -639,9 +700,10 @@ static void format_ctx(const struct text_writer *w, const struct row_ctx *r, str
 static void write_buf(const struct text_writer *w, struct row_buf *b)
 {
 	GString *out = b->out;
-	fwrite(out->str, 1, out->len, w->fp);
 	if (w->out)
-		atomic_wrote(w->out, out->len);
+		atomic_write(w->out, out->str, out->len);
+	else
+		fwrite(out->str, 1, out->len, w->fp);
 	g_string_truncate(out, 0);
 }
 

@@ -55,21 +55,35 @@ bool export_capture(const char *capture, const char *path, const struct export_o
  * A writer that tells atomic_wrote how much it wrote gets the file's blocks
  * allocated ahead of its writes on ext4 and XFS, and, past `stream_from`
  * bytes, what it wrote written out and dropped from the page cache as it
- * goes, `stream_step` bytes at a time (see export.c). */
+ * goes, `stream_step` bytes at a time (see export.c).  A writer that writes
+ * with atomic_write instead gets the bytes past `stream_from` written with
+ * O_DIRECT where the file system takes it (export/direct_out.h), and never
+ * touches fp again until the commit (or a rewind). */
+struct direct_out;
 struct atomic_file {
 	FILE *fp;
 	char *path, *tmp;
 	bool can_reserve;           /* ext4 or XFS, a new file */
-	uint64_t written, reserved; /* bytes given to fp; blocks allocated */
+	uint64_t written, reserved; /* bytes given to fp (or to direct); blocks allocated */
 	uint64_t stream_from, stream_step; /* ATOMIC_STREAM_FROM, _STEP; 0: never */
 	uint64_t stream_next;       /* the next step to stream out; 0: not started */
 	uint64_t streamed_steps;    /* steps handled (what the tests look at) */
+	struct direct_out *direct;  /* past stream_from with atomic_write; NULL: fp */
+	bool direct_refused;        /* O_DIRECT could not be had: fp and streaming */
+	bool direct_failed;         /* a write of the direct writer failed */
+	uint64_t direct_bytes;      /* bytes that went to `direct` (the tests look) */
 };
-#define ATOMIC_STREAM_FROM ((uint64_t)256 << 20)
+#define ATOMIC_STREAM_FROM ((uint64_t)256 << 20) /* MPTCPANALYZER_STREAM_FROM */
 #define ATOMIC_STREAM_STEP ((uint64_t)16 << 20)
 bool atomic_open(struct atomic_file *af, const char *path, GError **err);
 void atomic_wrote(struct atomic_file *af, size_t n);
+/* writes n bytes: fwrite and atomic_wrote, or past stream_from the direct
+ * writer; a failed write makes the commit fail */
+void atomic_write(struct atomic_file *af, const void *p, size_t n);
 bool atomic_commit(struct atomic_file *af, GError **err);
+/* empties the file to write it again (the truncation frees every block);
+ * false when that failed */
+bool atomic_rewind(struct atomic_file *af);
 /* For a program that exits right after its commits: the file a commit
  * replaces is freed by a short-lived child process, not by a thread its exit
  * would wait for (see export.c). */

@@ -8,7 +8,8 @@ the exporter writes rows a window after they settle and reads the capture
 once; a packet repeating a row already written makes it empty the file and
 write it again from a second pass.  To stdout it always reads twice (the
 first pass finds the repeats).  MPTCPANALYZER_EXPORT_PASSES=2 forces the
-two passes.  On these captures every way must write the same bytes, whatever
+two passes; MPTCPANALYZER_STREAM_FROM=1000 writes all but the first 1000
+bytes with O_DIRECT (export/direct_out.h), emptied and written again too.  On these captures every way must write the same bytes, whatever
 the window (a hostile capture can make what a row shows depend on when it is
 written: fuzz_capture compares the packets of both ways); -v must say which
 way it went; and the repeats must be the capture's: the reinjected_in lists
@@ -41,12 +42,15 @@ report = T.report
 LAST = {}  # os.stat of the last file export() wrote
 
 
-def export(cap, args, passes=None, to_stdout=False):
+def export(cap, args, passes=None, to_stdout=False, stream_from=None):
     """(bytes written, stderr) or (None, stderr)"""
     env = dict(os.environ)
     env.pop('MPTCPANALYZER_EXPORT_PASSES', None)
+    env.pop('MPTCPANALYZER_STREAM_FROM', None)
     if passes:
         env['MPTCPANALYZER_EXPORT_PASSES'] = str(passes)
+    if stream_from is not None:
+        env['MPTCPANALYZER_STREAM_FROM'] = str(stream_from)
     out = os.path.join(TMP, 'out.csv')
     if os.path.exists(out):
         os.unlink(out)
@@ -93,6 +97,10 @@ def check_capture(cap):
                '%s: the file written in one pass when it can (%s) is the two passes\' one (%d bytes)'
                % (label, passes_said(err1), len(two or b'')), err1 + err2)
         report(std is not None and std == two, '%s: stdout gets the same bytes' % label)
+        direct, err3 = export(cap, args, stream_from=1000)
+        report(direct is not None and direct == one and passes_said(err3) == passes_said(err1),
+               '%s: past 1000 bytes written with O_DIRECT, the same bytes (%s)'
+               % (label, passes_said(err3)), err3)
         report(passes_said(err2) == 2, '%s: MPTCPANALYZER_EXPORT_PASSES=2 reads twice' % label, err2)
         if window is None and one is not None:
             agree, n = links_agree(rows_of(one))
