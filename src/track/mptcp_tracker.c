@@ -114,6 +114,9 @@ struct mptcp_tracker {
 	uint32_t lag;      /* rows kept between loading and settling */
 	guint sent_size;   /* of a sent list's entries */
 	uint32_t frozen;   /* rows before it are being copied out: left unchanged */
+	/* int64_t per TS_BLOCK rows: the latest time stamp of those rows
+	 * (sent_older); NULL until the first prune */
+	GArray *ts_block;
 };
 
 uint64_t mptcp_widen32(uint32_t v, uint64_t ref)
@@ -545,20 +548,13 @@ static inline const struct sent *sent_at(const GArray *a, guint i, guint size)
 	return (const struct sent *)(const void *)(a->data + (size_t)i * size);
 }
 
-/* the frame and capture time of the packet that sent s: in the entry when
- * rows are evicted, else in its row (still loaded) */
+/* the frame of the packet that sent s: in the entry when rows are evicted,
+ * else in its row (still loaded) */
 static uint32_t sent_frame(const struct mptcp_tracker *mt, const struct sent *s)
 {
 	if (mt->sent_size == sizeof(struct sent_full))
 		return ((const struct sent_full *)(const void *)s)->frame;
 	return tables_pkt(mt->t, s->row)->frame;
-}
-
-static int64_t sent_ts(const struct mptcp_tracker *mt, const struct sent *s)
-{
-	if (mt->sent_size == sizeof(struct sent_full))
-		return ((const struct sent_full *)(const void *)s)->ts_ns;
-	return tables_pkt(mt->t, s->row)->ts_ns;
 }
 
 /* index of the first entry of a[lo..hi) whose lo is >= v (sorted by lo) */
@@ -793,7 +789,44 @@ static void maps_prune(struct map_list *l, int64_t now)
 		drop_front(a, &l->head, n);
 }
 
-static void sent_prune(const struct mptcp_tracker *mt, struct sent_list *l, uint64_t acked, bool has_ack,
+/* Pruning asks of each range it drops whether its packet is older than the
+ * prune age.  Without its time stamp in the range (a load keeps 16 bytes a
+ * range) that read the packet row, 30 s of capture back and out of every
+ * cache: a miss per data packet, 8% of the tracking thread's time at 4.9M
+ * packets.  The latest time stamp of each block of TS_BLOCK rows answers
+ * for all its rows when it is older; the row is read only when it is not
+ * (the block holds the boundary, or a time stamp out of order). */
+#define TS_BLOCK 1024
+
+/* extends mt->ts_block over the complete blocks of rows loaded so far */
+static void ts_block_extend(struct mptcp_tracker *mt)
+{
+	const struct tables *t = mt->t;
+	if (!mt->ts_block)
+		mt->ts_block = g_array_new(FALSE, FALSE, sizeof(int64_t));
+	GArray *a = mt->ts_block;
+	guint blocks = tables_n_pkts(t) / TS_BLOCK;
+	for (guint b = a->len; b < blocks; b++) {
+		int64_t latest = INT64_MIN;
+		for (uint32_t row = b * TS_BLOCK; row < (b + 1) * TS_BLOCK; row++)
+			latest = MAX(latest, tables_pkt(t, row)->ts_ns);
+		g_array_append_val(a, latest);
+	}
+}
+
+/* is the packet of s older than `before`?  (exactly: the row is read when
+ * its block does not tell) */
+static bool sent_older(const struct mptcp_tracker *mt, const struct sent *s, int64_t before)
+{
+	if (mt->sent_size == sizeof(struct sent_full))
+		return ((const struct sent_full *)(const void *)s)->ts_ns < before;
+	guint b = s->row / TS_BLOCK;
+	if (b < mt->ts_block->len && g_array_index(mt->ts_block, int64_t, b) < before)
+		return true;
+	return tables_pkt(mt->t, s->row)->ts_ns < before;
+}
+
+static void sent_prune(struct mptcp_tracker *mt, struct sent_list *l, uint64_t acked, bool has_ack,
                        int64_t now)
 {
 	GArray *a = l->a;
@@ -802,10 +835,12 @@ static void sent_prune(const struct mptcp_tracker *mt, struct sent_list *l, uint
 	guint live = a->len - l->head;
 	if (!has_ack || live < PRUNE_EVERY || live % PRUNE_EVERY)
 		return;
+	if (mt->sent_size == sizeof(struct sent))
+		ts_block_extend(mt); /* rows are never evicted then: row numbers index the table */
 	guint n = 0;
 	while (n < live) {
 		const struct sent *s = sent_at(a, l->head + n, l->size);
-		if (s->lo + s->len > acked || sent_ts(mt, s) >= now - PRUNE_AGE_NS)
+		if (s->lo + s->len > acked || !sent_older(mt, s, now - PRUNE_AGE_NS))
 			break;
 		n++;
 	}
@@ -1162,6 +1197,8 @@ void mptcp_tracker_free(struct mptcp_tracker *mt)
 	g_array_free(mt->sf, TRUE);
 	g_array_free(mt->cs, TRUE);
 	g_array_free(mt->pending, TRUE);
+	if (mt->ts_block)
+		g_array_free(mt->ts_block, TRUE);
 	g_hash_table_destroy(mt->tokens);
 	g_free(mt);
 }

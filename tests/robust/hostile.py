@@ -9,7 +9,8 @@ KIND: syns (COUNT SYN-only connections, distinct addresses and ports),
 synflood (COUNT SYNs on one 4-tuple with random ISNs), options (COUNT packets
 whose 40 bytes of options are random MPTCP-ish garbage), dsn (an MPTCP
 connection of two subflows whose COUNT data packets carry random DSNs),
-small (a real-looking MPTCP v1 exchange of COUNT data packets).
+small (a real-looking MPTCP v1 exchange of COUNT data packets), prune and
+prune-odd-clock (gen_prune: data sent again 40 s after it was acked).
 Payloads are never captured (snap length style): only headers are written.
 """
 import hashlib
@@ -185,8 +186,52 @@ def gen_small(w, n, rng):
         w.write(*tcp_frame(SERVER, CLIENT, 5201, 40000, s, c, TCPF_ACK, dss(ack=dsn)), dt_us=50)
 
 
+def join(w, token):
+    """MP_JOIN of a second subflow (CLIENT2:40001); returns its next seq"""
+    w.write(*tcp_frame(CLIENT2, SERVER, 40001, 5201, 7000, 0, TCPF_SYN, join_syn(token, 1)))
+    w.write(*tcp_frame(SERVER, CLIENT2, 5201, 40001, 9000, 7001, TCPF_SYN | TCPF_ACK,
+                       bytes([30, 16, 0x10, 0]) + bytes(12)))
+    w.write(*tcp_frame(CLIENT2, SERVER, 40001, 5201, 7001, 9001, TCPF_ACK, bytes([30, 24, 0x10, 0]) + bytes(20)))
+    return 7001
+
+
+def gen_prune(w, n, rng, odd_clock=False):
+    """Pruning: the first subflow sends n data packets (each acked at the
+    data level), 40 s pass, it sends n more, then the second subflow sends
+    again the DSNs of the first packet (acked 40 s before: forgotten, not a
+    reinjection) and of the last (a reinjection).  odd_clock: a packet of
+    another connection dated 1000 s ahead among the first ones (time stamps
+    out of order)."""
+    c, s = handshake(w, CLIENT, SERVER, 40000, 5201)
+    token = struct.unpack('>I', hashlib.sha256(struct.pack('>Q', KEY_S)).digest()[:4])[0]
+    c2 = join(w, token)
+    dsn0 = dsn = 0x1000
+
+    def send(gap_us=200):
+        nonlocal c, dsn
+        w.write(*tcp_frame(CLIENT, SERVER, 40000, 5201, c, s, TCPF_ACK | TCPF_PSH,
+                           dss(ack=1, dsn=dsn, ssn=c - 1000, length=1000), payload=1000), dt_us=gap_us)
+        c += 1000
+        dsn += 1000
+        w.write(*tcp_frame(SERVER, CLIENT, 5201, 40000, s, c, TCPF_ACK, dss(ack=dsn)), dt_us=200)
+
+    for i in range(n):
+        send()
+        if odd_clock and i == 3:
+            w.write(*tcp_frame(CLIENT2, SERVER, 40999, 80, 1, 0, TCPF_SYN), dt_us=1_000_000_000)
+            w.t -= 1_000_000_000  # the next packets follow the ones before
+    send(gap_us=40_000_000)
+    for _ in range(n - 1):
+        send()
+    for old in (dsn0, dsn - 1000):
+        w.write(*tcp_frame(CLIENT2, SERVER, 40001, 5201, c2, 9001, TCPF_ACK | TCPF_PSH,
+                           dss(ack=1, dsn=old, ssn=c2 - 7000, length=1000), payload=1000), dt_us=200)
+        c2 += 1000
+
+
 KINDS = {'syns': gen_syns, 'synflood': gen_synflood, 'options': gen_options, 'dsn': gen_dsn,
-         'small': gen_small}
+         'small': gen_small, 'prune': gen_prune,
+         'prune-odd-clock': lambda w, n, rng: gen_prune(w, n, rng, odd_clock=True)}
 
 
 def generate(kind, count, path, seed=1):
