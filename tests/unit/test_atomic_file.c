@@ -54,14 +54,19 @@ static uint64_t write_file(const char *path, const guint8 *data, uint64_t from, 
 	return steps;
 }
 
-static void check_content(const char *path, const guint8 *data)
+static void check_bytes(const char *path, const guint8 *data, size_t n)
 {
 	gchar *got = NULL;
 	gsize len = 0;
 	g_assert_true(g_file_get_contents(path, &got, &len, NULL));
-	g_assert_cmpuint(len, ==, TOTAL);
-	g_assert_true(memcmp(got, data, TOTAL) == 0);
+	g_assert_cmpuint(len, ==, n);
+	g_assert_true(memcmp(got, data, n) == 0);
 	g_free(got);
+}
+
+static void check_content(const char *path, const guint8 *data)
+{
+	check_bytes(path, data, TOTAL);
 }
 
 struct fixture {
@@ -166,16 +171,6 @@ static size_t resident_pages(const char *path, size_t from, size_t to)
 	munmap(map, to);
 	fclose(f);
 	return n;
-}
-
-static void check_bytes(const char *path, const guint8 *data, size_t n)
-{
-	gchar *got = NULL;
-	gsize len = 0;
-	g_assert_true(g_file_get_contents(path, &got, &len, NULL));
-	g_assert_cmpuint(len, ==, n);
-	g_assert_true(memcmp(got, data, n) == 0);
-	g_free(got);
 }
 
 /* on ext4 and XFS (which take O_DIRECT) the bytes past the block the switch
