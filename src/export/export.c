@@ -51,7 +51,9 @@ static void watch_tmp(char *tmp)
 {
 	static bool installed;
 	if (!installed) {
-		const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE };
+		/* SIGXFSZ: a file size limit the writes cross (unless ignored: then
+		 * they fail with EFBIG and the commit says so) */
+		const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGXFSZ };
 		for (size_t i = 0; i < G_N_ELEMENTS(sigs); i++) {
 			struct sigaction sa;
 			memset(&sa, 0, sizeof sa);

@@ -12,8 +12,10 @@ while, with an older NAME already there:
   - a file size limit (RLIMIT_FSIZE, with SIGXFSZ ignored so the write fails
     with EFBIG, as on a full disk): status 1, a message naming NAME, NAME
     keeps its old content and no temporary file is left behind (CSV, JSON
-    lines, SQLite; and the CSV of a one-pass export that empties its file to
-    write it again from a second pass: examples/lossy-client.pcap -w 300);
+    lines, SQLite, CSV written with O_DIRECT; and the CSV of a one-pass
+    export that empties its file to write it again from a second pass:
+    examples/lossy-client.pcap -w 300); with SIGXFSZ not ignored, the
+    program ends by it, NAME intact and no temporary file left;
   - an output folder that does not exist: status 1 and a message;
   - a finished file has the mode of any new file (0644 under umask 022);
   - mptcpanalyzer whose cache cannot be written (the same size limit) still
@@ -76,9 +78,10 @@ def interrupt(tap, exporter, capture, out, sig, name):
         os.unlink(t)
 
 
-def limit_fsize(limit):
+def limit_fsize(limit, ignore_signal=True):
     def pre():
-        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        if ignore_signal:
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
     return pre
 
@@ -179,12 +182,16 @@ def main():
         interrupt(tap, exporter, capture, out, signal.SIGKILL, 'SIGKILL')
         interrupt(tap, exporter, capture, out, signal.SIGINT, 'SIGINT')
 
-        # the write fails part way (file size limit: as a full disk would)
-        for ext in ('csv', 'jsonl', 'sqlite'):
+        # the write fails part way (file size limit: as a full disk would);
+        # "direct": past its first 1000 bytes the file is written with O_DIRECT
+        for ext in ('csv', 'jsonl', 'sqlite', 'direct.csv'):
             out = os.path.join(tmp, 'limited.' + ext)
             with open(out, 'wb') as f:
                 f.write(OLD)
-            r = hostile.run([exporter, '-o', out, capture], timeout=120, env=hostile.sanitizer_env(),
+            env = hostile.sanitizer_env()
+            if ext.startswith('direct'):
+                env = dict(env or os.environ, MPTCPANALYZER_STREAM_FROM='1000')
+            r = hostile.run([exporter, '-o', out, capture], timeout=120, env=env,
                             preexec_fn=limit_fsize(256 * 1024))
             with open(out, 'rb') as f:
                 content = f.read()
@@ -214,6 +221,24 @@ def main():
                             env=hostile.sanitizer_env())
             tap.ok(r.status == 0 and '2 passes' in r.stderr and not leftovers(out),
                    'one pass then two (-w 300), no limit: written, nothing left', r.describe())
+
+        # the size limit's signal not ignored: the program ends by it, and
+        # takes its temporary file with it
+        for direct in (False, True):
+            out = os.path.join(tmp, 'signalled.csv')
+            with open(out, 'wb') as f:
+                f.write(OLD)
+            env = hostile.sanitizer_env()
+            if direct:
+                env = dict(env or os.environ, MPTCPANALYZER_STREAM_FROM='1000')
+            r = hostile.run([exporter, '-o', out, capture], timeout=120, env=env,
+                            preexec_fn=limit_fsize(256 * 1024, ignore_signal=False))
+            with open(out, 'rb') as f:
+                content = f.read()
+            tap.ok(r.signal == signal.SIGXFSZ and content == OLD and not leftovers(out),
+                   'SIGXFSZ%s: ended by it, old file intact, no temporary file left'
+                   % (' (O_DIRECT)' if direct else ''),
+                   f'{r.describe()}; content {content[:40]!r}, leftovers {leftovers(out)}')
 
         # the cache cannot be written (a file size limit, as a full disk)
         if analyzer:
