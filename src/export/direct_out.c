@@ -9,12 +9,15 @@
 #include <string.h>
 #include <unistd.h>
 #include <glib.h>
+#include "util/hugepages.h"
 
 /* the alignment O_DIRECT asks of offsets, lengths and memory: a page covers
  * every block size a disk or file system uses here */
 #define DIRECT_ALIGN 4096u
 /* bytes per write: large enough that a write's fixed cost does not show */
 #define DIRECT_BUF ((size_t)4 << 20)
+/* the buffers' block starts on a huge page */
+#define DIRECT_BUF_ALIGN ((size_t)2 << 20)
 
 /* Buffers in flight: one being filled while the writer thread writes the
  * others, so the formatting threads do not wait for the device. */
@@ -52,9 +55,13 @@ struct direct_out *direct_out_start(int fd, const char *path, uint64_t at)
 	d->dfd = dfd;
 	pthread_mutex_init(&d->lock, NULL);
 	pthread_cond_init(&d->cond, NULL);
-	bool ok = true;
+	/* one block, in huge pages (util/hugepages.h: hugepages_advise_io) */
+	void *bufs = NULL;
+	bool ok = posix_memalign(&bufs, DIRECT_BUF_ALIGN, DIRECT_BUF * DIRECT_NBUF) == 0;
+	if (ok)
+		hugepages_advise_io(bufs, DIRECT_BUF * DIRECT_NBUF);
 	for (guint i = 0; i < DIRECT_NBUF; i++)
-		ok = ok && posix_memalign((void **)&d->buf[i], DIRECT_ALIGN, DIRECT_BUF) == 0;
+		d->buf[i] = ok ? (uint8_t *)bufs + i * DIRECT_BUF : NULL;
 	/* the block `at` falls in starts the buffer: read back what it holds */
 	d->off = at - at % DIRECT_ALIGN;
 	size_t head = (size_t)(at - d->off);
@@ -204,8 +211,7 @@ void direct_out_abort(struct direct_out *d)
 	stop_writer(d, true);
 	if (d->dfd >= 0)
 		close(d->dfd);
-	for (guint i = 0; i < DIRECT_NBUF; i++)
-		free(d->buf[i]);
+	free(d->buf[0]); /* the block of all the buffers */
 	pthread_mutex_destroy(&d->lock);
 	pthread_cond_destroy(&d->cond);
 	g_free(d);

@@ -87,6 +87,17 @@ void hugepages_advise(void *p, size_t n)
 #endif
 }
 
+void hugepages_advise_io(void *p, size_t n)
+{
+#if defined(MADV_HUGEPAGE) && defined(MADV_NOHUGEPAGE)
+	if (n)
+		madvise(p, n, current() == FORCED_OFF ? MADV_NOHUGEPAGE : MADV_HUGEPAGE);
+#else
+	(void)p;
+	(void)n;
+#endif
+}
+
 void hugepages_advise_inside(void *p, size_t n)
 {
 	uintptr_t lo = ((uintptr_t)p + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);

@@ -34,6 +34,13 @@
 bool hugepages_pay(void);
 /* advises the page-aligned range [p, p + n) for or against huge pages */
 void hugepages_advise(void *p, size_t n);
+/* Buffers the kernel pins for direct I/O, [p, p + n) aligned to 2 MiB: huge
+ * pages however slow they come, unless MPTCPANALYZER_HUGEPAGES=0.  A few
+ * faults, and a 4 MiB write from two huge pages is two pieces of memory for
+ * the kernel to pin and the disk to take, not 1,024: the 4.9M-packet export
+ * -91 ms [-172, -27] (30 rounds); the same buffers in 4 KiB pages were not
+ * faster (export/direct_out.c). */
+void hugepages_advise_io(void *p, size_t n);
 /* the same for the whole 2 MiB blocks inside [p, p + n) (a big array) */
 void hugepages_advise_inside(void *p, size_t n);
 /* populates [p, p + n) (MADV_POPULATE_WRITE: changes no byte), timing it

@@ -4,7 +4,8 @@
  * including what arrays grow it by later, and hugeheap_release gives freed
  * memory back (VmRSS falls).  Where huge pages do not pay
  * (util/hugepages.h), the same memory is advised against them ("nh"), and a
- * big array's whole 2 MiB blocks too; slow populating turns the choice.  Where the allocator is not glibc's
+ * big array's whole 2 MiB blocks too; slow populating turns the choice, but
+ * not for buffers pinned for direct I/O (hg unless forced off).  Where the allocator is not glibc's
  * heap (a sanitizer's), the heap tests skip. */
 #include <stdbool.h>
 #include <stdint.h>
@@ -196,6 +197,39 @@ static void test_turns_when_slow(void)
 	g_test_trap_assert_passed();
 }
 
+/* the direct writer's buffers (hugepages_advise_io): huge pages even once
+ * the choice has turned against them, and none when forced off */
+static void advise_io_check(const char *want, const char *not_want)
+{
+	enum { BIG = 4u << 20 };
+	uint8_t *m = mmap(NULL, BIG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	g_assert_true(m != MAP_FAILED);
+	hugepages_advise_io(m, BIG);
+	g_assert_true(has_flag(m + 4096, want));
+	g_assert_false(has_flag(m + 4096, not_want));
+	munmap(m, BIG);
+}
+
+static void test_advise_io(void)
+{
+	if (g_test_subprocess()) {
+		bool off = strcmp(g_getenv("MPTCPANALYZER_HUGEPAGES"), "0") == 0;
+		if (!off) {
+			g_assert_true(hugepages_populated(2u << 20, 9000000)); /* slow: turned */
+			g_assert_false(hugepages_pay());
+		}
+		advise_io_check(off ? " nh" : " hg", off ? " hg" : " nh");
+		return;
+	}
+	g_setenv("MPTCPANALYZER_HUGEPAGES", "", TRUE);
+	g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+	g_test_trap_assert_passed();
+	g_setenv("MPTCPANALYZER_HUGEPAGES", "0", TRUE);
+	g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+	g_setenv("MPTCPANALYZER_HUGEPAGES", "1", TRUE);
+	g_test_trap_assert_passed();
+}
+
 int main(int argc, char **argv)
 {
 	/* the heap tests check the advice for huge pages: made, not timed */
@@ -209,5 +243,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/hugeheap/forced_off", test_forced_off);
 	g_test_add_func("/hugeheap/forced_on", test_forced_on);
 	g_test_add_func("/hugeheap/turns_when_slow", test_turns_when_slow);
+	g_test_add_func("/hugeheap/advise_io", test_advise_io);
 	return g_test_run();
 }
