@@ -149,15 +149,6 @@ static void stream_out(struct atomic_file *af)
 	}
 }
 
-static void atomic_wrote_reserve(struct atomic_file *af);
-
-void atomic_wrote(struct atomic_file *af, size_t n)
-{
-	af->written += n;
-	stream_out(af); /* a device or pipe written in place has no step: nothing */
-	atomic_wrote_reserve(af);
-}
-
 /* blocks allocated ahead of what is written */
 static void atomic_wrote_reserve(struct atomic_file *af)
 {
@@ -168,6 +159,13 @@ static void atomic_wrote_reserve(struct atomic_file *af)
 		af->reserved = want;
 	else
 		af->can_reserve = false; /* a full disk is reported by the writes, not here */
+}
+
+void atomic_wrote(struct atomic_file *af, size_t n)
+{
+	af->written += n;
+	stream_out(af); /* a device or pipe written in place has no step: nothing */
+	atomic_wrote_reserve(af);
 }
 
 /* Past stream_from, a writer that goes through here hands its bytes to the

@@ -76,26 +76,27 @@ int hugepages_populate(void *p, size_t n)
 #endif
 }
 
-void hugepages_advise(void *p, size_t n)
+/* advises [p, p + n) for huge pages, or against them */
+static void advise(void *p, size_t n, bool huge)
 {
 #if defined(MADV_HUGEPAGE) && defined(MADV_NOHUGEPAGE)
 	if (n)
-		madvise(p, n, hugepages_pay() ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
+		madvise(p, n, huge ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
 #else
 	(void)p;
 	(void)n;
+	(void)huge;
 #endif
+}
+
+void hugepages_advise(void *p, size_t n)
+{
+	advise(p, n, hugepages_pay());
 }
 
 void hugepages_advise_io(void *p, size_t n)
 {
-#if defined(MADV_HUGEPAGE) && defined(MADV_NOHUGEPAGE)
-	if (n)
-		madvise(p, n, current() == FORCED_OFF ? MADV_NOHUGEPAGE : MADV_HUGEPAGE);
-#else
-	(void)p;
-	(void)n;
-#endif
+	advise(p, n, current() != FORCED_OFF);
 }
 
 void hugepages_advise_inside(void *p, size_t n)
