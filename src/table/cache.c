@@ -661,12 +661,12 @@ static bool get_array(struct reader *r, GArray *a, size_t elsize)
 }
 
 /* the packet rows: read beside the stream, at its logical offset r->off */
-static bool get_rows(struct reader *r, GArray *a)
+static bool get_rows(struct reader *r, struct pkt_rows *a)
 {
 	guint n;
 	if (!get_count(r, sizeof(struct pkt), &n))
 		return false;
-	g_array_set_size(a, n);
+	pkt_rows_set_len(a, n);
 	uint64_t bytes = (uint64_t)n * sizeof(struct pkt);
 	hugepages_advise_inside(a->data, bytes);
 	struct rows_job j = { .data = (uint8_t *)a->data, .bytes = bytes, .fd = fileno(r->fp), .offset = r->off,

@@ -343,7 +343,7 @@ static void prefault_publish(struct tracking *tk)
 	tk->pf_base = (uintptr_t)tk->t->packets->data;
 	tk->pf_first = tk->t->pkt_base;
 	atomic_store_explicit(&tk->pf->first, tk->pf_first, memory_order_relaxed);
-	atomic_store_explicit(&tk->pf->bytes, (size_t)tk->t->pkt_room * sizeof(struct pkt), memory_order_relaxed);
+	atomic_store_explicit(&tk->pf->bytes, (size_t)tk->t->packets->room * sizeof(struct pkt), memory_order_relaxed);
 	atomic_store_explicit(&tk->pf->base, tk->pf_base, memory_order_release);
 }
 

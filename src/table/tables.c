@@ -8,7 +8,7 @@
 struct tables *tables_new(void)
 {
 	struct tables *t = g_new0(struct tables, 1);
-	t->packets = g_array_sized_new(FALSE, FALSE, sizeof(struct pkt), 4096);
+	t->packets = pkt_rows_new(sizeof(struct pkt), 4096);
 	t->mptcp_opts = g_array_new(FALSE, FALSE, sizeof(struct mptcp_option));
 	t->opt_rows = g_array_new(FALSE, FALSE, sizeof(uint32_t));
 	t->pkt_ext = g_array_new(FALSE, FALSE, sizeof(struct pkt_ext));
@@ -33,7 +33,7 @@ void tables_free(struct tables *t)
 				if (m->bases[k][d])
 					g_array_free(m->bases[k][d], TRUE);
 	}
-	g_array_free(t->packets, TRUE);
+	pkt_rows_free(t->packets);
 	g_array_free(t->mptcp_opts, TRUE);
 	g_array_free(t->opt_rows, TRUE);
 	g_array_free(t->pkt_ext, TRUE);
@@ -102,7 +102,7 @@ void tables_evict(struct tables *t, uint32_t row)
 		return;
 	if (row > tables_n_pkts(t))
 		row = tables_n_pkts(t);
-	g_array_remove_range(t->packets, 0, row - t->pkt_base);
+	pkt_rows_remove_front(t->packets, row - t->pkt_base);
 	t->pkt_base = row;
 	guint n = opt_lower_bound(t, row);
 	g_array_remove_range(t->mptcp_opts, 0, n);
@@ -289,7 +289,7 @@ void tables_add_ext(struct tables *t, struct pkt *p, uint32_t tcplen, uint16_t i
 
 void tables_reserve_packets(struct tables *t, guint n)
 {
-	array_reserve(t->packets, &t->pkt_room, n);
+	pkt_rows_reserve(t->packets, n);
 }
 
 void tables_add_opts(struct tables *t, uint32_t row, const struct mptcp_option *o, unsigned n)

@@ -30,6 +30,7 @@
 #include <stdint.h>
 #include <glib.h>
 #include "decode/mptcp_option.h"
+#include "table/pkt_rows.h"
 #include "util/array.h"
 
 #define NO_ROW UINT32_MAX
@@ -220,7 +221,7 @@ struct tables {
 	int dlt;
 	char *link_name;
 	char *warning;            /* the file ended early, ... */
-	GArray *packets;          /* struct pkt */
+	struct pkt_rows *packets; /* struct pkt (table/pkt_rows.h: ->data, ->len as a GArray) */
 	GArray *mptcp_opts;       /* struct mptcp_option of the PX_OPTS packets */
 	GArray *opt_rows;         /* uint32_t: packet row of each option (sorted) */
 	GArray *pkt_ext;          /* struct pkt_ext of the PX_EXT packets */
@@ -235,7 +236,6 @@ struct tables {
 	 * rows keep their absolute numbers, the packet array starts at pkt_base
 	 * (the side tables are keyed by row: they only lose their front). */
 	uint32_t pkt_base;
-	guint pkt_room;           /* rows `packets` has room for (see util/array.h) */
 	GHashTable *reinjected_in;/* frame -> GArray of frames; streaming export only */
 };
 
@@ -437,7 +437,11 @@ static inline uint32_t tables_add_pkt(struct tables *t, struct pkt *p, uint32_t 
 	if (tcplen > PKT_LEN16_MAX || iface > PKT_IFACE8_MAX)
 		tables_add_ext(t, p, tcplen, iface);
 	uint32_t row = tables_n_pkts(t);
-	array_push(t->packets, &t->pkt_room, p, sizeof *p);
+	struct pkt_rows *r = t->packets;
+	if (G_UNLIKELY(r->len >= r->room))
+		pkt_rows_grow(r);
+	memcpy(r->data + (gsize)r->len * sizeof *p, p, sizeof *p); /* what g_array_append_vals does */
+	r->len++;
 	return row;
 }
 /* makes room for n rows in all (one allocation instead of one per doubling) */

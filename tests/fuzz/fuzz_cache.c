@@ -147,7 +147,7 @@ static void learn_header(void)
 	struct tables *t = tables_new();
 	t->link_name = g_strdup("EN10MB");
 	guint rows = ROW_CHUNK / sizeof(struct pkt) + 100;
-	g_array_set_size(t->packets, rows);
+	pkt_rows_set_len(t->packets, rows);
 	for (guint i = 0; i < rows * sizeof(struct pkt); i++)
 		t->packets->data[i] = (char)(i * 7 + i / 4096);
 	GByteArray *saved = saved_cache(t);

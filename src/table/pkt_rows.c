@@ -1,0 +1,219 @@
+/* pkt_rows.c - the packet rows' memory: the process's own, or a shared
+ * mapping of the cache file (see pkt_rows.h).
+ *
+ * Measured on the bench VM, 313 MB written a row at a time: new memory in 4
+ * KiB pages 115 to 150 ms (and 17 ms to unmap), in huge pages 32 ms when the
+ * host backs them at once and 680 ms when it does not; a shared mapping of a
+ * file whose pages are in the page cache 25 ms (5 ms to unmap), and nothing
+ * to copy into the cache afterwards. */
+#include "table/pkt_rows.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "util/hugeheap.h"
+#include "util/prefault.h"
+
+struct pkt_rows *pkt_rows_new(guint row_size, guint room)
+{
+	struct pkt_rows *r = g_new0(struct pkt_rows, 1);
+	r->row_size = row_size;
+	r->fd = -1;
+	r->data = g_malloc((size_t)room * row_size);
+	r->room = room;
+	return r;
+}
+
+static size_t page_size(void)
+{
+	return (size_t)sysconf(_SC_PAGESIZE);
+}
+
+static size_t page_up(size_t n)
+{
+	size_t p = page_size();
+	return (n + p - 1) / p * p;
+}
+
+/* lets go of the file (the rows are not mapped from it) */
+static void drop_file(struct pkt_rows *r)
+{
+	if (r->fd >= 0)
+		close(r->fd);
+	r->fd = -1;
+}
+
+void pkt_rows_free(struct pkt_rows *r)
+{
+	if (!r)
+		return;
+	if (r->mapped)
+		munmap(r->data, r->mapped);
+	else
+		g_free(r->data);
+	drop_file(r);
+	g_free(r);
+}
+
+/* own memory for n rows, the rows copied; the mapping let go */
+static void to_own(struct pkt_rows *r, guint n)
+{
+	gchar *own = g_malloc((size_t)n * r->row_size);
+	memcpy(own, r->data, (size_t)r->len * r->row_size);
+	munmap(r->data, r->mapped);
+	r->data = own;
+	r->mapped = 0;
+	r->room = n;
+	drop_file(r);
+}
+
+void pkt_rows_detach(struct pkt_rows *r)
+{
+	if (r->mapped)
+		to_own(r, MAX(r->len, 1));
+	drop_file(r);
+}
+
+/* Most of the file's pages that the rows would take are in memory, or there
+ * are none (a new file).  A page not in memory would be read from the disk
+ * at the first write to it (the kernel cannot know a row will cover it). */
+static bool old_pages_in_memory(const struct pkt_rows *r, void *map, size_t bytes)
+{
+	struct stat st;
+	if (fstat(r->fd, &st) != 0)
+		return false;
+	if ((uint64_t)st.st_size <= r->offset)
+		return true;
+	size_t old = (size_t)MIN((uint64_t)st.st_size - r->offset, (uint64_t)bytes);
+	size_t pages = (old + page_size() - 1) / page_size();
+	unsigned char *vec = g_malloc(pages);
+	size_t in = 0;
+	if (mincore(map, old, vec) == 0)
+		for (size_t i = 0; i < pages; i++)
+			in += vec[i] & 1;
+	g_free(vec);
+	return in * 4 >= pages * 3;
+}
+
+/* the file's blocks for `bytes` of rows, allocated (and the file that long) */
+static bool file_room(const struct pkt_rows *r, size_t bytes)
+{
+	/* not posix_fallocate: where the file system cannot, it writes zeros */
+	int rc;
+	do
+		rc = fallocate(r->fd, 0, (off_t)r->offset, (off_t)bytes);
+	while (rc != 0 && errno == EINTR);
+	return rc == 0;
+}
+
+/* maps the file for n rows, the rows copied in; false: nothing changed */
+static bool to_file(struct pkt_rows *r, guint n)
+{
+	size_t bytes = page_up((size_t)n * r->row_size);
+	void *map = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, r->fd, (off_t)r->offset);
+	if (map == MAP_FAILED)
+		return false;
+	if (!old_pages_in_memory(r, map, bytes) || !file_room(r, bytes)) {
+		munmap(map, bytes);
+		return false;
+	}
+	memcpy(map, r->data, (size_t)r->len * r->row_size);
+	g_free(r->data);
+	r->data = map;
+	r->mapped = bytes;
+	r->room = n;
+	return true;
+}
+
+/* the mapping grown to n rows; false: nothing changed */
+static bool file_grow(struct pkt_rows *r, guint n)
+{
+	size_t bytes = page_up((size_t)n * r->row_size);
+	if (!file_room(r, bytes))
+		return false;
+	void *map = mremap(r->data, r->mapped, bytes, MREMAP_MAYMOVE);
+	if (map == MAP_FAILED)
+		return false;
+	r->data = map;
+	r->mapped = bytes;
+	r->room = n;
+	return true;
+}
+
+void pkt_rows_reserve(struct pkt_rows *r, guint n)
+{
+	if (n <= r->room)
+		return;
+	guint len = r->len;
+	size_t size = r->row_size;
+	bool in_file = r->mapped ? file_grow(r, n)
+	                         : r->fd >= 0 && (size_t)n * size >= PKT_ROWS_FILE_MIN && to_file(r, n);
+	if (!in_file) {
+		if (r->mapped) {
+			to_own(r, n); /* no more room in the file: the rows go on without it */
+		} else {
+			if (r->fd >= 0 && (size_t)n * size >= PKT_ROWS_FILE_MIN)
+				drop_file(r); /* not worth it, or not possible: not tried again */
+			r->data = g_realloc(r->data, (size_t)n * size);
+			r->room = n;
+		}
+		hugeheap_advise(); /* the heap may have grown: in huge pages, before it is touched */
+	}
+	/* as array_reserve: the first half of the new room is faulted in ahead */
+	prefault_note(r->data, (size_t)len * size, ((size_t)len + (n - len) / 2) * size);
+}
+
+void pkt_rows_grow(struct pkt_rows *r)
+{
+	gsize bytes = 16;
+	while (bytes < ((gsize)r->len + 1) * r->row_size)
+		bytes <<= 1;
+	pkt_rows_reserve(r, (guint)MIN(bytes / r->row_size, G_MAXUINT));
+}
+
+void pkt_rows_set_len(struct pkt_rows *r, guint n)
+{
+	pkt_rows_reserve(r, n);
+	r->len = n;
+}
+
+void pkt_rows_remove_front(struct pkt_rows *r, guint n)
+{
+	n = MIN(n, r->len);
+	memmove(r->data, r->data + (size_t)n * r->row_size, (size_t)(r->len - n) * r->row_size);
+	r->len -= n;
+}
+
+bool pkt_rows_use_file(struct pkt_rows *r, int fd, uint64_t offset)
+{
+	if (r->fd >= 0 || r->mapped || fd < 0 || offset % page_size() != 0)
+		return false;
+	r->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	r->offset = offset;
+	return r->fd >= 0;
+}
+
+int pkt_rows_file(const struct pkt_rows *r, uint64_t *offset)
+{
+	if (!r->mapped)
+		return -1;
+	*offset = r->offset;
+	return r->fd;
+}
+
+void pkt_rows_fit(struct pkt_rows *r)
+{
+	if (!r->mapped)
+		return;
+	size_t bytes = page_up(MAX((size_t)r->len * r->row_size, 1));
+	if (bytes >= r->mapped)
+		return;
+	void *map = mremap(r->data, r->mapped, bytes, 0);
+	if (map == MAP_FAILED)
+		return; /* the pages past the rows are never read */
+	r->mapped = bytes;
+	r->room = (guint)(bytes / r->row_size);
+}

@@ -1,0 +1,62 @@
+/* pkt_rows.h - the memory of the packet rows: the process's own, or the
+ * cache file's.
+ *
+ * A load writes every packet row once, and then the cache copies the rows
+ * into its file: 313 MB for 4.9M packets, new memory faulted in (76,000
+ * page faults of 4 KiB when huge pages are slow) and then copied into the
+ * page cache.  When the rows are given a file (pkt_rows_use_file), the
+ * table becomes a shared mapping of it: the rows are written into the page
+ * cache once, and a cache file overwritten in place lends its pages, which
+ * are already in memory.
+ *
+ * Promises: `data` and `len` read like a GArray's (g_array_index works);
+ * the rows never move except in pkt_rows_reserve, pkt_rows_fit and
+ * pkt_rows_detach.  A file is only mapped once its blocks are allocated
+ * (fallocate), so that writing a row cannot fail for want of space; when it
+ * cannot be (no fallocate, no space, a file whose old pages are mostly not in
+ * memory and would be read back from the disk), or growing it fails, the
+ * rows are the process's own, as without a file.  While mapped, the rows
+ * are the file's bytes: whoever truncates the file under them ends the
+ * program (SIGBUS), which is why the file is taken with a lock (cache.c). */
+#ifndef MPTCPA_PKT_ROWS_H
+#define MPTCPA_PKT_ROWS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <glib.h>
+
+struct pkt_rows {
+	gchar *data;        /* struct pkt [len] */
+	guint len;
+	guint room;         /* rows there is room for (see util/array.h) */
+	guint row_size;
+	/* the file's part */
+	int fd;             /* its own descriptor (a dup), -1: no file */
+	uint64_t offset;    /* of the first row in the file (page aligned) */
+	size_t mapped;      /* bytes mapped at data; 0: the rows are the process's own */
+};
+
+struct pkt_rows *pkt_rows_new(guint row_size, guint room);
+void pkt_rows_free(struct pkt_rows *r);
+/* makes room for n rows in all */
+void pkt_rows_reserve(struct pkt_rows *r, guint n);
+/* room for len + 1 rows, growing as g_array_append_val would (see array.h) */
+void pkt_rows_grow(struct pkt_rows *r);
+/* n rows, the new ones not set (as g_array_set_size) */
+void pkt_rows_set_len(struct pkt_rows *r, guint n);
+/* drops the first n rows */
+void pkt_rows_remove_front(struct pkt_rows *r, guint n);
+
+/* From the next reservation of at least PKT_ROWS_FILE_MIN bytes on, the rows
+ * live in fd (duplicated) from `offset` (a multiple of the page size) on.
+ * False (nothing changes) when the file cannot be taken. */
+#define PKT_ROWS_FILE_MIN ((size_t)8 << 20)
+bool pkt_rows_use_file(struct pkt_rows *r, int fd, uint64_t offset);
+/* the rows are mapped from a file: its descriptor (else -1) and offset */
+int pkt_rows_file(const struct pkt_rows *r, uint64_t *offset);
+/* shrinks the mapping to the rows (before the file is cut to its length) */
+void pkt_rows_fit(struct pkt_rows *r);
+/* makes the rows the process's own again (a copy), leaving the file */
+void pkt_rows_detach(struct pkt_rows *r);
+
+#endif
