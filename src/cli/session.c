@@ -213,7 +213,8 @@ static struct tables *cache_try(struct session *s, const char *file, const char 
 /* the cache being written while the capture loads (load.h, cache.h) */
 struct cache_job {
 	const char *file;
-	struct cache_save *cs;
+	struct cache_save *cs;   /* opened before the load: the packet rows can be written into it */
+	bool started;
 };
 
 static void cache_warn(const char *file, GError *e)
@@ -226,8 +227,11 @@ static void cache_begin(struct tables *t, uint32_t settled, void *user)
 {
 	struct cache_job *job = user;
 	GError *e = NULL;
-	if (job->file && !(job->cs = cache_save_begin(t, job->file, settled, &e)))
+	if (job->cs && !(job->started = cache_save_start(job->cs, t, settled, &e))) {
+		cache_save_abort(job->cs);
+		job->cs = NULL;
 		cache_warn(job->file, e);
+	}
 }
 
 static void cache_end(struct cache_job *job, struct tables *t)
@@ -235,7 +239,7 @@ static void cache_end(struct cache_job *job, struct tables *t)
 	GError *e = NULL;
 	if (!job->cs)
 		return;
-	if (!t)
+	if (!t || !job->started)
 		cache_save_abort(job->cs);
 	else if (!cache_save_end(job->cs, &e))
 		cache_warn(job->file, e);
@@ -249,9 +253,14 @@ static struct tables *load_capture(struct session *s, const char *path, GError *
 	if (!t) {
 		struct progress p;
 		progress_init(&p, "loading", path);
-		struct cache_job job = { file, NULL };
+		struct cache_job job = { file, NULL, false };
+		GError *e = NULL;
+		if (file && !(job.cs = cache_save_open(file, path, &e)))
+			cache_warn(file, e);
+		uint64_t rows_offset = 0;
+		int rows_fd = job.cs ? cache_save_rows_fd(job.cs, &rows_offset) : -1;
 		gint64 t0 = g_get_monotonic_time();
-		t = capture_load_tracked(path, progress_update, &p, cache_begin, &job, err);
+		t = capture_load_tracked(path, progress_update, &p, cache_begin, &job, rows_fd, rows_offset, err);
 		progress_end(&p);
 		gint64 t1 = g_get_monotonic_time();
 		cache_end(&job, t);

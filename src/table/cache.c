@@ -31,6 +31,7 @@
 #include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -46,6 +47,10 @@
 #define BYTE_ORDER_MARK 0x01020304u
 #define NO_STRING UINT32_MAX
 #define TRAILER_LEN 8
+/* The packet rows start at a multiple of the page size, so that they can be
+ * a mapping of the file (pkt_rows.h; where pages are larger, they are
+ * copied into it) */
+#define ROWS_ALIGN ((uint64_t)4096)
 
 /* sizes of the structs written raw: a different build layout is refused */
 static const uint32_t struct_sizes[] = {
@@ -192,7 +197,8 @@ struct rows_job {
 	uint64_t bytes;
 	int fd;
 	uint64_t offset;        /* of the rows in the file */
-	bool reading;           /* pread then hash; else hash then pwrite */
+	bool reading;           /* pread then hash; else hash then pwrite, */
+	bool hash_only;         /* or only hash (the rows are the file's: pkt_rows.h) */
 	uint64_t *digests;      /* one per chunk */
 	guint chunks;
 	guint next;             /* the next chunk to take, */
@@ -228,7 +234,7 @@ static int chunk_copy(struct rows_job *j, guint i)
 	if (e)
 		return e;
 	j->digests[i] = XXH3_64bits(j->data + at, n);
-	return j->reading ? 0 : io_all(j, j->data + at, n, j->offset + at);
+	return j->reading || j->hash_only ? 0 : io_all(j, j->data + at, n, j->offset + at);
 }
 
 /* Takes chunks until none is left; `wait`: while some are still to be
@@ -276,26 +282,39 @@ static void rows_start(struct rows_job *j, uint64_t ready)
 	j->helper = j->chunks > 1 || j->old ? g_thread_new("mptcpa-cache", rows_helper, j) : NULL;
 }
 
-/* Copies the rest, with the helper, and hashes the digests into h (NULL:
- * only waits for the helper, after a failure elsewhere).  False when a read
- * or write failed. */
-static bool rows_finish(struct rows_job *j, struct hash64 *h)
+/* Copies the rest, with the helper (`all` false: abandons them, after a
+ * failure elsewhere).  False when a read or write failed. */
+static bool rows_done(struct rows_job *j, bool all)
 {
 	pthread_mutex_lock(&j->lock);
-	j->limit = h ? j->chunks : 0;
-	if (!h && !j->error)
+	j->limit = all ? j->chunks : 0;
+	if (!all && !j->error)
 		j->error = ECANCELED;
 	pthread_cond_broadcast(&j->more);
 	pthread_mutex_unlock(&j->lock);
 	rows_work(j, false);
 	if (j->helper)
 		g_thread_join(j->helper);
-	bool ok = !j->error;
-	if (ok)
-		hash_update(h, j->digests, (size_t)j->chunks * sizeof *j->digests);
-	g_free(j->digests);
+	j->helper = NULL;
 	pthread_mutex_destroy(&j->lock);
 	pthread_cond_destroy(&j->more);
+	return !j->error;
+}
+
+/* hashes the chunks' digests into h, and lets them go (h NULL: only that) */
+static void rows_hash(struct rows_job *j, struct hash64 *h)
+{
+	if (h)
+		hash_update(h, j->digests, (size_t)j->chunks * sizeof *j->digests);
+	g_free(j->digests);
+	j->digests = NULL;
+}
+
+/* rows_done and rows_hash (h NULL: abandons the rest) */
+static bool rows_finish(struct rows_job *j, struct hash64 *h)
+{
+	bool ok = rows_done(j, h != NULL);
+	rows_hash(j, ok ? h : NULL);
 	return ok;
 }
 
@@ -369,21 +388,33 @@ static void put_mptcp(struct writer *w, const GArray *mptcp)
 	}
 }
 
-/* everything before the packet rows: final once the capture is read */
+/* zeros up to the packet rows' place, a multiple of ROWS_ALIGN */
+static void put_padding(struct writer *w)
+{
+	static const uint8_t zeros[4096];
+	while (w->size % ROWS_ALIGN)
+		put(w, zeros, (size_t)MIN(sizeof zeros, ROWS_ALIGN - w->size % ROWS_ALIGN));
+}
+
+/* Everything before the packet rows: final once the capture is read.  Its
+ * length does not depend on the tables (t NULL: the same length), so that
+ * the rows' place is known before the loading starts (pkt_rows.h). */
 static void put_front(struct writer *w, const struct tables *t, const struct capture_id *id, uint64_t file_size)
 {
+	static const struct capture_stats none;
 	put_header(w, id, file_size);
-	put_u32(w, (uint32_t)t->dlt);
-	put_u64(w, (uint64_t)t->first_ns);
-	put(w, &t->stats, sizeof t->stats);
-	put_str(w, t->link_name);
-	put_str(w, t->warning);
-	put_u64(w, t->packets->len);
+	put_u32(w, t ? (uint32_t)t->dlt : 0);
+	put_u64(w, t ? (uint64_t)t->first_ns : 0);
+	put(w, t ? &t->stats : &none, sizeof none);
+	put_u64(w, t ? t->packets->len : 0);
+	put_padding(w);
 }
 
 /* everything after the packet rows: final once the loading ends */
 static void put_rest(struct writer *w, const struct tables *t)
 {
+	put_str(w, t->link_name);
+	put_str(w, t->warning);
 	put_array(w, t->mptcp_opts, sizeof(struct mptcp_option));
 	put_array(w, t->opt_rows, sizeof(uint32_t));
 	put_array(w, t->pkt_ext, sizeof(struct pkt_ext));
@@ -410,16 +441,19 @@ static void preallocate(int fd, uint64_t size)
  * against 9 to 85 ms for a new file (new pages and blocks, and the old file's
  * freed) on this VM.  The checksum makes it safe: a reader meeting a half-written
  * file, or the file a crash left, refuses it and decodes the capture.  Only a
- * plain file with one name is overwritten; anything else is replaced. */
+ * plain file with one name is overwritten; anything else is replaced.
+ * Writers of a cache take it with a lock, which the tables keep while their
+ * rows are a mapping of it (pkt_rows.h): a file locked by another is
+ * replaced, never written under a process reading its rows. */
 static FILE *open_in_place(const char *cache_file)
 {
-	int fd = open(cache_file, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+	int fd = open(cache_file, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return NULL;
 	struct stat st;
 	FILE *fp = NULL;
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1)
-		fp = fdopen(fd, "wb");
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1 && flock(fd, LOCK_EX | LOCK_NB) == 0)
+		fp = fdopen(fd, "r+b");
 	if (!fp)
 		close(fd);
 	return fp;
@@ -427,13 +461,105 @@ static FILE *open_in_place(const char *cache_file)
 
 struct cache_save {
 	const struct tables *t;
+	struct tables *rows_of;  /* the tables whose rows are the file's, set by cache_save_start */
 	char *file;
 	struct capture_id id;
 	FILE *fp;                /* the file written: the cache itself, */
 	bool in_place;
 	struct atomic_file af;   /* or a temporary file renamed into place */
-	struct rows_job rows;    /* the packet rows, written beside fp */
+	uint64_t rows_offset;    /* where the packet rows go */
+	struct rows_job rows;    /* the packet rows, written (or hashed) beside fp */
+	bool started;
 };
+
+static void cache_save_free(struct cache_save *cs)
+{
+	g_free(cs->id.real);
+	g_free(cs->file);
+	g_free(cs);
+}
+
+struct cache_save *cache_save_open(const char *cache_file, const char *capture, GError **err)
+{
+	struct capture_id id;
+	if (!capture_identify(capture, &id, err))
+		return NULL;
+	struct cache_save *cs = g_new0(struct cache_save, 1);
+	cs->file = g_strdup(cache_file);
+	cs->id = id;
+	struct writer w;
+	memset(&w, 0, sizeof w);
+	put_front(&w, NULL, &id, 0);
+	cs->rows_offset = w.size;
+	cs->fp = open_in_place(cache_file);
+	cs->in_place = cs->fp != NULL;
+	if (!cs->in_place) {
+		if (!atomic_open(&cs->af, cache_file, err)) {
+			cache_save_free(cs);
+			return NULL;
+		}
+		cs->fp = cs->af.fp;
+		(void)flock(fileno(cs->fp), LOCK_EX | LOCK_NB); /* a new file: no one else has it */
+	}
+	return cs;
+}
+
+int cache_save_rows_fd(const struct cache_save *cs, uint64_t *offset)
+{
+	if (!cs->in_place)
+		return -1; /* a new file has no pages in memory to lend (pkt_rows.h) */
+	*offset = cs->rows_offset;
+	return fileno(cs->fp);
+}
+
+/* the rows of t are a mapping of this cache file, at the rows' place */
+static bool rows_are_the_file(const struct cache_save *cs, const struct tables *t)
+{
+	uint64_t offset;
+	int fd = pkt_rows_file(t->packets, &offset);
+	struct stat a, b;
+	return fd >= 0 && offset == cs->rows_offset && fstat(fd, &a) == 0 && fstat(fileno(cs->fp), &b) == 0 &&
+	       a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+bool cache_save_start(struct cache_save *cs, struct tables *t, uint32_t settled, GError **err)
+{
+	/* first: an abort must give the rows back before it cuts the file */
+	cs->t = t;
+	bool mapped = rows_are_the_file(cs, t);
+	cs->rows_of = mapped ? t : NULL;
+	if (!t->path) {
+		g_set_error(err, MPTCPA_ERROR, MPTCPA_ERR_USAGE, "%s: the tables name no capture", cs->file);
+		return false;
+	}
+	if (t->pkt_base) {
+		g_set_error(err, MPTCPA_ERROR, MPTCPA_ERR_USAGE, "%s: a window of the packets cannot be cached",
+		            cs->file);
+		return false;
+	}
+	if (t->stats.bytes && t->stats.bytes != cs->id.size) {
+		/* recording today's identity for yesterday's tables would hide the change */
+		g_set_error(err, MPTCPA_ERROR, MPTCPA_ERR_CACHE, "%s: the capture changed since it was loaded",
+		            t->path);
+		return false;
+	}
+	uint64_t bytes = (uint64_t)t->packets->len * sizeof(struct pkt);
+	if (!cs->in_place && !mapped)
+		preallocate(fileno(cs->fp), cs->rows_offset + bytes);
+	/* Remove the old cache before the rename: renaming over an existing
+	 * file makes ext4 (auto_da_alloc) write the new one out at once, a
+	 * crash guard a checksummed cache does not need (20 ms for 33 MB
+	 * here).  A reader in between finds no cache and loads the capture;
+	 * if the unlink fails, the rename still replaces the file. */
+	cs->rows = (struct rows_job){ .data = (uint8_t *)t->packets->data, .bytes = bytes,
+	                              .fd = fileno(cs->fp), .offset = cs->rows_offset, .hash_only = mapped,
+	                              .old = cs->in_place ? NULL : cs->file };
+	/* the rows in the file still lack the marks the last rows set (load.h):
+	 * they are hashed once those are set (cache_save_end) */
+	rows_start(&cs->rows, mapped ? 0 : (uint64_t)settled * sizeof(struct pkt));
+	cs->started = true;
+	return true;
+}
 
 struct cache_save *cache_save_begin(const struct tables *t, const char *cache_file, uint32_t settled,
                                     GError **err)
@@ -442,59 +568,15 @@ struct cache_save *cache_save_begin(const struct tables *t, const char *cache_fi
 		g_set_error(err, MPTCPA_ERROR, MPTCPA_ERR_USAGE, "%s: the tables name no capture", cache_file);
 		return NULL;
 	}
-	if (t->pkt_base) {
-		g_set_error(err, MPTCPA_ERROR, MPTCPA_ERR_USAGE, "%s: a window of the packets cannot be cached",
-		            cache_file);
+	struct cache_save *cs = cache_save_open(cache_file, t->path, err);
+	/* not a tables' own rows: cache_save_start writes nothing to t but the
+	 * marks of rows mapped from this very file, which a const t cannot have
+	 * (only a load given cache_save_rows_fd maps them) */
+	if (cs && !cache_save_start(cs, (struct tables *)t, settled, err)) {
+		cache_save_abort(cs);
 		return NULL;
 	}
-	struct capture_id id;
-	if (!capture_identify(t->path, &id, err))
-		return NULL;
-	if (t->stats.bytes && t->stats.bytes != id.size) {
-		/* recording today's identity for yesterday's tables would hide the change */
-		g_set_error(err, MPTCPA_ERROR, MPTCPA_ERR_CACHE, "%s: the capture changed since it was loaded",
-		            t->path);
-		g_free(id.real);
-		return NULL;
-	}
-	struct cache_save *cs = g_new0(struct cache_save, 1);
-	cs->t = t;
-	cs->file = g_strdup(cache_file);
-	cs->id = id;
-	struct writer w;
-	memset(&w, 0, sizeof w);
-	put_front(&w, t, &id, 0);
-	uint64_t bytes = (uint64_t)t->packets->len * sizeof(struct pkt);
-	const char *old = NULL;
-	cs->fp = open_in_place(cache_file);
-	cs->in_place = cs->fp != NULL;
-	if (!cs->in_place) {
-		if (!atomic_open(&cs->af, cache_file, err)) {
-			g_free(cs->id.real);
-			g_free(cs->file);
-			g_free(cs);
-			return NULL;
-		}
-		cs->fp = cs->af.fp;
-		preallocate(fileno(cs->fp), w.size + bytes);
-		/* Remove the old cache before the rename: renaming over an existing
-		 * file makes ext4 (auto_da_alloc) write the new one out at once, a
-		 * crash guard a checksummed cache does not need (20 ms for 33 MB
-		 * here).  A reader in between finds no cache and loads the capture;
-		 * if the unlink fails, the rename still replaces the file. */
-		old = cs->file;
-	}
-	cs->rows = (struct rows_job){ .data = (uint8_t *)t->packets->data, .bytes = bytes,
-	                              .fd = fileno(cs->fp), .offset = w.size, .old = old };
-	rows_start(&cs->rows, (uint64_t)settled * sizeof(struct pkt));
 	return cs;
-}
-
-static void cache_save_free(struct cache_save *cs)
-{
-	g_free(cs->id.real);
-	g_free(cs->file);
-	g_free(cs);
 }
 
 /* What was written in place would be refused anyway: an empty file says so at
@@ -507,7 +589,10 @@ static void empty_in_place(FILE *fp)
 
 void cache_save_abort(struct cache_save *cs)
 {
-	rows_finish(&cs->rows, NULL);
+	if (cs->started)
+		rows_finish(&cs->rows, NULL);
+	if (cs->rows_of)
+		pkt_rows_detach(cs->rows_of->packets); /* before the file is cut under them */
 	if (cs->in_place) {
 		empty_in_place(cs->fp);
 		fclose(cs->fp);
@@ -517,13 +602,36 @@ void cache_save_abort(struct cache_save *cs)
 	cache_save_free(cs);
 }
 
+/* The rows in the file: the marks the load left out (load.h) set in them,
+ * and the chunks they change hashed again. */
+static void mark_and_rehash(struct cache_save *cs)
+{
+	struct tables *t = cs->rows_of;
+	struct rows_job *j = &cs->rows;
+	for (guint i = 0; i < t->links->len; i++) {
+		uint32_t orig = g_array_index(t->links, struct link, i).orig;
+		if (orig >= tables_n_pkts(t) || (tables_pkt(t, orig)->marks & PF_REINJECTED))
+			continue;
+		tables_pkt(t, orig)->marks |= PF_REINJECTED;
+		guint c = (guint)((uint64_t)orig * sizeof(struct pkt) / ROW_CHUNK);
+		uint64_t at = (uint64_t)c * ROW_CHUNK;
+		j->digests[c] = XXH3_64bits(j->data + at, (size_t)MIN(ROW_CHUNK, j->bytes - at));
+	}
+}
+
 bool cache_save_end(struct cache_save *cs, GError **err)
 {
+	if (!cs->started) {
+		cache_save_abort(cs);
+		g_set_error(err, MPTCPA_ERROR, MPTCPA_ERR_USAGE, "cache: ended before it started");
+		return false;
+	}
 	const struct tables *t = cs->t;
 	struct writer w;
 	memset(&w, 0, sizeof w);
 	put_front(&w, t, &cs->id, 0);
-	if (w.size != cs->rows.offset || (uint64_t)t->packets->len * sizeof(struct pkt) != cs->rows.bytes) {
+	if (w.size != cs->rows_offset || (uint64_t)t->packets->len * sizeof(struct pkt) != cs->rows.bytes ||
+	    (uint8_t *)t->packets->data != cs->rows.data) {
 		/* the caller broke the contract (cache.h): the rows are not where they were put */
 		cache_save_abort(cs);
 		g_set_error(err, MPTCPA_ERROR, MPTCPA_ERR_USAGE, "cache: the tables before the packet rows changed");
@@ -539,7 +647,10 @@ bool cache_save_end(struct cache_save *cs, GError **err)
 	hash_init(&w.h);
 	put_front(&w, t, &cs->id, file_size);
 	int e = 0;
-	bool ok = rows_finish(&cs->rows, &w.h);
+	bool ok = rows_done(&cs->rows, true);
+	if (ok && cs->rows_of)
+		mark_and_rehash(cs);
+	rows_hash(&cs->rows, ok ? &w.h : NULL);
 	if (!ok)
 		e = cs->rows.error;
 	else if (fseeko(cs->fp, (off_t)rows_end, SEEK_SET) != 0)
@@ -552,6 +663,14 @@ bool cache_save_end(struct cache_save *cs, GError **err)
 	}
 	if (ok && (fflush(cs->fp) != 0 || ferror(cs->fp)))
 		ok = false, e = errno ? errno : EIO;
+	if (ok && cs->rows_of) {
+		pkt_rows_fit(cs->rows_of->packets); /* no page of the mapping wholly past the end */
+		/* the new file is as long as its rows' blocks (pkt_rows.c); in place, below */
+		if (!cs->in_place && ftruncate(fileno(cs->fp), (off_t)file_size) != 0)
+			ok = false, e = errno;
+	}
+	if (!ok && cs->rows_of)
+		pkt_rows_detach(cs->rows_of->packets); /* before the file is cut under them */
 	if (!cs->in_place) {
 		if (ok) {
 			ok = atomic_commit(&cs->af, err);
@@ -665,6 +784,12 @@ static bool get_rows(struct reader *r, struct pkt_rows *a)
 {
 	guint n;
 	if (!get_count(r, sizeof(struct pkt), &n))
+		return false;
+	size_t pad = (size_t)((ROWS_ALIGN - r->off % ROWS_ALIGN) % ROWS_ALIGN);
+	uint8_t *zeros = g_malloc(MAX(pad, 1));
+	bool padded = get(r, zeros, pad) && n <= left(r) / sizeof(struct pkt);
+	g_free(zeros);
+	if (!padded)
 		return false;
 	pkt_rows_set_len(a, n);
 	uint64_t bytes = (uint64_t)n * sizeof(struct pkt);
@@ -831,12 +956,11 @@ static bool get_tables(struct reader *r, struct tables *t)
 {
 	uint32_t dlt;
 	uint64_t first_ns;
-	if (!get_u32(r, &dlt) || !get_u64(r, &first_ns) || !get(r, &t->stats, sizeof t->stats) ||
-	    !get_str(r, &t->link_name) || !get_str(r, &t->warning))
+	if (!get_u32(r, &dlt) || !get_u64(r, &first_ns) || !get(r, &t->stats, sizeof t->stats))
 		return false;
 	t->dlt = (int)dlt;
 	t->first_ns = (int64_t)first_ns;
-	return get_rows(r, t->packets) &&
+	return get_rows(r, t->packets) && get_str(r, &t->link_name) && get_str(r, &t->warning) &&
 	       get_array(r, t->mptcp_opts, sizeof(struct mptcp_option)) &&
 	       get_array(r, t->opt_rows, sizeof(uint32_t)) && get_array(r, t->pkt_ext, sizeof(struct pkt_ext)) &&
 	       get_array(r, t->map_ext, sizeof(struct map_ext)) &&

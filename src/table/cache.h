@@ -16,7 +16,9 @@
 
 /* Bump whenever the file layout, a table struct or the meaning of a table
  * field changes (tracker fixes included): older cache files are then refused. */
-#define CACHE_FORMAT_VERSION 4 /* 2: 64-byte packet rows, side tables, data bases; 3: rows hashed by chunks; 4: XXH3 */
+/* 2: 64-byte packet rows, side tables, data bases; 3: rows hashed by chunks; 4: XXH3;
+ * 5: the rows at a multiple of 64 KiB (a mapping of the file), link name and warning after them */
+#define CACHE_FORMAT_VERSION 5
 
 /* The cache file of `capture` inside `cachedir` (named after the SHA-1 of the
  * capture's real path, ".mpac"); creates `cachedir` when missing.  NULL with
@@ -39,6 +41,18 @@ bool cache_save(const struct tables *t, const char *cache_file, GError **err);
 struct cache_save;
 struct cache_save *cache_save_begin(const struct tables *t, const char *cache_file, uint32_t settled,
                                     GError **err);
+/* cache_save_begin in two steps, so that a load can write its packet rows
+ * straight into the file: cache_save_open before the load (the file opened
+ * and locked, or a new one made), cache_save_rows_fd for the load to map
+ * (capture_load_tracked, pkt_rows_use_file; -1 for a new file), then
+ * cache_save_start where cache_save_begin would be called.  When t's rows
+ * are the file's, they are hashed rather than written, and cache_save_end
+ * sets in them the marks a load leaves out (tables_mark_reinjected).  A
+ * start that fails is followed by cache_save_abort; so is an open whose load
+ * failed. */
+struct cache_save *cache_save_open(const char *cache_file, const char *capture, GError **err);
+int cache_save_rows_fd(const struct cache_save *cs, uint64_t *offset);
+bool cache_save_start(struct cache_save *cs, struct tables *t, uint32_t settled, GError **err);
 bool cache_save_end(struct cache_save *cs, GError **err);
 void cache_save_abort(struct cache_save *cs);
 

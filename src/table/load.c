@@ -365,7 +365,8 @@ static void reserve_packets(struct tables *t, uint64_t offset, uint64_t frames, 
 	if (estimate > UINT32_MAX / 2 || estimate <= t->packets->len)
 		return;
 	tables_reserve_packets(t, (guint)estimate);
-	hugepages_advise_inside(t->packets->data, (size_t)estimate * sizeof(struct pkt));
+	if (!t->packets->mapped) /* a file's pages are the page cache's */
+		hugepages_advise_inside(t->packets->data, (size_t)estimate * sizeof(struct pkt));
 }
 
 static void track_batch(struct tracking *tk, const struct batch *b, uint64_t file_size)
@@ -436,6 +437,8 @@ struct load_hooks {
 	void *user;
 	load_tracked_fn tracked;
 	void *tracked_user;
+	int rows_fd;              /* the packet rows' file (pkt_rows_use_file), -1: none */
+	uint64_t rows_offset;
 };
 
 static struct tables *load_impl(const char *path, struct load_sink *sink, const struct load_hooks *h,
@@ -460,6 +463,8 @@ static struct tables *load_impl(const char *path, struct load_sink *sink, const 
 	t->dlt = dlt;
 	t->link_name = g_strdup(reader_datalink_name(r));
 	t->stats.bytes = reader_size(r);
+	if (h->rows_fd >= 0 && !sink)
+		(void)pkt_rows_use_file(t->packets, h->rows_fd, h->rows_offset);
 	struct tracking tk = {
 		.t = t, .tt = tcp_tracker_new(t), .mt = mptcp_tracker_new(t, sink != NULL), .sink = sink,
 		.chunk = SINK_CHUNK, .progress = h->progress, .user = h->user,
@@ -508,19 +513,20 @@ static struct tables *load_impl(const char *path, struct load_sink *sink, const 
 
 struct tables *capture_load(const char *path, load_progress_fn progress, void *user, GError **err)
 {
-	return capture_load_tracked(path, progress, user, NULL, NULL, err);
+	return capture_load_tracked(path, progress, user, NULL, NULL, -1, 0, err);
 }
 
 struct tables *capture_load_tracked(const char *path, load_progress_fn progress, void *user,
-                                    load_tracked_fn tracked, void *tracked_user, GError **err)
+                                    load_tracked_fn tracked, void *tracked_user, int rows_fd,
+                                    uint64_t rows_offset, GError **err)
 {
-	struct load_hooks h = { progress, user, tracked, tracked_user };
+	struct load_hooks h = { progress, user, tracked, tracked_user, rows_fd, rows_offset };
 	return load_impl(path, NULL, &h, err);
 }
 
 struct tables *capture_load_stream(const char *path, struct load_sink *sink, load_progress_fn progress,
                                    void *user, GError **err)
 {
-	struct load_hooks h = { progress, user, NULL, NULL };
+	struct load_hooks h = { progress, user, NULL, NULL, -1, 0 };
 	return load_impl(path, sink, &h, err);
 }

@@ -21,8 +21,11 @@ struct tables *capture_load(const char *path, load_progress_fn progress, void *u
  * last rows does not get PF_REINJECTED (another thread may be copying it);
  * the caller sets those with tables_mark_reinjected() once it has copied. */
 typedef void (*load_tracked_fn)(struct tables *t, uint32_t settled, void *user);
+/* rows_fd >= 0: the packet rows are written into that file from rows_offset
+ * on, when they are many (pkt_rows_use_file, cache_save_rows_fd) */
 struct tables *capture_load_tracked(const char *path, load_progress_fn progress, void *user,
-                                    load_tracked_fn tracked, void *tracked_user, GError **err);
+                                    load_tracked_fn tracked, void *tracked_user, int rows_fd,
+                                    uint64_t rows_offset, GError **err);
 
 /* Streaming: rows are handed to `rows` once final (in order, in chunks) and
  * then dropped, so memory follows the connections and the data in flight, not

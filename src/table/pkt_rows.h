@@ -12,10 +12,12 @@
  * Promises: `data` and `len` read like a GArray's (g_array_index works);
  * the rows never move except in pkt_rows_reserve, pkt_rows_fit and
  * pkt_rows_detach.  A file is only mapped once its blocks are allocated
- * (fallocate), so that writing a row cannot fail for want of space; when it
- * cannot be (no fallocate, no space, a file whose old pages are mostly not in
- * memory and would be read back from the disk), or growing it fails, the
- * rows are the process's own, as without a file.  While mapped, the rows
+ * (fallocate), so that writing a row cannot fail for want of space, and
+ * only when most of the file's pages the rows take are in memory (a cache
+ * file of the same capture, overwritten in place: pages new to the page
+ * cache cost more than the process's own, and pages on the disk would be
+ * read back); otherwise, and when growing it fails, the rows are the
+ * process's own, as without a file.  While mapped, the rows
  * are the file's bytes: whoever truncates the file under them ends the
  * program (SIGBUS), which is why the file is taken with a lock (cache.c). */
 #ifndef MPTCPA_PKT_ROWS_H
@@ -47,7 +49,8 @@ void pkt_rows_set_len(struct pkt_rows *r, guint n);
 /* drops the first n rows */
 void pkt_rows_remove_front(struct pkt_rows *r, guint n);
 
-/* From the next reservation of at least PKT_ROWS_FILE_MIN bytes on, the rows
+/* From the next reservation of at least PKT_ROWS_FILE_MIN bytes on
+ * (MPTCPANALYZER_ROWS_IN_FILE=N: N bytes, 0: never), the rows
  * live in fd (duplicated) from `offset` (a multiple of the page size) on.
  * False (nothing changes) when the file cannot be taken. */
 #define PKT_ROWS_FILE_MIN ((size_t)8 << 20)

@@ -5,8 +5,9 @@
  * exactly and its checksum matches, so random bytes would never get past the
  * header.  The first input byte picks the mode:
  *   even  the rest is the table part of a cache file (everything after the
- *         capture's modification time): the target puts a valid header in
- *         front and a valid checksum behind, so the table reader and the row
+ *         capture's modification time, less the zeros before the packet
+ *         rows): the target puts a valid header in front, the zeros back
+ *         and a valid checksum behind, so the table reader and the row
  *         checks are what gets fuzzed;
  *   odd   the rest is a whole cache file, taken as is (header checks).
  * The header is taken from a file cache_save() writes at start (it depends on
@@ -29,6 +30,7 @@
 /* ---- cache.c's checksum (checked against cache_save at start) ---- */
 
 #define ROW_CHUNK (1u << 20) /* as cache.c */
+#define ROWS_ALIGN ((size_t)4096)
 
 static void xxh_update(XXH3_state_t *st, const uint8_t *p, size_t n)
 {
@@ -37,30 +39,19 @@ static void xxh_update(XXH3_state_t *st, const uint8_t *p, size_t n)
 }
 
 /* where the packet rows of file p[0, n) start (after the identity ending the
- * header at `body`: dlt, first_ns, stats, link name, warning, row count), and
- * their bytes; false when the rows are not all there (the loader refuses such
- * a file before it looks at the checksum) */
+ * header at `body`: dlt, first_ns, stats, row count, then zeros up to a
+ * multiple of ROWS_ALIGN), and their bytes; false when the rows are not all
+ * there (the loader refuses such a file before it looks at the checksum) */
 static bool find_rows(const uint8_t *p, size_t n, size_t body, size_t *at, uint64_t *bytes)
 {
 	size_t o = body + 4 + 8 + sizeof(struct capture_stats);
-	for (int i = 0; i < 2; i++) { /* link name, warning */
-		uint32_t len;
-		if (o + 4 > n)
-			return false;
-		memcpy(&len, p + o, 4);
-		o += 4;
-		if (len != UINT32_MAX) {
-			if (len > n - o)
-				return false;
-			o += len;
-		}
-	}
 	uint64_t count;
 	if (o + 8 > n)
 		return false;
 	memcpy(&count, p + o, 8);
 	o += 8;
-	if (count > (n - o) / sizeof(struct pkt))
+	o = (o + ROWS_ALIGN - 1) / ROWS_ALIGN * ROWS_ALIGN;
+	if (o > n || count > (n - o) / sizeof(struct pkt))
 		return false;
 	*at = o;
 	*bytes = count * sizeof(struct pkt);
@@ -100,12 +91,22 @@ static struct memfile cache;
 static GByteArray *header;
 static size_t size_at;
 
-/* header + body + checksum, as cache_save() lays them out */
+/* the body's bytes before the rows' padding: dlt, first_ns, stats, row count */
+#define BODY_FRONT (4 + 8 + sizeof(struct capture_stats) + 8)
+
+/* header + body + checksum, as cache_save() lays them out: the zeros that
+ * put the packet rows at a multiple of ROWS_ALIGN are not in the body (they
+ * depend on the header's length), but put in here */
 static GByteArray *frame_cache(const uint8_t *body, size_t n)
 {
-	GByteArray *b = g_byte_array_sized_new(header->len + (guint)n + 8);
+	static const uint8_t zeros[ROWS_ALIGN];
+	size_t front = MIN(n, BODY_FRONT);
+	GByteArray *b = g_byte_array_sized_new(header->len + (guint)n + ROWS_ALIGN + 8);
 	g_byte_array_append(b, header->data, header->len);
-	g_byte_array_append(b, body, (guint)n);
+	g_byte_array_append(b, body, (guint)front);
+	if (n > front)
+		g_byte_array_append(b, zeros, (guint)((ROWS_ALIGN - b->len % ROWS_ALIGN) % ROWS_ALIGN));
+	g_byte_array_append(b, body + front, (guint)(n - front));
 	uint64_t total = b->len + 8;
 	memcpy(b->data + size_at, &total, 8);
 	uint64_t sum = checksum(b->data, b->len, header->len);
@@ -131,6 +132,19 @@ static GByteArray *saved_cache(struct tables *t)
 	unlink(file);
 	g_free(file);
 	return g_byte_array_new_take((guint8 *)data, len);
+}
+
+/* the body of a file cache_save() wrote, whose header ends at h: the
+ * padding before the rows taken out (frame_cache puts it back) */
+static GByteArray *body_of(const GByteArray *saved, size_t h)
+{
+	GByteArray *b = g_byte_array_new();
+	size_t rows = (h + BODY_FRONT + ROWS_ALIGN - 1) / ROWS_ALIGN * ROWS_ALIGN;
+	if (rows + 8 > saved->len)
+		return b;
+	g_byte_array_append(b, saved->data + h, (guint)BODY_FRONT);
+	g_byte_array_append(b, saved->data + rows, (guint)(saved->len - rows - 8));
+	return b;
 }
 
 static void layout_changed(const char *why)
@@ -164,7 +178,9 @@ static void learn_header(void)
 		layout_changed("the header does not end with path, size, time, or holds no file size");
 	header = g_byte_array_new();
 	g_byte_array_append(header, saved->data, (guint)end);
-	GByteArray *mine = frame_cache(saved->data + end, saved->len - end - 8);
+	GByteArray *body = body_of(saved, end);
+	GByteArray *mine = frame_cache(body->data, body->len);
+	g_byte_array_unref(body);
 	if (mine->len != saved->len || memcmp(mine->data, saved->data, mine->len) != 0)
 		layout_changed("the framing differs from cache_save()'s (checksum?)");
 	g_byte_array_unref(mine);
@@ -189,10 +205,10 @@ static void write_seed(const char *spec)
 	}
 	t->stats.bytes = 0; /* cache_save checks it against the identity file, which is not CAPTURE */
 	GByteArray *saved = saved_cache(t);
-	size_t h = header->len;
+	GByteArray *body = body_of(saved, header->len);
 	GByteArray *seed = g_byte_array_new();
 	g_byte_array_append(seed, (const guint8 *)"\0", 1);
-	g_byte_array_append(seed, saved->data + h, saved->len - (guint)h - 8);
+	g_byte_array_append(seed, body->data, body->len);
 	if (!g_file_set_contents(parts[1], (const gchar *)seed->data, seed->len, &err)) {
 		fprintf(stderr, "fuzz_cache: %s\n", err->message);
 		exit(1);

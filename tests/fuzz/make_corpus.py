@@ -7,8 +7,8 @@ minimum needed here.  The committed corpus was made with
     tests/fuzz/make_corpus.py [--shared DIR] [--out DIR]
 
 (default: <source>/../shared/captures and tests/fuzz/corpus).  Seeds of
-fuzz_cache and fuzz_csv_load need the built programs: scripts/fuzz.sh makes
-them with --cache-seeds / --csv-seeds when it builds (see there).
+fuzz_cache and fuzz_csv_load need the built programs (see README.md:
+FUZZ_CACHE_SEED=CAPTURE:OUT replay_fuzz_cache, mptcpexporter).
 
 Each seed is kept under 4 KB: captures are cut to their first ~30 packets (or
 the first packets carrying interesting MPTCP options) with a 96-byte snap

@@ -741,10 +741,9 @@ static void early_begin(struct tables *t, uint32_t settled, void *user)
  * be long for it: examples/lossy-client.pcap (frame 689 repeated by frame
  * 1161) with 90,000 packets of a plain TCP stream between frames 900 and 901,
  * so that frame 689's rows are copied early and frame 1161 settles last. */
-static void test_late_reinjection_marks(void)
+static void make_late_capture(const char *cap)
 {
 	char *lossy = g_build_filename(test_source_root(), "examples", "lossy-client.pcap", NULL);
-	char *cap = tmp_path("late.pcap"), *file = tmp_path("late.mpac");
 	char errbuf[PCAP_ERRBUF_SIZE];
 	pcap_t *in = pcap_open_offline(lossy, errbuf);
 	g_assert_nonnull(in);
@@ -772,15 +771,25 @@ static void test_late_reinjection_marks(void)
 	pcap_dump_close(out);
 	pcap_close(dead);
 	pcap_close(in);
+	g_free(lossy);
+}
 
+/* the rows of frame 689 and of its repeat, frame 1161, in make_late_capture's */
+#define LATE_ORIG 688u
+#define LATE_REPEAT (1161u - 1 + 90000)
+
+static void test_late_reinjection_marks(void)
+{
+	char *cap = tmp_path("late.pcap"), *file = tmp_path("late.mpac");
+	make_late_capture(cap);
 	GError *err = NULL;
 	struct early_job job = { file, NULL, 0 };
-	struct tables *t = capture_load_tracked(cap, NULL, NULL, early_begin, &job, &err);
+	struct tables *t = capture_load_tracked(cap, NULL, NULL, early_begin, &job, -1, 0, &err);
 	g_assert_no_error(err);
 	g_assert_nonnull(job.cs);
 	/* frame 689's rows (the first MiB chunk) were copied while frame 1161 settled */
 	g_assert_cmpuint(job.settled, >, (1u << 20) / sizeof(struct pkt));
-	const uint32_t orig = 688, repeat = 1161 - 1 + 90000;
+	const uint32_t orig = LATE_ORIG, repeat = LATE_REPEAT;
 	g_assert_cmpuint(tables_pkt(t, orig)->frame, ==, 689);
 	g_assert_cmpuint(tables_pkt(t, repeat)->frame, ==, 1161 + 90000);
 	g_assert_true(tables_pkt(t, repeat)->marks & PF_REINJECTION);
@@ -808,7 +817,154 @@ static void test_late_reinjection_marks(void)
 	tables_free(t);
 	g_unlink(cap);
 	g_unlink(file);
-	g_free(cap), g_free(file), g_free(lossy);
+	g_free(cap), g_free(file);
+}
+
+/* the session's way with a cache file that exists (cli/session.c): opened
+ * before the load, the rows written into it (pkt_rows.h), the save started
+ * where the hook is called */
+struct file_job {
+	struct cache_save *cs;
+	bool tamper;      /* the capture seems to have changed: the start fails */
+	bool started;
+};
+
+static void file_start(struct tables *t, uint32_t settled, void *user)
+{
+	struct file_job *j = user;
+	GError *err = NULL;
+	uint64_t bytes = t->stats.bytes;
+	if (j->tamper)
+		t->stats.bytes = 1;
+	j->started = cache_save_start(j->cs, t, settled, &err);
+	t->stats.bytes = bytes;
+	if (j->tamper) {
+		g_assert_error(err, MPTCPA_ERROR, MPTCPA_ERR_CACHE);
+		g_error_free(err);
+	} else {
+		g_assert_no_error(err);
+	}
+}
+
+/* a load whose rows are `file`'s, the save started or not */
+static struct tables *load_in_file(const char *cap, const char *file, struct file_job *job)
+{
+	GError *err = NULL;
+	g_setenv("MPTCPANALYZER_ROWS_IN_FILE", "1", TRUE);
+	job->cs = cache_save_open(file, cap, &err);
+	g_assert_no_error(err);
+	uint64_t off = 0;
+	int fd = cache_save_rows_fd(job->cs, &off);
+	g_assert_cmpint(fd, >=, 0);
+	g_assert_cmpuint(off % 4096, ==, 0);
+	struct tables *t = capture_load_tracked(cap, NULL, NULL, file_start, job, fd, off, &err);
+	g_unsetenv("MPTCPANALYZER_ROWS_IN_FILE");
+	g_assert_no_error(err);
+	g_assert_cmpuint(t->packets->mapped, >, 0);
+	return t;
+}
+
+static void assert_same_rows(const struct tables *a, const struct tables *b)
+{
+	g_assert_cmpuint(tables_n_pkts(a), ==, tables_n_pkts(b));
+	g_assert_cmpmem(a->packets->data, (size_t)a->packets->len * sizeof(struct pkt), b->packets->data,
+	                (size_t)b->packets->len * sizeof(struct pkt));
+}
+
+/* A cache overwritten in place takes the load's rows as they are made: the
+ * file is then the one cache_save writes of the final tables (the marks the
+ * load leaves out set in it by cache_save_end), and reads back the same.
+ * While the tables hold its rows, another writer replaces the file instead
+ * of writing into it, and their rows do not change. */
+static void test_rows_in_file(void)
+{
+	char *cap = tmp_path("inplace.pcap"), *file = tmp_path("inplace.mpac"), *plain = tmp_path("plain.mpac");
+	make_late_capture(cap);
+	struct tables *fresh = test_load(cap);
+	g_assert_true(tables_pkt(fresh, LATE_ORIG)->marks & PF_REINJECTED);
+	save(fresh, file);
+	save(fresh, plain);
+	struct stat before, after;
+	stat_file(file, &before);
+
+	struct file_job job = { NULL, false, false };
+	struct tables *t = load_in_file(cap, file, &job);
+	g_assert_true(job.started);
+	g_assert_false(tables_pkt(t, LATE_ORIG)->marks & PF_REINJECTED); /* left out */
+	GError *err = NULL;
+	g_assert_true(cache_save_end(job.cs, &err));
+	g_assert_no_error(err);
+	g_assert_true(tables_pkt(t, LATE_ORIG)->marks & PF_REINJECTED);
+	assert_same_tables(t, fresh);
+	stat_file(file, &after);
+	g_assert_cmpuint(after.st_ino, ==, before.st_ino); /* in place */
+	gsize n1, n2;
+	gchar *a = file_bytes(file, &n1), *b = file_bytes(plain, &n2);
+	g_assert_cmpmem(a, n1, b, n2);
+	g_free(a);
+	g_free(b);
+	struct tables *cached = cache_load(file, cap, &err);
+	g_assert_no_error(err);
+	assert_same_tables(cached, fresh);
+	tables_free(cached);
+
+	/* another writer while t holds the rows: a new file, t's rows untouched */
+	struct tables *other = test_load(cap);
+	tables_pkt(other, 5)->frame = 424242; /* to tell the files apart */
+	save(other, file);
+	stat_file(file, &after);
+	g_assert_cmpuint(after.st_ino, !=, before.st_ino);
+	assert_same_rows(t, fresh);
+	struct cache_save *cs = cache_save_begin(other, file, 0, &err); /* in place now: no one holds it */
+	g_assert_no_error(err);
+	g_assert_true(cache_save_end(cs, &err));
+	stat_file(file, &before);
+	g_assert_cmpuint(after.st_ino, ==, before.st_ino);
+	cached = cache_load(file, cap, &err);
+	g_assert_no_error(err);
+	g_assert_cmpuint(tables_pkt(cached, 5)->frame, ==, 424242);
+	tables_free(cached);
+	tables_free(other);
+	tables_free(t);
+	/* the lock went with the tables: written in place again */
+	t = load_in_file(cap, file, &job);
+	g_assert_true(cache_save_end(job.cs, &err));
+	stat_file(file, &after);
+	g_assert_cmpuint(after.st_ino, ==, before.st_ino);
+	a = file_bytes(file, &n1), b = file_bytes(plain, &n2);
+	g_assert_cmpmem(a, n1, b, n2);
+	g_free(a);
+	g_free(b);
+	tables_free(t);
+	tables_free(fresh);
+	g_unlink(cap), g_unlink(file), g_unlink(plain);
+	g_free(cap), g_free(file), g_free(plain);
+}
+
+/* A save of rows in the file that is abandoned (or cannot start) empties the
+ * file, and the tables keep their rows, now their own. */
+static void test_rows_in_file_abort(void)
+{
+	char *cap = tmp_path("abort.pcap"), *file = tmp_path("abort.mpac");
+	make_late_capture(cap);
+	struct tables *fresh = test_load(cap);
+	for (int tamper = 0; tamper < 2; tamper++) {
+		save(fresh, file);
+		struct file_job job = { NULL, tamper != 0, false };
+		struct tables *t = load_in_file(cap, file, &job);
+		g_assert_true(job.started == !tamper);
+		cache_save_abort(job.cs);
+		g_assert_cmpuint(t->packets->mapped, ==, 0);
+		struct stat st;
+		stat_file(file, &st);
+		g_assert_cmpint(st.st_size, ==, 0);
+		tables_mark_reinjected(t);
+		assert_same_tables(t, fresh);
+		tables_free(t);
+	}
+	tables_free(fresh);
+	g_unlink(cap), g_unlink(file);
+	g_free(cap), g_free(file);
 }
 
 int main(int argc, char **argv)
@@ -831,6 +987,8 @@ int main(int argc, char **argv)
 	g_test_add_func("/cache/in-place", test_in_place);
 	g_test_add_func("/cache/begin-end", test_begin_end);
 	g_test_add_func("/cache/late-reinjection-marks", test_late_reinjection_marks);
+	g_test_add_func("/cache/rows-in-file", test_rows_in_file);
+	g_test_add_func("/cache/rows-in-file-abort", test_rows_in_file_abort);
 	int rc = g_test_run();
 	g_rmdir(tmp_dir);
 	g_free(tmp_dir);

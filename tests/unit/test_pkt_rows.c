@@ -1,0 +1,264 @@
+/* test_pkt_rows.c - the packet rows' memory (table/pkt_rows.h): the
+ * process's own, or a shared mapping of a file whose pages are in memory.
+ * Rows written through the mapping are the file's bytes (read back with
+ * pread); growing, fitting and detaching keep every row; a file that is new,
+ * not long enough, whose pages are not in memory, or that cannot grow leaves
+ * the rows the process's own, with nothing lost. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <glib.h>
+#include <glib/gstdio.h>
+#include "table/pkt_rows.h"
+
+#define ROW 64u
+#define OFFSET 4096u
+
+static char *tmp_dir;
+
+/* a file of `bytes` (written: its pages in the page cache), open read-write */
+static int file_of(const char *name, size_t bytes)
+{
+	char *path = g_build_filename(tmp_dir, name, NULL);
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	g_assert_cmpint(fd, >=, 0);
+	uint8_t *junk = g_malloc(bytes);
+	memset(junk, 0xee, bytes);
+	g_assert_cmpint(pwrite(fd, junk, bytes, 0), ==, (ssize_t)bytes);
+	g_free(junk);
+	g_free(path);
+	return fd;
+}
+
+/* n rows, row i's bytes a pattern of i and `seed` */
+static void fill(struct pkt_rows *r, guint from, guint to, uint8_t seed)
+{
+	for (guint i = from; i < to; i++)
+		for (guint k = 0; k < ROW; k++)
+			r->data[(size_t)i * ROW + k] = (gchar)(i * 31 + k + seed);
+}
+
+static void assert_rows(const uint8_t *p, guint from, guint to, uint8_t seed)
+{
+	for (guint i = from; i < to; i++)
+		for (guint k = 0; k < ROW; k++)
+			if (p[(size_t)i * ROW + k] != (uint8_t)(i * 31 + k + seed))
+				g_error("row %u byte %u: %u", i, k, p[(size_t)i * ROW + k]);
+}
+
+static void assert_file_rows(int fd, guint n, uint8_t seed)
+{
+	uint8_t *back = g_malloc((size_t)n * ROW);
+	g_assert_cmpint(pread(fd, back, (size_t)n * ROW, OFFSET), ==, (ssize_t)n * ROW);
+	assert_rows(back, 0, n, seed);
+	g_free(back);
+}
+
+/* a table of 100 own rows given fd (every reservation of a row or more maps it) */
+static struct pkt_rows *rows_with_file(int fd)
+{
+	g_setenv("MPTCPANALYZER_ROWS_IN_FILE", "1", TRUE);
+	struct pkt_rows *r = pkt_rows_new(ROW, 100);
+	pkt_rows_set_len(r, 100);
+	fill(r, 0, 100, 7);
+	g_assert_true(pkt_rows_use_file(r, fd, OFFSET));
+	return r;
+}
+
+static void test_own(void)
+{
+	struct pkt_rows *r = pkt_rows_new(ROW, 16);
+	for (guint i = 0; i < 5000; i++) {
+		if (r->len >= r->room)
+			pkt_rows_grow(r);
+		r->len++;
+		fill(r, i, i + 1, 3);
+	}
+	g_assert_cmpuint(r->room, >=, 5000);
+	assert_rows((uint8_t *)r->data, 0, 5000, 3);
+	pkt_rows_remove_front(r, 1000);
+	g_assert_cmpuint(r->len, ==, 4000);
+	for (guint k = 0; k < ROW; k++) /* row 1000 is first */
+		g_assert_cmpuint((uint8_t)r->data[k], ==, (uint8_t)(1000 * 31 + k + 3));
+	uint64_t off;
+	g_assert_cmpint(pkt_rows_file(r, &off), ==, -1);
+	g_assert_false(pkt_rows_use_file(r, -1, OFFSET));
+	pkt_rows_free(r);
+}
+
+/* the rows in the file: written through the mapping, grown, fitted, detached */
+static void test_in_file(void)
+{
+	int fd = file_of("in-file", OFFSET + 400 * ROW);
+	struct pkt_rows *r = rows_with_file(fd);
+	g_assert_false(pkt_rows_use_file(r, fd, OFFSET)); /* once */
+	pkt_rows_reserve(r, 300);
+	g_assert_cmpuint(r->mapped, >, 0);
+	g_assert_cmpuint(r->room, ==, 300);
+	uint64_t off = 0;
+	int mine = pkt_rows_file(r, &off);
+	g_assert_cmpint(mine, >=, 0);
+	g_assert_cmpint(mine, !=, fd); /* its own descriptor */
+	g_assert_cmpuint(off, ==, OFFSET);
+	pkt_rows_set_len(r, 300);
+	fill(r, 100, 300, 7);
+	assert_file_rows(fd, 300, 7); /* the first 100 copied in, the rest written in place */
+	/* past the file's end: it grows (its blocks allocated), the rows stay */
+	pkt_rows_reserve(r, 5000);
+	g_assert_cmpuint(r->mapped, >, 0);
+	struct stat st;
+	g_assert_cmpint(fstat(fd, &st), ==, 0);
+	g_assert_cmpint(st.st_size, >=, OFFSET + 5000 * ROW);
+	pkt_rows_set_len(r, 5000);
+	fill(r, 300, 5000, 7);
+	assert_file_rows(fd, 5000, 7);
+	pkt_rows_fit(r);
+	g_assert_cmpuint(r->mapped, <, (size_t)5000 * ROW + 2 * (size_t)sysconf(_SC_PAGESIZE));
+	g_assert_cmpuint(r->room, >=, 5000);
+	g_assert_cmpint(ftruncate(fd, OFFSET + 5000 * ROW), ==, 0); /* what the cache then does */
+	assert_rows((uint8_t *)r->data, 0, 5000, 7);
+	/* own again: the rows kept, the file no longer theirs (cut, they stay) */
+	pkt_rows_detach(r);
+	g_assert_cmpuint(r->mapped, ==, 0);
+	g_assert_cmpint(pkt_rows_file(r, &off), ==, -1);
+	g_assert_cmpint(ftruncate(fd, 0), ==, 0);
+	assert_rows((uint8_t *)r->data, 0, 5000, 7);
+	pkt_rows_free(r);
+	close(fd);
+}
+
+/* under MPTCPANALYZER_ROWS_IN_FILE's bytes, or with it 0, the rows stay own */
+static void test_threshold(void)
+{
+	int fd = file_of("threshold", OFFSET + 400 * ROW);
+	struct pkt_rows *r = rows_with_file(fd);
+	g_setenv("MPTCPANALYZER_ROWS_IN_FILE", "20000", TRUE);
+	pkt_rows_reserve(r, 300); /* 19,200 bytes */
+	g_assert_cmpuint(r->mapped, ==, 0);
+	pkt_rows_reserve(r, 320); /* 20,480 */
+	g_assert_cmpuint(r->mapped, >, 0);
+	pkt_rows_free(r);
+	r = rows_with_file(fd);
+	g_setenv("MPTCPANALYZER_ROWS_IN_FILE", "0", TRUE);
+	pkt_rows_reserve(r, 1u << 20);
+	g_assert_cmpuint(r->mapped, ==, 0);
+	assert_rows((uint8_t *)r->data, 0, 100, 7);
+	pkt_rows_free(r);
+	close(fd);
+}
+
+/* a new file, or one whose pages would mostly be new: the rows stay own, and
+ * the file is not tried again */
+static void test_new_file(void)
+{
+	int fd = file_of("new", 0);
+	struct pkt_rows *r = rows_with_file(fd);
+	pkt_rows_reserve(r, 300);
+	g_assert_cmpuint(r->mapped, ==, 0);
+	uint64_t off;
+	g_assert_cmpint(pkt_rows_file(r, &off), ==, -1);
+	g_assert_cmpint(r->fd, ==, -1); /* let go */
+	assert_rows((uint8_t *)r->data, 0, 100, 7);
+	pkt_rows_free(r);
+	close(fd);
+	/* the file holds less than half of the rows reserved: not enough */
+	fd = file_of("half", OFFSET + 2000 * ROW);
+	r = rows_with_file(fd);
+	pkt_rows_reserve(r, 4160);
+	g_assert_cmpuint(r->mapped, ==, 0);
+	pkt_rows_free(r);
+	/* half: enough (the rest of the reservation may never be written) */
+	r = rows_with_file(fd);
+	pkt_rows_reserve(r, 3900);
+	g_assert_cmpuint(r->mapped, >, 0);
+	pkt_rows_free(r);
+	close(fd);
+}
+
+/* pages on the disk, not in memory: the first write would read each back */
+static void test_pages_on_disk(void)
+{
+	int fd = file_of("on-disk", OFFSET + 4096 * ROW);
+	g_assert_cmpint(fdatasync(fd), ==, 0);
+	g_assert_cmpint(posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED), ==, 0);
+	size_t bytes = OFFSET + 4096 * ROW, pages = bytes / (size_t)sysconf(_SC_PAGESIZE);
+	void *look = mmap(NULL, bytes, PROT_READ, MAP_SHARED, fd, 0);
+	g_assert_true(look != MAP_FAILED);
+	unsigned char *vec = g_malloc(pages);
+	g_assert_cmpint(mincore(look, bytes, vec), ==, 0);
+	size_t in = 0;
+	for (size_t i = 0; i < pages; i++)
+		in += vec[i] & 1;
+	g_free(vec);
+	munmap(look, bytes);
+	if (in * 4 >= pages) { /* tmpfs: its pages are the file */
+		close(fd);
+		g_test_skip("the file's pages stay in memory here (tmpfs?)");
+		return;
+	}
+	struct pkt_rows *r = rows_with_file(fd);
+	pkt_rows_reserve(r, 4000);
+	g_assert_cmpuint(r->mapped, ==, 0);
+	assert_rows((uint8_t *)r->data, 0, 100, 7);
+	pkt_rows_free(r);
+	close(fd);
+}
+
+/* the file cannot take the rows (RLIMIT_FSIZE: fallocate fails), at the
+ * mapping or at a growth: the rows go on in the process's memory */
+static void test_no_room(void)
+{
+	struct rlimit old;
+	g_assert_cmpint(getrlimit(RLIMIT_FSIZE, &old), ==, 0);
+	signal(SIGXFSZ, SIG_IGN);
+	int fd = file_of("no-room", OFFSET + 400 * ROW);
+	struct rlimit small = { OFFSET + 500 * ROW, old.rlim_max };
+	g_assert_cmpint(setrlimit(RLIMIT_FSIZE, &small), ==, 0);
+	struct pkt_rows *r = rows_with_file(fd);
+	pkt_rows_reserve(r, 400);
+	g_assert_cmpuint(r->mapped, >, 0);
+	pkt_rows_set_len(r, 400);
+	fill(r, 100, 400, 7);
+	pkt_rows_reserve(r, 1000); /* past the limit */
+	g_assert_cmpuint(r->mapped, ==, 0);
+	g_assert_cmpuint(r->room, ==, 1000);
+	assert_rows((uint8_t *)r->data, 0, 400, 7);
+	pkt_rows_free(r);
+	/* and at the mapping */
+	r = rows_with_file(fd);
+	pkt_rows_reserve(r, 1000);
+	g_assert_cmpuint(r->mapped, ==, 0);
+	assert_rows((uint8_t *)r->data, 0, 100, 7);
+	pkt_rows_free(r);
+	g_assert_cmpint(setrlimit(RLIMIT_FSIZE, &old), ==, 0);
+	signal(SIGXFSZ, SIG_DFL);
+	close(fd);
+}
+
+int main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	tmp_dir = g_dir_make_tmp("test_pkt_rows-XXXXXX", NULL);
+	g_assert_nonnull(tmp_dir);
+	g_test_add_func("/pkt-rows/own", test_own);
+	g_test_add_func("/pkt-rows/in-file", test_in_file);
+	g_test_add_func("/pkt-rows/threshold", test_threshold);
+	g_test_add_func("/pkt-rows/new-file", test_new_file);
+	g_test_add_func("/pkt-rows/pages-on-disk", test_pages_on_disk);
+	g_test_add_func("/pkt-rows/no-room", test_no_room);
+	int rc = g_test_run();
+	const char *names[] = { "in-file", "threshold", "new", "half", "on-disk", "no-room" };
+	for (size_t i = 0; i < G_N_ELEMENTS(names); i++) {
+		char *p = g_build_filename(tmp_dir, names[i], NULL);
+		g_unlink(p);
+		g_free(p);
+	}
+	g_rmdir(tmp_dir);
+	return rc;
+}
