@@ -266,6 +266,8 @@ static struct tables *load_capture(struct session *s, const char *path, GError *
 		cache_end(&job, t);
 		if (t)
 			tables_mark_reinjected(t); /* the marks left out while the rows were copied (load.h) */
+		if (t && s->debug && t->packets->mapped)
+			fprintf(stderr, "mptcpanalyzer: cache: the packet rows written into %s as they were loaded\n", file);
 		if (t && s->debug)
 			fprintf(stderr, "mptcpanalyzer: loaded %s in %.3f s, cache written in %.3f s\n", path,
 			        (double)(t1 - t0) / 1e6, (double)(g_get_monotonic_time() - t1) / 1e6);

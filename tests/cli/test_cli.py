@@ -16,6 +16,7 @@ import pty
 import re
 import select
 import shutil
+import struct
 import subprocess
 import sys
 import tempfile
@@ -344,6 +345,55 @@ def test_config_cache():
     check('clean_cache empties the cache folder', rc == 0 and os.listdir(cache) == [] and 'removed 1 file(s)' in out, out + err)
 
 
+def tripled_capture(src, dst):
+    """src (a pcap file) three times over, each copy 60 s after the one before:
+    more packets than a packet table first has room for (4,096), so that the
+    table is reserved, and can become a mapping of the cache file"""
+    data = open(src, 'rb').read()
+    head, body = data[:24], data[24:]
+    little = head[:4] == b'\xd4\xc3\xb2\xa1'
+    fmt = '<IIII' if little else '>IIII'
+    with open(dst, 'wb') as f:
+        f.write(head)
+        for copy in range(3):
+            at = 0
+            while at + 16 <= len(body):
+                sec, frac, incl, orig = struct.unpack_from(fmt, body, at)
+                f.write(struct.pack(fmt, sec + 60 * copy, frac, incl, orig))
+                f.write(body[at + 16:at + 16 + incl])
+                at += 16 + incl
+
+
+def test_rows_in_file():
+    """A cache rewritten in place takes the load's rows straight into the file
+    (table/pkt_rows.h; MPTCPANALYZER_ROWS_IN_FILE=1 maps any table that is
+    reserved): the same answers, and the same file, as with the rows copied."""
+    cap = os.path.join(TMP, 'lossy3.pcap')
+    tripled_capture(os.path.join(EXAMPLES, 'lossy-client.pcap'), cap)
+    cache = os.path.join(TMP, 'rowsinfile')
+    cmd = 'list_reinjections 0 --summary'
+    files = {}
+    outs, wrong = [], []
+    for mode in ('0', '1'):
+        env = dict(ENV, MPTCPANALYZER_ROWS_IN_FILE=mode)
+        shutil.rmtree(cache, ignore_errors=True)
+        for step, regen in enumerate((['--regen'], ['--regen'], [])):  # new file, in place, from the cache
+            rc, out, err = run('--cachedir', cache, '-d', '1', *regen, '-l', cap, cmd, env=env)
+            outs.append((rc, out))
+            if bool(regen) != ('cache written' in err):
+                wrong.append(('cache written?', mode, step, err))
+            if ('packet rows written into' in err) != (mode == '1' and step == 1):  # in place, asked for
+                wrong.append(('rows in the file?', mode, step, err))
+        names = os.listdir(cache)
+        files[mode] = open(os.path.join(cache, names[0]), 'rb').read() if len(names) == 1 else names
+    check('rows in the cache file: the same answers (decoded, rewritten in place, from the cache)',
+          not wrong and all(o == outs[0] for o in outs) and outs[0][0] == 0 and
+          '336 reinjection(s), 459496 bytes' in outs[0][1], (wrong, outs))
+    check('rows in the cache file: the same file as with the rows copied',
+          isinstance(files['1'], bytes) and files['1'] == files['0'] and len(files['0']) > 6960 * 64,
+          [len(f) for f in files.values()])
+
+
 def test_plots():
     rc, doc, err = run_json('list_available_plots --json')
     if rc != 0:
@@ -561,6 +611,7 @@ def main():
         test_client2()
         test_modes()
         test_config_cache()
+        test_rows_in_file()
         test_plots()
         test_readme_facts()
         test_interactive()
