@@ -4,9 +4,12 @@
  *   header   magic, format version, byte-order mark, sizes of the table
  *            structs, total file size, program version, the capture's real
  *            path, size and modification time (ns)
- *   tables   dlt, first_ns, stats, link name, warning; then each table as a
- *            64-bit row count followed by its rows as raw structs (packets,
- *            MPTCP options, their rows, side entries, ...).  Pointers are
+ *   tables   dlt, first_ns, stats, the packet row count, zeros up to a
+ *            multiple of 4096 (ROWS_ALIGN) and the packet rows: they can be
+ *            a mapping of the file (pkt_rows.h), and their place is known
+ *            before the capture is read; then the link name, the warning and
+ *            each other table as a 64-bit row count followed by its rows as
+ *            raw structs (MPTCP options, their rows, side entries, ...).  Pointers are
  *            written apart: tcp_conn.unlinked_reason as one string per
  *            stream, mptcp_conn.subflows as a count and stream ids per
  *            connection, then its four lists of data bases (a count and
@@ -15,6 +18,9 @@
  *   trailer  64-bit checksum of everything before it (the packet rows
  *            counted by the digests of their 1 MiB chunks, see rows_job)
  * Strings are a 32-bit length (NO_STRING: NULL) and the bytes, no NUL.
+ *
+ * A load that overwrites a cache writes its packet rows straight into the
+ * file (cache_save_open, pkt_rows.h), which writers take with a lock.
  *
  * Loading reads the header (refusing another version, build or capture
  * early), then each table with one read straight into its array (the packet
@@ -125,7 +131,9 @@ char *cache_path_for(const char *cachedir, const char *capture, GError **err)
 		return NULL;
 	}
 	char *sum = g_compute_checksum_for_string(G_CHECKSUM_SHA1, id.real, -1);
-	char *name = g_strconcat(sum, ".mpac", NULL);
+	/* the format in the name: a build that writes another format (and, before
+	 * format 5, takes no lock) never writes over a file this one maps */
+	char *name = g_strdup_printf("%s-v%d.mpac", sum, CACHE_FORMAT_VERSION);
 	char *path = g_build_filename(cachedir, name, NULL);
 	g_free(sum);
 	g_free(name);

@@ -21,8 +21,9 @@
 #define CACHE_FORMAT_VERSION 5
 
 /* The cache file of `capture` inside `cachedir` (named after the SHA-1 of the
- * capture's real path, ".mpac"); creates `cachedir` when missing.  NULL with
- * *err when the capture does not exist or the folder cannot be made. */
+ * capture's real path and the format version: "SHA1-vN.mpac"); creates
+ * `cachedir` when missing.  NULL with *err when the capture does not exist or
+ * the folder cannot be made. */
 char *cache_path_for(const char *cachedir, const char *capture, GError **err);
 
 /* Writes every table to `cache_file` (atomically: a temporary file renamed
