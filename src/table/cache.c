@@ -799,11 +799,16 @@ static bool get_rows(struct reader *r, struct pkt_rows *a)
 	g_free(zeros);
 	if (!padded)
 		return false;
-	pkt_rows_set_len(a, n);
 	uint64_t bytes = (uint64_t)n * sizeof(struct pkt);
-	hugepages_advise_inside(a->data, bytes);
+	/* the rows in the page cache mapped rather than copied: 313 MB of new
+	 * memory to fault in and fill for 4.9M packets otherwise */
+	bool mapped = pkt_rows_map_file(a, fileno(r->fp), r->off, n);
+	if (!mapped) {
+		pkt_rows_set_len(a, n);
+		hugepages_advise_inside(a->data, bytes);
+	}
 	struct rows_job j = { .data = (uint8_t *)a->data, .bytes = bytes, .fd = fileno(r->fp), .offset = r->off,
-	                      .reading = true };
+	                      .reading = !mapped, .hash_only = mapped };
 	rows_start(&j, bytes);
 	if (!rows_finish(&j, &r->h))
 		return false;

@@ -5,13 +5,15 @@
  * KiB pages 115 to 150 ms (and 17 ms to unmap), in huge pages 32 ms when the
  * host backs them at once and 680 ms when it does not; a shared mapping of a
  * file whose pages are in the page cache 25 ms (5 ms to unmap), and nothing
- * to copy into the cache afterwards. */
+ * to copy into the cache afterwards.  Reading a cache maps its rows the same
+ * way, privately. */
 #include "table/pkt_rows.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -67,6 +69,7 @@ static void to_own(struct pkt_rows *r, guint n)
 	munmap(r->data, r->mapped);
 	r->data = own;
 	r->mapped = 0;
+	r->shared = false;
 	r->room = n;
 	drop_file(r);
 }
@@ -141,6 +144,7 @@ static bool to_file(struct pkt_rows *r, guint n)
 	g_free(r->data);
 	r->data = map;
 	r->mapped = bytes;
+	r->shared = true;
 	r->room = n;
 	return true;
 }
@@ -167,7 +171,8 @@ void pkt_rows_reserve(struct pkt_rows *r, guint n)
 	guint len = r->len;
 	size_t size = r->row_size;
 	bool big = r->fd >= 0 && !r->mapped && (size_t)n * size >= file_min();
-	bool in_file = r->mapped ? file_grow(r, n) : big && to_file(r, n);
+	/* a private mapping (a cache read) does not grow with its file */
+	bool in_file = r->mapped ? r->shared && file_grow(r, n) : big && to_file(r, n);
 	if (!in_file) {
 		if (r->mapped) {
 			to_own(r, n); /* no more room in the file: the rows go on without it */
@@ -213,9 +218,36 @@ bool pkt_rows_use_file(struct pkt_rows *r, int fd, uint64_t offset)
 	return r->fd >= 0;
 }
 
+bool pkt_rows_map_file(struct pkt_rows *r, int fd, uint64_t offset, guint n)
+{
+	size_t bytes = page_up(MAX((size_t)n * r->row_size, 1));
+	if (r->len || r->mapped || r->fd >= 0 || offset % page_size() != 0 || (size_t)n * r->row_size < file_min())
+		return false;
+	int mine = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (mine < 0)
+		return false;
+	/* writable, so that the reinjection marks can be set; nothing populated
+	 * ahead: a private writable mapping would be populated by copying */
+	void *map = MAP_FAILED;
+	if (flock(mine, LOCK_SH | LOCK_NB) == 0)
+		map = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE, mine, (off_t)offset);
+	if (map == MAP_FAILED) {
+		close(mine);
+		return false;
+	}
+	g_free(r->data);
+	r->data = map;
+	r->mapped = bytes;
+	r->shared = false;
+	r->room = r->len = n;
+	r->fd = mine;
+	r->offset = offset;
+	return true;
+}
+
 int pkt_rows_file(const struct pkt_rows *r, uint64_t *offset)
 {
-	if (!r->mapped)
+	if (!r->mapped || !r->shared)
 		return -1;
 	*offset = r->offset;
 	return r->fd;

@@ -36,6 +36,7 @@ struct pkt_rows {
 	int fd;             /* its own descriptor (a dup), -1: no file */
 	uint64_t offset;    /* of the first row in the file (page aligned) */
 	size_t mapped;      /* bytes mapped at data; 0: the rows are the process's own */
+	bool shared;        /* what is written to the rows is written to the file */
 };
 
 struct pkt_rows *pkt_rows_new(guint row_size, guint room);
@@ -55,8 +56,16 @@ void pkt_rows_remove_front(struct pkt_rows *r, guint n);
  * False (nothing changes) when the file cannot be taken. */
 #define PKT_ROWS_FILE_MIN ((size_t)8 << 20)
 bool pkt_rows_use_file(struct pkt_rows *r, int fd, uint64_t offset);
-/* the rows are mapped from a file: its descriptor (else -1) and offset */
+/* the rows are a shared mapping of a file: its descriptor (else -1) and offset */
 int pkt_rows_file(const struct pkt_rows *r, uint64_t *offset);
+/* Reading a cache: the n rows at `offset` of fd become a private mapping of
+ * the file (no copy; a row written to is copied then, and stays the
+ * process's), from PKT_ROWS_FILE_MIN bytes on (MPTCPANALYZER_ROWS_IN_FILE as
+ * above).  The file is held with a shared lock while mapped, so that the
+ * analyzers' writers (which take it exclusively, cache.c) replace it rather
+ * than write into it.  False, with nothing changed, when the rows are not
+ * empty, the file is locked by a writer or cannot be mapped. */
+bool pkt_rows_map_file(struct pkt_rows *r, int fd, uint64_t offset, guint n);
 /* shrinks the mapping to the rows (before the file is cut to its length) */
 void pkt_rows_fit(struct pkt_rows *r);
 /* makes the rows the process's own again (a copy), leaving the file */

@@ -91,7 +91,8 @@ void tables_mark_reinjected(struct tables *t)
 {
 	for (guint i = 0; i < t->links->len; i++) {
 		uint32_t orig = g_array_index(t->links, struct link, i).orig;
-		if (orig >= t->pkt_base && orig < tables_n_pkts(t))
+		/* not written when set: rows mapped from a cache are copied when written (pkt_rows.h) */
+		if (orig >= t->pkt_base && orig < tables_n_pkts(t) && !(tables_pkt(t, orig)->marks & PF_REINJECTED))
 			tables_pkt(t, orig)->marks |= PF_REINJECTED;
 	}
 }

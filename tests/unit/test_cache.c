@@ -968,6 +968,65 @@ static void test_rows_in_file_abort(void)
 	g_free(cap), g_free(file);
 }
 
+/* A cache read maps its packet rows privately (pkt_rows_map_file): the marks
+ * the file lacks are set in the process's copy, not in the file; while the
+ * rows are mapped a writer replaces the file; while a writer holds the file,
+ * a reader copies the rows instead. */
+static void test_read_mapped(void)
+{
+	char *cap = tmp_path("mapped.pcap"), *file = tmp_path("mapped.mpac");
+	make_late_capture(cap);
+	struct tables *fresh = test_load(cap);
+	GError *err = NULL;
+	struct early_job job = { file, NULL, 0 };
+	struct tables *t = capture_load_tracked(cap, NULL, NULL, early_begin, &job, -1, 0, &err);
+	g_assert_true(cache_save_end(job.cs, &err)); /* the file lacks the late mark (load.h) */
+	tables_free(t);
+	gsize n0, n1;
+	gchar *before = file_bytes(file, &n0);
+	g_setenv("MPTCPANALYZER_ROWS_IN_FILE", "1", TRUE);
+	struct tables *cached = cache_load(file, cap, &err);
+	g_assert_no_error(err);
+	g_assert_cmpuint(cached->packets->mapped, >, 0);
+	g_assert_false(cached->packets->shared);
+	g_assert_true(tables_pkt(cached, LATE_ORIG)->marks & PF_REINJECTED);
+	assert_same_tables(cached, fresh);
+	gchar *after = file_bytes(file, &n1);
+	g_assert_cmpmem(before, n0, after, n1); /* the mark is the process's own */
+	g_free(after);
+	/* a writer meanwhile replaces the file; the mapped rows do not change */
+	struct stat st0, st1;
+	stat_file(file, &st0);
+	struct tables *other = test_load(cap);
+	tables_pkt(other, 3)->frame = 31337;
+	save(other, file);
+	stat_file(file, &st1);
+	g_assert_cmpuint(st1.st_ino, !=, st0.st_ino);
+	assert_same_rows(cached, fresh);
+	tables_free(cached);
+	tables_free(other);
+	/* a writer holding the file (its rows in it): the reader copies them */
+	struct file_job fj = { NULL, false, false };
+	t = load_in_file(cap, file, &fj);
+	g_assert_true(cache_save_end(fj.cs, &err));
+	g_setenv("MPTCPANALYZER_ROWS_IN_FILE", "1", TRUE);
+	cached = cache_load(file, cap, &err);
+	g_assert_no_error(err);
+	g_assert_cmpuint(cached->packets->mapped, ==, 0);
+	assert_same_tables(cached, fresh);
+	tables_free(cached);
+	tables_free(t);
+	cached = cache_load(file, cap, &err); /* let go: mapped again */
+	g_assert_cmpuint(cached->packets->mapped, >, 0);
+	assert_same_tables(cached, fresh);
+	tables_free(cached);
+	g_unsetenv("MPTCPANALYZER_ROWS_IN_FILE");
+	tables_free(fresh);
+	g_free(before);
+	g_unlink(cap), g_unlink(file);
+	g_free(cap), g_free(file);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -990,6 +1049,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/cache/late-reinjection-marks", test_late_reinjection_marks);
 	g_test_add_func("/cache/rows-in-file", test_rows_in_file);
 	g_test_add_func("/cache/rows-in-file-abort", test_rows_in_file_abort);
+	g_test_add_func("/cache/read-mapped", test_read_mapped);
 	int rc = g_test_run();
 	g_rmdir(tmp_dir);
 	g_free(tmp_dir);

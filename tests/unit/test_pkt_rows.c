@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -241,6 +242,59 @@ static void test_no_room(void)
 	close(fd);
 }
 
+/* a cache read: the rows a private mapping of the file, written to without
+ * changing it, held with a shared lock; not mapped while a writer holds it */
+static void test_map_file(void)
+{
+	int fd = file_of("map", OFFSET + 3000 * ROW);
+	{ /* the rows as a writer would have put them */
+		struct pkt_rows *w = pkt_rows_new(ROW, 3000);
+		pkt_rows_set_len(w, 3000);
+		fill(w, 0, 3000, 5);
+		g_assert_cmpint(pwrite(fd, w->data, 3000 * ROW, OFFSET), ==, 3000 * ROW);
+		pkt_rows_free(w);
+	}
+	g_setenv("MPTCPANALYZER_ROWS_IN_FILE", "1", TRUE);
+	/* as a cache reader: a descriptor of its own, closed once the rows are mapped */
+	char *path = g_build_filename(tmp_dir, "map", NULL);
+	int rd = open(path, O_RDONLY | O_CLOEXEC);
+	struct pkt_rows *r = pkt_rows_new(ROW, 16);
+	g_assert_false(pkt_rows_map_file(r, rd, OFFSET + 64, 3000)); /* not page aligned */
+	g_assert_true(pkt_rows_map_file(r, rd, OFFSET, 3000));
+	close(rd);
+	g_assert_cmpuint(r->len, ==, 3000);
+	g_assert_cmpuint(r->mapped, >, 0);
+	g_assert_false(r->shared);
+	uint64_t off;
+	g_assert_cmpint(pkt_rows_file(r, &off), ==, -1); /* not a file to write the rows into */
+	assert_rows((uint8_t *)r->data, 0, 3000, 5);
+	r->data[17 * ROW] ^= 1; /* the process's own copy of that page */
+	assert_file_rows(fd, 3000, 5);
+	/* a writer cannot take the file meanwhile */
+	int other = open(path, O_RDWR | O_CLOEXEC);
+	g_assert_cmpint(flock(other, LOCK_EX | LOCK_NB), !=, 0);
+	/* growing: the rows become the process's own, the file untouched */
+	pkt_rows_reserve(r, 5000);
+	g_assert_cmpuint(r->mapped, ==, 0);
+	g_assert_cmpuint((uint8_t)r->data[17 * ROW], ==, (uint8_t)((17 * 31 + 5) ^ 1));
+	r->data[17 * ROW] ^= 1;
+	assert_rows((uint8_t *)r->data, 0, 3000, 5);
+	pkt_rows_free(r);
+	/* the lock went with the rows; a writer holding it keeps the next reader off */
+	g_assert_cmpint(flock(other, LOCK_EX | LOCK_NB), ==, 0);
+	r = pkt_rows_new(ROW, 16);
+	g_assert_false(pkt_rows_map_file(r, fd, OFFSET, 3000));
+	g_assert_cmpuint(r->len, ==, 0);
+	/* under the threshold: not mapped */
+	flock(other, LOCK_UN);
+	g_setenv("MPTCPANALYZER_ROWS_IN_FILE", "0", TRUE);
+	g_assert_false(pkt_rows_map_file(r, fd, OFFSET, 3000));
+	pkt_rows_free(r);
+	close(other);
+	g_free(path);
+	close(fd);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -252,8 +306,9 @@ int main(int argc, char **argv)
 	g_test_add_func("/pkt-rows/new-file", test_new_file);
 	g_test_add_func("/pkt-rows/pages-on-disk", test_pages_on_disk);
 	g_test_add_func("/pkt-rows/no-room", test_no_room);
+	g_test_add_func("/pkt-rows/map-file", test_map_file);
 	int rc = g_test_run();
-	const char *names[] = { "in-file", "threshold", "new", "half", "on-disk", "no-room" };
+	const char *names[] = { "in-file", "threshold", "new", "half", "on-disk", "no-room", "map" };
 	for (size_t i = 0; i < G_N_ELEMENTS(names); i++) {
 		char *p = g_build_filename(tmp_dir, names[i], NULL);
 		g_unlink(p);
