@@ -562,9 +562,10 @@ bool cache_save_start(struct cache_save *cs, struct tables *t, uint32_t settled,
 	cs->rows = (struct rows_job){ .data = (uint8_t *)t->packets->data, .bytes = bytes,
 	                              .fd = fileno(cs->fp), .offset = cs->rows_offset, .hash_only = mapped,
 	                              .old = cs->in_place ? NULL : cs->file };
-	/* the rows in the file still lack the marks the last rows set (load.h):
-	 * they are hashed once those are set (cache_save_end) */
-	rows_start(&cs->rows, mapped ? 0 : (uint64_t)settled * sizeof(struct pkt));
+	/* rows in the file are hashed as copied rows are written, while the
+	 * last rows settle; the chunks that the marks left out (load.h) change
+	 * are hashed again (cache_save_end) */
+	rows_start(&cs->rows, (uint64_t)settled * sizeof(struct pkt));
 	cs->started = true;
 	return true;
 }
@@ -671,12 +672,8 @@ bool cache_save_end(struct cache_save *cs, GError **err)
 	}
 	if (ok && (fflush(cs->fp) != 0 || ferror(cs->fp)))
 		ok = false, e = errno ? errno : EIO;
-	if (ok && cs->rows_of) {
+	if (ok && cs->rows_of) /* only in place (cache_save_rows_fd), cut below */
 		pkt_rows_fit(cs->rows_of->packets); /* no page of the mapping wholly past the end */
-		/* the new file is as long as its rows' blocks (pkt_rows.c); in place, below */
-		if (!cs->in_place && ftruncate(fileno(cs->fp), (off_t)file_size) != 0)
-			ok = false, e = errno;
-	}
 	if (!ok && cs->rows_of)
 		pkt_rows_detach(cs->rows_of->packets); /* before the file is cut under them */
 	if (!cs->in_place) {
