@@ -268,22 +268,21 @@ uint32_t tcp_tracker_add_keyed(struct tcp_tracker *tt, const struct decoded *d, 
 	if ((c->dir[0].fin && c->dir[1].fin) || td->rst)
 		c->closed = true;
 
-	struct pkt p;
-	memset(&p, 0, sizeof p);
-	p.ts_ns = d->ts_ns;
-	p.frame = d->frame;
-	p.stream = sid;
-	p.seq = d->seq;
-	p.ack = d->ack;
-	p.tsval = d->tsval;
-	p.tsecr = d->tsecr;
-	p.win = d->win;
-	p.flags = d->flags;
-	p.marks = (uint16_t)((d->marks & 0xff) | (dir ? PF_DIR_REV : 0) | (rtx ? PF_RETRANS : 0));
-	p.ip_id = d->ip_id;
-	p.mapping = NO_ROW;
+	struct pkt *p = tables_next_pkt(t);
+	p->ts_ns = d->ts_ns;
+	p->frame = d->frame;
+	p->stream = sid;
+	p->seq = d->seq;
+	p->ack = d->ack;
+	p->tsval = d->tsval;
+	p->tsecr = d->tsecr;
+	p->win = d->win;
+	p->flags = d->flags;
+	p->marks = (uint16_t)((d->marks & 0xff) | (dir ? PF_DIR_REV : 0) | (rtx ? PF_RETRANS : 0));
+	p->ip_id = d->ip_id;
+	p->mapping = NO_ROW;
 	/* the MPTCP options are stored by the MPTCP tracker (inline DSS or mptcp_opts) */
-	uint32_t row = tables_add_pkt(t, &p, d->tcplen, d->iface);
+	uint32_t row = tables_end_pkt(t, p, d->tcplen, d->iface);
 	if (c->first_pkt == NO_ROW)
 		c->first_pkt = row;
 	c->last_pkt = row;
