@@ -272,11 +272,17 @@ static void map_insert(struct map_list *l, uint32_t ssn, uint32_t len, uint64_t 
 			break;
 		i--;
 	}
-	struct mapping mp = { ssn, len, dsn, frame, p->ts_ns };
-	if (i == a->len)
-		array_push(a, &l->room, &mp, sizeof mp); /* the usual case, cheaper than an insert */
-	else
+	if (i == a->len) { /* the usual case, cheaper than an insert, written in place (array_push_slot) */
+		struct mapping *d = array_push_slot(a, &l->room, sizeof *d);
+		d->ssn = ssn;
+		d->len = len;
+		d->dsn = dsn;
+		d->frame = frame;
+		d->ts_ns = p->ts_ns;
+	} else {
+		struct mapping mp = { ssn, len, dsn, frame, p->ts_ns };
 		g_array_insert_val(a, i, mp);
+	}
 	map_check_order(l, i);
 }
 
@@ -702,11 +708,19 @@ static void sent_insert(struct sent_list *l, guint size, const struct sent *ns)
 		l->max_len = ns->len;
 	guint at = after_all ? l->a->len : sent_lower_bound(l, ns->lo);
 	if (at == l->a->len) {
-		/* the usual case, cheaper than an insert; a size known here is copied inline */
-		if (size == sizeof(struct sent))
-			array_push(l->a, &l->room, ns, sizeof(struct sent));
-		else
-			array_push(l->a, &l->room, ns, sizeof(struct sent_full));
+		/* the usual case, cheaper than an insert: written in place, field by
+		 * field (array_push_slot) */
+		struct sent *d = array_push_slot(l->a, &l->room, size);
+		d->lo = ns->lo;
+		d->len = ns->len;
+		d->row = ns->row;
+		if (size == sizeof(struct sent_full)) {
+			const struct sent_full *nf = (const struct sent_full *)(const void *)ns;
+			struct sent_full *df = (struct sent_full *)(void *)d;
+			df->frame = nf->frame;
+			df->pad = 0;
+			df->ts_ns = nf->ts_ns;
+		}
 		return;
 	}
 	if (l->a->len - at <= SENT_NEAR_END) {
@@ -1041,8 +1055,9 @@ static void store_options(struct mptcp_tracker *mt, uint32_t row, const struct t
 	if (d->n_mptcp == 1 && c->mptcp != NO_ROW &&
 	    tables_inline_dss(t, row, &d->mptcp[0], mt->row_dack)) {
 		if (d->mptcp[0].u.dss.has_map) {
-			struct pending_map pm = { row, mt->row_map_dsn };
-			array_push(mt->pending, &mt->pend_room, &pm, sizeof pm);
+			struct pending_map *pm = array_push_slot(mt->pending, &mt->pend_room, sizeof *pm);
+			pm->row = row;
+			pm->dsn = mt->row_map_dsn;
 		}
 		return;
 	}

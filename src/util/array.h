@@ -34,10 +34,14 @@ static inline void array_reserve(GArray *a, guint *room, guint n)
 	prefault_note(a->data, (size_t)len * size, ((size_t)len + (n - len) / 2) * size);
 }
 
-/* Appends the element `elt` of `size` bytes (the array's element size).  When
- * the room is used up it grows as g_array_append_val would grow it: to the
- * next power of two in bytes, all of which then counts as room. */
-static inline void array_push(GArray *a, guint *room, const void *elt, guint size)
+/* Appends an element of `size` bytes (the array's element size), counted,
+ * and returns it for the caller to write in place.  When the room is used up
+ * it grows as g_array_append_val would grow it: to the next power of two in
+ * bytes, all of which then counts as room.  Writing the fields there beats
+ * building the element apart and copying it in, when it was just built: the
+ * copy's wide loads of its narrower stores cannot be forwarded from the
+ * store buffer, a stall per element. */
+static inline void *array_push_slot(GArray *a, guint *room, guint size)
 {
 	if (G_UNLIKELY(a->len >= *room)) {
 		gsize bytes = 16;
@@ -45,9 +49,13 @@ static inline void array_push(GArray *a, guint *room, const void *elt, guint siz
 			bytes <<= 1;
 		array_reserve(a, room, (guint)MIN(bytes / size, G_MAXUINT));
 	}
-	/* what g_array_append_vals does once it has the room */
-	memcpy(a->data + (gsize)a->len * size, elt, size);
-	a->len++;
+	return a->data + (gsize)a->len++ * size;
+}
+
+/* Appends the element `elt` (what g_array_append_vals does once it has the room) */
+static inline void array_push(GArray *a, guint *room, const void *elt, guint size)
+{
+	memcpy(array_push_slot(a, room, size), elt, size);
 }
 
 #endif
