@@ -29,10 +29,12 @@ static int file_of(const char *name, size_t bytes)
 	char *path = g_build_filename(tmp_dir, name, NULL);
 	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	g_assert_cmpint(fd, >=, 0);
-	uint8_t *junk = g_malloc(bytes);
-	memset(junk, 0xee, bytes);
-	g_assert_cmpint(pwrite(fd, junk, bytes, 0), ==, (ssize_t)bytes);
-	g_free(junk);
+	if (bytes) {
+		uint8_t *junk = g_malloc(bytes);
+		memset(junk, 0xee, bytes);
+		g_assert_cmpint(pwrite(fd, junk, bytes, 0), ==, (ssize_t)bytes);
+		g_free(junk);
+	}
 	g_free(path);
 	return fd;
 }
