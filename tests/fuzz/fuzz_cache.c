@@ -9,7 +9,9 @@
  *         rows): the target puts a valid header in front, the zeros back
  *         and a valid checksum behind, so the table reader and the row
  *         checks are what gets fuzzed;
- *   odd   the rest is a whole cache file, taken as is (header checks).
+ *   odd   the rest is a whole cache file, taken as is (header checks);
+ *   & 2   the packet rows are mapped from the file (pkt_rows_map_file, as a
+ *         cache read of 8 MiB of rows or more is) rather than copied.
  * The header is taken from a file cache_save() writes at start (it depends on
  * the build and on the capture file); the checksum is recomputed with a copy
  * of cache.c's function, and the target checks at start that its framing
@@ -247,6 +249,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 1)
 		return 0;
+	/* no other thread runs here: cache_load's helpers are joined before it returns */
+	g_setenv("MPTCPANALYZER_ROWS_IN_FILE", (data[0] & 2) ? "1" : "0", TRUE);
 	if (data[0] & 1) {
 		memfile_set(&cache, data + 1, size - 1);
 	} else {
@@ -265,7 +269,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	if (verbose)
-		fprintf(stderr, "fuzz_cache: loaded %u packets, %u streams\n", t->packets->len, t->tcp->len);
+		fprintf(stderr, "fuzz_cache: loaded %u packets, %u streams%s\n", t->packets->len, t->tcp->len,
+		        t->packets->mapped ? " (rows mapped)" : "");
 	fuzz_format_tables(t);
 	tables_free(t);
 	return 0;
