@@ -16,7 +16,8 @@ struct tables *capture_load(const char *path, load_progress_fn progress, void *u
 /* capture_load, calling `tracked` once every frame is read and tracked (and
  * the capture's statistics known), before the last rows settle: rows [0,
  * settled) of t are final, and nothing moves the packet table any more.  Not
- * called when the load fails.  The cache is written from there (cache.h).
+ * called when the load fails; once called, the load returns t (a cache save
+ * started there may hold its rows, cache.h).  The cache is written from there (cache.h).
  * Final but one mark: an original among those rows repeated by one of the
  * last rows does not get PF_REINJECTED (another thread may be copying it);
  * the caller sets those with tables_mark_reinjected() once it has copied. */
