@@ -234,6 +234,13 @@ static int io_all(const struct rows_job *j, uint8_t *p, size_t n, uint64_t off)
 	return 0;
 }
 
+/* the digest of chunk i, as it is in memory */
+static void chunk_digest(struct rows_job *j, guint i)
+{
+	uint64_t at = (uint64_t)i * ROW_CHUNK;
+	j->digests[i] = XXH3_64bits(j->data + at, (size_t)MIN(ROW_CHUNK, j->bytes - at));
+}
+
 static int chunk_copy(struct rows_job *j, guint i)
 {
 	uint64_t at = (uint64_t)i * ROW_CHUNK;
@@ -241,7 +248,7 @@ static int chunk_copy(struct rows_job *j, guint i)
 	int e = j->reading ? io_all(j, j->data + at, n, j->offset + at) : 0;
 	if (e)
 		return e;
-	j->digests[i] = XXH3_64bits(j->data + at, n);
+	chunk_digest(j, i);
 	return j->reading || j->hash_only ? 0 : io_all(j, j->data + at, n, j->offset + at);
 }
 
@@ -530,16 +537,22 @@ static bool rows_are_the_file(const struct cache_save *cs, const struct tables *
 	       a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
+/* false with *err when t names no capture (a cache records the capture's identity) */
+static bool names_capture(const struct tables *t, const char *cache_file, GError **err)
+{
+	if (!t->path)
+		g_set_error(err, MPTCPA_ERROR, MPTCPA_ERR_USAGE, "%s: the tables name no capture", cache_file);
+	return t->path != NULL;
+}
+
 bool cache_save_start(struct cache_save *cs, struct tables *t, uint32_t settled, GError **err)
 {
 	/* first: an abort must give the rows back before it cuts the file */
 	cs->t = t;
 	bool mapped = rows_are_the_file(cs, t);
 	cs->rows_of = mapped ? t : NULL;
-	if (!t->path) {
-		g_set_error(err, MPTCPA_ERROR, MPTCPA_ERR_USAGE, "%s: the tables name no capture", cs->file);
+	if (!names_capture(t, cs->file, err))
 		return false;
-	}
 	if (t->pkt_base) {
 		g_set_error(err, MPTCPA_ERROR, MPTCPA_ERR_USAGE, "%s: a window of the packets cannot be cached",
 		            cs->file);
@@ -573,10 +586,8 @@ bool cache_save_start(struct cache_save *cs, struct tables *t, uint32_t settled,
 struct cache_save *cache_save_begin(const struct tables *t, const char *cache_file, uint32_t settled,
                                     GError **err)
 {
-	if (!t->path) {
-		g_set_error(err, MPTCPA_ERROR, MPTCPA_ERR_USAGE, "%s: the tables name no capture", cache_file);
+	if (!names_capture(t, cache_file, err))
 		return NULL;
-	}
 	struct cache_save *cs = cache_save_open(cache_file, t->path, err);
 	/* not a tables' own rows: cache_save_start writes nothing to t but the
 	 * marks of rows mapped from this very file, which a const t cannot have
@@ -622,9 +633,7 @@ static void mark_and_rehash(struct cache_save *cs)
 		if (orig >= tables_n_pkts(t) || (tables_pkt(t, orig)->marks & PF_REINJECTED))
 			continue;
 		tables_pkt(t, orig)->marks |= PF_REINJECTED;
-		guint c = (guint)((uint64_t)orig * sizeof(struct pkt) / ROW_CHUNK);
-		uint64_t at = (uint64_t)c * ROW_CHUNK;
-		j->digests[c] = XXH3_64bits(j->data + at, (size_t)MIN(ROW_CHUNK, j->bytes - at));
+		chunk_digest(j, (guint)((uint64_t)orig * sizeof(struct pkt) / ROW_CHUNK));
 	}
 }
 

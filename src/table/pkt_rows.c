@@ -17,8 +17,8 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "util/array.h"
 #include "util/hugeheap.h"
-#include "util/prefault.h"
 
 struct pkt_rows *pkt_rows_new(guint row_size, guint room)
 {
@@ -100,7 +100,7 @@ static bool file_pages_in_memory(const struct pkt_rows *r, void *map, size_t byt
 	size_t old = (size_t)MIN((uint64_t)st.st_size - r->offset, (uint64_t)bytes);
 	if (old < bytes / 2)
 		return false;
-	size_t pages = (old + page_size() - 1) / page_size(), in = 0;
+	size_t pages = page_up(old) / page_size(), in = 0;
 	unsigned char *vec = g_malloc(pages);
 	if (mincore(map, old, vec) == 0)
 		for (size_t i = 0; i < pages; i++)
@@ -131,6 +131,17 @@ static size_t file_min(void)
 	return n ? (size_t)n : SIZE_MAX;
 }
 
+/* the rows are now `map` (bytes long, room for n rows); the process's own
+ * memory they were in is freed */
+static void adopt_mapping(struct pkt_rows *r, void *map, size_t bytes, bool shared, guint n)
+{
+	g_free(r->data);
+	r->data = map;
+	r->mapped = bytes;
+	r->shared = shared;
+	r->room = n;
+}
+
 /* maps the file for n rows, the rows copied in; false: nothing changed */
 static bool to_file(struct pkt_rows *r, guint n)
 {
@@ -143,11 +154,7 @@ static bool to_file(struct pkt_rows *r, guint n)
 		return false;
 	}
 	memcpy(map, r->data, (size_t)r->len * r->row_size);
-	g_free(r->data);
-	r->data = map;
-	r->mapped = bytes;
-	r->shared = true;
-	r->room = n;
+	adopt_mapping(r, map, bytes, true, n);
 	return true;
 }
 
@@ -171,8 +178,8 @@ void pkt_rows_reserve(struct pkt_rows *r, guint n)
 	if (n <= r->room)
 		return;
 	guint len = r->len;
-	size_t size = r->row_size;
-	bool big = r->fd >= 0 && !r->mapped && (size_t)n * size >= file_min();
+	size_t bytes = (size_t)n * r->row_size;
+	bool big = r->fd >= 0 && !r->mapped && bytes >= file_min();
 	/* a private mapping (a cache read) does not grow with its file */
 	bool in_file = r->mapped ? r->shared && file_grow(r, n) : big && to_file(r, n);
 	if (!in_file) {
@@ -181,21 +188,17 @@ void pkt_rows_reserve(struct pkt_rows *r, guint n)
 		} else {
 			if (big)
 				drop_file(r); /* not worth it, or not possible: not tried again */
-			r->data = g_realloc(r->data, (size_t)n * size);
+			r->data = g_realloc(r->data, bytes);
 			r->room = n;
 		}
 		hugeheap_advise(); /* the heap may have grown: in huge pages, before it is touched */
 	}
-	/* as array_reserve: the first half of the new room is faulted in ahead */
-	prefault_note(r->data, (size_t)len * size, ((size_t)len + (n - len) / 2) * size);
+	array_note_grown(r->data, len, n, r->row_size);
 }
 
 void pkt_rows_grow(struct pkt_rows *r)
 {
-	gsize bytes = 16;
-	while (bytes < ((gsize)r->len + 1) * r->row_size)
-		bytes <<= 1;
-	pkt_rows_reserve(r, (guint)MIN(bytes / r->row_size, G_MAXUINT));
+	pkt_rows_reserve(r, array_grown_room(r->len, r->row_size));
 }
 
 void pkt_rows_set_len(struct pkt_rows *r, guint n)
@@ -237,11 +240,8 @@ bool pkt_rows_map_file(struct pkt_rows *r, int fd, uint64_t offset, guint n)
 		close(mine);
 		return false;
 	}
-	g_free(r->data);
-	r->data = map;
-	r->mapped = bytes;
-	r->shared = false;
-	r->room = r->len = n;
+	adopt_mapping(r, map, bytes, false, n);
+	r->len = n;
 	r->fd = mine;
 	r->offset = offset;
 	return true;

@@ -16,6 +16,17 @@
 #include "util/hugeheap.h"
 #include "util/prefault.h"
 
+/* An array of len elements of `size` bytes at data has just grown to room
+ * for n: the first half of the new room is noted to be faulted in ahead
+ * (util/prefault.h).  Only half: an array that has just doubled ends, on
+ * average, with about 44% of its new room used (final sizes spread evenly
+ * on a log scale), and zeroing pages never written cost the load 2 ms (0.5M
+ * packets). */
+static inline void array_note_grown(const void *data, guint len, guint n, guint size)
+{
+	prefault_note(data, (size_t)len * size, ((size_t)len + (n - len) / 2) * size);
+}
+
 /* makes room for at least n elements; *room: how many there is room for */
 static inline void array_reserve(GArray *a, guint *room, guint n)
 {
@@ -26,12 +37,17 @@ static inline void array_reserve(GArray *a, guint *room, guint n)
 	g_array_set_size(a, len);
 	*room = n;
 	hugeheap_advise(); /* the heap may have grown: in huge pages, before it is touched */
-	/* Only the first half of the new room is faulted in ahead: an array
-	 * that has just doubled ends, on average, with about 44% of its new
-	 * room used (final sizes spread evenly on a log scale), and zeroing
-	 * pages never written cost the load 2 ms (0.5M packets) */
-	guint size = g_array_get_element_size(a);
-	prefault_note(a->data, (size_t)len * size, ((size_t)len + (n - len) / 2) * size);
+	array_note_grown(a->data, len, n, g_array_get_element_size(a));
+}
+
+/* the room, in elements of `size` bytes, of an array of len elements grown
+ * by one: the next power of two in bytes, as g_array_append_val grows it */
+static inline guint array_grown_room(guint len, guint size)
+{
+	gsize bytes = 16;
+	while (bytes < ((gsize)len + 1) * size)
+		bytes <<= 1;
+	return (guint)MIN(bytes / size, G_MAXUINT);
 }
 
 /* Appends an element of `size` bytes (the array's element size), counted,
@@ -43,12 +59,8 @@ static inline void array_reserve(GArray *a, guint *room, guint n)
  * store buffer, a stall per element. */
 static inline void *array_push_slot(GArray *a, guint *room, guint size)
 {
-	if (G_UNLIKELY(a->len >= *room)) {
-		gsize bytes = 16;
-		while (bytes < ((gsize)a->len + 1) * size)
-			bytes <<= 1;
-		array_reserve(a, room, (guint)MIN(bytes / size, G_MAXUINT));
-	}
+	if (G_UNLIKELY(a->len >= *room))
+		array_reserve(a, room, array_grown_room(a->len, size));
 	return a->data + (gsize)a->len++ * size;
 }
 
