@@ -681,10 +681,13 @@ bool cache_save_end(struct cache_save *cs, GError **err)
 	}
 	if (ok && (fflush(cs->fp) != 0 || ferror(cs->fp)))
 		ok = false, e = errno ? errno : EIO;
-	if (ok && cs->rows_of) /* only in place (cache_save_rows_fd), cut below */
+	if (ok && cs->rows_of) /* only in place (cache_save_rows_fd) */
 		pkt_rows_fit(cs->rows_of->packets); /* no page of the mapping wholly past the end */
+	if (ok && cs->in_place && ftruncate(fileno(cs->fp), (off_t)file_size) != 0)
+		ok = false, e = errno;
+	/* every failure, the cut to the length included, before the file is emptied under them */
 	if (!ok && cs->rows_of)
-		pkt_rows_detach(cs->rows_of->packets); /* before the file is cut under them */
+		pkt_rows_detach(cs->rows_of->packets);
 	if (!cs->in_place) {
 		if (ok) {
 			ok = atomic_commit(&cs->af, err);
@@ -695,8 +698,6 @@ bool cache_save_end(struct cache_save *cs, GError **err)
 		cache_save_free(cs);
 		return ok;
 	}
-	if (ok && ftruncate(fileno(cs->fp), (off_t)file_size) != 0)
-		ok = false, e = errno;
 	if (!ok)
 		empty_in_place(cs->fp);
 	if (fclose(cs->fp) != 0 && ok)
