@@ -9,6 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 #include <glib.h>
+#if defined(__SSE2__) && defined(__x86_64__)
+#include <emmintrin.h>
+#endif
 #include "util/hugepages.h"
 
 /* the alignment O_DIRECT asks of offsets, lengths and memory: a page covers
@@ -167,12 +170,44 @@ static int error_now(struct direct_out *d)
 	return error;
 }
 
+/* Copies n bytes to dst with stores that go around the caches: the buffer
+ * is only read again by the device, and ordinary stores would first read
+ * each of its lines in (4.9M packets: 1.17 GB of text copied here). */
+static void copy_streaming(uint8_t *dst, const uint8_t *src, size_t n)
+{
+#if defined(__SSE2__) && defined(__x86_64__)
+	size_t head = (size_t)(-(uintptr_t)dst & 15);
+	if (n < head + 64) {
+		memcpy(dst, src, n);
+		return;
+	}
+	memcpy(dst, src, head);
+	dst += head;
+	src += head;
+	n -= head;
+	for (; n >= 64; n -= 64, dst += 64, src += 64) {
+		__m128i a = _mm_loadu_si128((const __m128i *)(const void *)src);
+		__m128i b = _mm_loadu_si128((const __m128i *)(const void *)(src + 16));
+		__m128i c = _mm_loadu_si128((const __m128i *)(const void *)(src + 32));
+		__m128i e = _mm_loadu_si128((const __m128i *)(const void *)(src + 48));
+		_mm_stream_si128((__m128i *)(void *)dst, a);
+		_mm_stream_si128((__m128i *)(void *)(dst + 16), b);
+		_mm_stream_si128((__m128i *)(void *)(dst + 32), c);
+		_mm_stream_si128((__m128i *)(void *)(dst + 48), e);
+	}
+	memcpy(dst, src, n);
+	_mm_sfence(); /* before the writer thread is handed the buffer */
+#else
+	memcpy(dst, src, n);
+#endif
+}
+
 bool direct_out_write(struct direct_out *d, const void *p, size_t n)
 {
 	const uint8_t *src = p;
 	while (n) {
 		size_t k = MIN(n, DIRECT_BUF - d->fill);
-		memcpy(d->buf[d->cur] + d->fill, src, k);
+		copy_streaming(d->buf[d->cur] + d->fill, src, k);
 		d->fill += k;
 		src += k;
 		n -= k;

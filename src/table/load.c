@@ -319,7 +319,8 @@ static void sink_flush(struct tables *t, struct load_sink *sink, uint32_t *flush
 		return;
 	sink->rows(t, *flushed, upto, sink->user);
 	*flushed = upto;
-	if (2 * (uint64_t)(upto - t->pkt_base) >= tables_n_pkts(t) - upto)
+	/* a ring moves nothing: the window is kept to what it needs */
+	if (t->packets->ring.base || 2 * (uint64_t)(upto - t->pkt_base) >= tables_n_pkts(t) - upto)
 		tables_evict(t, upto);
 }
 
@@ -335,16 +336,35 @@ struct tracking {
 	struct prefault *pf;      /* NULL when loading on one thread */
 	uintptr_t pf_base;        /* the packet table it was told of */
 	uint32_t pf_first;        /* and its first row */
+	uintptr_t pf_ring;        /* the ring it was told of (pkt_rows_make_ring) */
+	uint32_t ring_first;      /* the row at its start in its first lap */
 };
 
 /* tells the reading thread where the packet table is now (sized, or moved) */
 static void prefault_publish(struct tracking *tk)
 {
-	tk->pf_base = (uintptr_t)tk->t->packets->data;
+	const struct pkt_rows *rows = tk->t->packets;
+	tk->pf_base = (uintptr_t)rows->data;
 	tk->pf_first = tk->t->pkt_base;
-	atomic_store_explicit(&tk->pf->first, tk->pf_first, memory_order_relaxed);
-	atomic_store_explicit(&tk->pf->bytes, (size_t)tk->t->packets->room * sizeof(struct pkt), memory_order_relaxed);
-	atomic_store_explicit(&tk->pf->base, tk->pf_base, memory_order_release);
+	uintptr_t base = tk->pf_base;
+	uint32_t first = tk->pf_first;
+	size_t bytes = (size_t)rows->room * sizeof(struct pkt);
+	if (rows->ring.base) {
+		/* a ring (its data moves at each flush) is faulted in in its first
+		 * lap, both copies, from the row at its start: once */
+		if (tk->pf_ring != (uintptr_t)rows->ring.base) {
+			tk->pf_ring = (uintptr_t)rows->ring.base;
+			tk->ring_first = tk->t->pkt_base + (uint32_t)((rows->data - rows->ring.base) / sizeof(struct pkt));
+		} else if (atomic_load_explicit(&tk->pf->base, memory_order_relaxed) == tk->pf_ring) {
+			return; /* told already */
+		}
+		base = tk->pf_ring;
+		first = tk->ring_first;
+		bytes = 2 * rows->ring.bytes;
+	}
+	atomic_store_explicit(&tk->pf->first, first, memory_order_relaxed);
+	atomic_store_explicit(&tk->pf->bytes, bytes, memory_order_relaxed);
+	atomic_store_explicit(&tk->pf->base, base, memory_order_release);
 }
 
 /* Sizes the packet table once, from the first batch's bytes per frame: the
@@ -473,6 +493,9 @@ static struct tables *load_impl(const char *path, struct load_sink *sink, const 
 		mptcp_tracker_set_lag(tk.mt, sink->lag);
 		tk.chunk = MAX(1, MIN(SINK_CHUNK, sink->lag / 2));
 	}
+	if (sink) /* the most rows the window holds, a flush at a time (sink_flush) */
+		(void)pkt_rows_make_ring(t->packets, (sink->lag ? sink->lag : MPTCP_SETTLE_LAG) + sink->hold +
+		                                         tk.chunk + BATCH_FRAMES);
 	struct reading rd = { .r = r, .dlt = dlt };
 	hugeheap_advise(); /* the heap's advice (util/hugepages.h) before the batches are touched */
 	struct batch *batches = g_new(struct batch, N_BATCHES);

@@ -53,7 +53,9 @@ void pkt_rows_free(struct pkt_rows *r)
 {
 	if (!r)
 		return;
-	if (r->mapped)
+	if (r->ring.base)
+		vring_unmap(&r->ring);
+	else if (r->mapped)
 		munmap(r->data, r->mapped);
 	else
 		g_free(r->data);
@@ -173,10 +175,44 @@ static bool file_grow(struct pkt_rows *r, guint n)
 	return true;
 }
 
+/* the rows but the first `skip` moved into a new ring with room for at
+ * least n; false: nothing changed */
+static bool to_ring(struct pkt_rows *r, guint n, guint skip)
+{
+	struct vring ring;
+	if (!vring_map(&ring, (size_t)n * r->row_size, true))
+		return false;
+	memcpy(ring.base, r->data + (size_t)skip * r->row_size, (size_t)(r->len - skip) * r->row_size);
+	r->len -= skip;
+	if (r->ring.base)
+		vring_unmap(&r->ring);
+	else
+		g_free(r->data);
+	r->ring = ring;
+	r->data = ring.base;
+	r->room = (guint)MIN(ring.bytes / r->row_size, G_MAXUINT);
+	return true;
+}
+
+/* the rows moved out of their ring into the process's own memory, room for n */
+static void from_ring(struct pkt_rows *r, guint n)
+{
+	gchar *own = g_malloc((size_t)n * r->row_size);
+	memcpy(own, r->data, (size_t)r->len * r->row_size);
+	vring_unmap(&r->ring);
+	r->data = own;
+	r->room = n;
+}
+
 void pkt_rows_reserve(struct pkt_rows *r, guint n)
 {
 	if (n <= r->room)
 		return;
+	if (r->ring.base) {
+		if (!to_ring(r, n, 0))
+			from_ring(r, n);
+		return;
+	}
 	guint len = r->len;
 	size_t bytes = (size_t)n * r->row_size;
 	bool big = r->fd >= 0 && !r->mapped && bytes >= file_min();
@@ -210,13 +246,31 @@ void pkt_rows_set_len(struct pkt_rows *r, guint n)
 void pkt_rows_remove_front(struct pkt_rows *r, guint n)
 {
 	n = MIN(n, r->len);
+	if (r->ring.base) {
+		r->data = vring_wrap(&r->ring, r->data + (size_t)n * r->row_size);
+		r->len -= n;
+		return;
+	}
 	memmove(r->data, r->data + (size_t)n * r->row_size, (size_t)(r->len - n) * r->row_size);
 	r->len -= n;
 }
 
+bool pkt_rows_make_ring(struct pkt_rows *r, guint n)
+{
+	struct vring ring;
+	if (r->len || r->mapped || r->ring.base || r->fd >= 0 || !vring_enabled() ||
+	    !vring_map(&ring, (size_t)n * r->row_size, false))
+		return false;
+	g_free(r->data);
+	r->ring = ring;
+	r->data = ring.base;
+	r->room = (guint)MIN(ring.bytes / r->row_size, G_MAXUINT);
+	return true;
+}
+
 bool pkt_rows_use_file(struct pkt_rows *r, int fd, uint64_t offset)
 {
-	if (r->fd >= 0 || r->mapped || fd < 0 || offset % page_size() != 0)
+	if (r->fd >= 0 || r->mapped || r->ring.base || fd < 0 || offset % page_size() != 0)
 		return false;
 	r->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
 	r->offset = offset;
@@ -226,7 +280,7 @@ bool pkt_rows_use_file(struct pkt_rows *r, int fd, uint64_t offset)
 bool pkt_rows_map_file(struct pkt_rows *r, int fd, uint64_t offset, guint n)
 {
 	size_t bytes = page_up(MAX((size_t)n * r->row_size, 1));
-	if (r->len || r->mapped || r->fd >= 0 || offset % page_size() != 0 || (size_t)n * r->row_size < file_min())
+	if (r->len || r->mapped || r->ring.base || r->fd >= 0 || offset % page_size() != 0 || (size_t)n * r->row_size < file_min())
 		return false;
 	int mine = fcntl(fd, F_DUPFD_CLOEXEC, 0);
 	if (mine < 0)

@@ -42,11 +42,15 @@ report = T.report
 LAST = {}  # os.stat of the last file export() wrote
 
 
-def export(cap, args, passes=None, to_stdout=False, stream_from=None):
-    """(bytes written, stderr) or (None, stderr)"""
+def export(cap, args, passes=None, to_stdout=False, stream_from=None, ring=True):
+    """(bytes written, stderr) or (None, stderr); ring=False: the packet
+    window moved down in memory instead of kept in a ring"""
     env = dict(os.environ)
     env.pop('MPTCPANALYZER_EXPORT_PASSES', None)
     env.pop('MPTCPANALYZER_STREAM_FROM', None)
+    env.pop('MPTCPANALYZER_VRING', None)
+    if not ring:
+        env['MPTCPANALYZER_VRING'] = '0'
     if passes:
         env['MPTCPANALYZER_EXPORT_PASSES'] = str(passes)
     if stream_from is not None:
@@ -102,6 +106,9 @@ def check_capture(cap):
                '%s: past 1000 bytes written with O_DIRECT, the same bytes (%s)'
                % (label, passes_said(err3)), err3)
         report(passes_said(err2) == 2, '%s: MPTCPANALYZER_EXPORT_PASSES=2 reads twice' % label, err2)
+        moved, err4 = export(cap, args, ring=False)
+        report(moved is not None and moved == one,
+               '%s: the window in a ring or moved down in memory, the same bytes' % label, err4)
         if window is None and one is not None:
             agree, n = links_agree(rows_of(one))
             report(agree, '%s: reinjected_in is reinjection_of turned around (%d links)' % (label, n))

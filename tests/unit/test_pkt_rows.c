@@ -3,7 +3,9 @@
  * Rows written through the mapping are the file's bytes (read back with
  * pread); growing, fitting and detaching keep every row; a file that is new,
  * not long enough, whose pages are not in memory, or that cannot grow leaves
- * the rows the process's own, with nothing lost. */
+ * the rows the process's own, with nothing lost.  A window in a ring
+ * (util/vring.h) keeps its rows contiguous and in order lap after lap, and
+ * through growing. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -324,6 +326,91 @@ static void test_map_file(void)
 	close(fd);
 }
 
+/* the ring itself: its second copy is its first */
+static void test_vring(void)
+{
+	struct vring v;
+	g_assert_true(vring_map(&v, 5000, false));
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	g_assert_cmpuint(v.bytes, ==, page_up_test(5000));
+	g_assert_cmpuint(v.bytes % page, ==, 0);
+	v.base[0] = 'a';
+	v.base[v.bytes - 1] = 'z';
+	g_assert_cmpint(v.base[v.bytes], ==, 'a');
+	g_assert_cmpint(v.base[2 * v.bytes - 1], ==, 'z');
+	v.base[v.bytes + 1] = 'b'; /* through the second copy */
+	g_assert_cmpint(v.base[1], ==, 'b');
+	g_assert_true(vring_wrap(&v, v.base + v.bytes + 7) == v.base + 7);
+	g_assert_true(vring_wrap(&v, v.base + 7) == v.base + 7);
+	vring_unmap(&v);
+	g_assert_null(v.base);
+	g_assert_false(vring_map(&v, 0, false));
+}
+
+/* rows pushed at the end and dropped at the front for several laps, then
+ * more rows than the ring holds (it grows, by a copy) */
+static void test_ring(void)
+{
+	struct pkt_rows *r = pkt_rows_new(ROW, 16);
+	g_assert_true(pkt_rows_make_ring(r, 1000));
+	g_assert_false(pkt_rows_make_ring(r, 1000)); /* one ring */
+	g_assert_nonnull(r->ring.base);
+	guint room = r->room;
+	g_assert_cmpuint(room, >=, 1000);
+	g_assert_cmpuint(room, ==, r->ring.bytes / ROW);
+	guint first = 0; /* the row number of data[0] */
+	for (guint i = 0; i < 10 * room; i++) {
+		if (r->len >= r->room)
+			pkt_rows_grow(r);
+		r->len++;
+		for (guint k = 0; k < ROW; k++) /* row i at index i - first */
+			r->data[(size_t)(r->len - 1) * ROW + k] = (gchar)(i * 31 + k + 5);
+		if (r->len == 900) { /* a window of 900 to 100 rows */
+			assert_rows((uint8_t *)r->data - (size_t)first * ROW, first, first + r->len, 5);
+			pkt_rows_remove_front(r, 800);
+			first += 800;
+		}
+	}
+	g_assert_cmpuint(r->room, ==, room); /* never grown: never full */
+	g_assert_true(r->data >= r->ring.base && r->data < r->ring.base + r->ring.bytes);
+	assert_rows((uint8_t *)r->data - (size_t)first * ROW, first, first + r->len, 5);
+	/* fuller than the ring: grown, every row kept in order */
+	guint len0 = r->len;
+	while (r->len < 3 * room) {
+		if (r->len >= r->room)
+			pkt_rows_grow(r);
+		guint i = first + r->len;
+		r->len++;
+		for (guint k = 0; k < ROW; k++)
+			r->data[(size_t)(r->len - 1) * ROW + k] = (gchar)(i * 31 + k + 5);
+	}
+	g_assert_cmpuint(r->len, >, len0);
+	g_assert_cmpuint(r->room, >=, 3 * room);
+	g_assert_nonnull(r->ring.base);
+	assert_rows((uint8_t *)r->data - (size_t)first * ROW, first, first + r->len, 5);
+	pkt_rows_remove_front(r, r->len); /* all of them */
+	g_assert_cmpuint(r->len, ==, 0);
+	/* a ring takes no file */
+	g_assert_false(pkt_rows_use_file(r, 0, OFFSET));
+	pkt_rows_free(r);
+}
+
+/* no ring with rows already there, or when turned off */
+static void test_no_ring(void)
+{
+	struct pkt_rows *r = pkt_rows_new(ROW, 16);
+	pkt_rows_set_len(r, 1);
+	g_assert_false(pkt_rows_make_ring(r, 1000));
+	g_assert_null(r->ring.base);
+	pkt_rows_free(r);
+	g_setenv("MPTCPANALYZER_VRING", "0", TRUE);
+	r = pkt_rows_new(ROW, 16);
+	g_assert_false(pkt_rows_make_ring(r, 1000));
+	g_assert_null(r->ring.base);
+	pkt_rows_free(r);
+	g_unsetenv("MPTCPANALYZER_VRING");
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -336,6 +423,9 @@ int main(int argc, char **argv)
 	g_test_add_func("/pkt-rows/pages-on-disk", test_pages_on_disk);
 	g_test_add_func("/pkt-rows/no-room", test_no_room);
 	g_test_add_func("/pkt-rows/map-file", test_map_file);
+	g_test_add_func("/pkt-rows/vring", test_vring);
+	g_test_add_func("/pkt-rows/ring", test_ring);
+	g_test_add_func("/pkt-rows/no-ring", test_no_ring);
 	int rc = g_test_run();
 	const char *names[] = { "in-file", "threshold", "new", "half", "on-disk", "no-room", "map" };
 	for (size_t i = 0; i < G_N_ELEMENTS(names); i++) {
