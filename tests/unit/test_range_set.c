@@ -63,9 +63,13 @@ static void assert_same(const struct range_set *u, const struct model *m)
 	/* the hints say what the tree says */
 	GTreeNode *last = g_tree_node_last(u->tree);
 	g_assert_true(u->top == (last ? g_tree_node_value(last) : NULL));
-	if (u->last) {
-		GTreeNode *after = g_tree_upper_bound(u->tree, &u->last->lo);
-		g_assert_cmpuint(u->last_next, ==, after ? ((struct range *)g_tree_node_value(after))->lo : UINT64_MAX);
+	for (int i = 0; i < RANGE_SET_HOT; i++) {
+		const struct range *h = u->hot[i];
+		if (!h)
+			continue;
+		g_assert_true(g_tree_lookup(u->tree, &h->lo) == h); /* still in the tree */
+		GTreeNode *after = g_tree_upper_bound(u->tree, &h->lo);
+		g_assert_cmpuint(u->hot_next[i], ==, after ? ((struct range *)g_tree_node_value(after))->lo : UINT64_MAX);
 	}
 }
 
