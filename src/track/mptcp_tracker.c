@@ -12,6 +12,7 @@
 #include "track/mptcp_crypto.h"
 #include "track/tcp_tracker.h"
 #include "util/array.h"
+#include "util/ring.h"
 
 struct mapping {
 	uint32_t ssn;      /* relative subflow sequence number of its first byte */
@@ -44,9 +45,9 @@ struct sent_full {
 G_STATIC_ASSERT(sizeof(struct sent_full) == 32);
 
 /* The mapping and sent lists lose their oldest entries as data is acked
- * (pruning): entries before `head` are gone.  They are dropped lazily (moved
- * out only once they are the majority), so pruning one entry costs O(1) and
- * not a move of the whole list. */
+ * (pruning), at O(1) each: a mapping list's entries before `head` are gone
+ * (moved out once they outnumber a fraction of the live ones), a sent list
+ * is a ring whose head moves on. */
 struct map_list {
 	GArray *a;         /* struct mapping, sorted by ssn; NULL until the first */
 	guint head;
@@ -57,17 +58,16 @@ struct map_list {
 
 /* The DSN ranges one subflow sent in one direction.  A subflow sends its
  * own data in DSN order, so the list only grows at its end; reinjections are
- * found by looking at the other subflows' lists. */
+ * found by looking at the other subflows' lists.  The entries are a ring
+ * (util/ring.h): pruning moves its head, and nothing else moves. */
 struct sent_list {
-	GArray *a;         /* entries of `size` bytes, by lo; NULL until the first range */
-	guint head;
+	struct ring r;     /* entries by lo; no data until the first range */
 	guint size;        /* sizeof(struct sent), or of struct sent_full when streaming */
 	uint64_t max_lo;   /* highest lo ever recorded */
 	uint64_t max_len;  /* longest range (bounds the backward scan) */
-	guint room;        /* of `a`, for array_push */
-	/* entries that would land far from the end of `a` (DSNs jumping
-	 * around) wait here unsorted and are merged in by the batch, so
-	 * no insertion moves the whole array */
+	/* entries that would land far from the end of the ring (DSNs jumping
+	 * around) wait here, sorted, and are merged in by the batch, so no
+	 * insertion moves the whole list; NULL until the first range */
 	GArray *late;
 };
 
@@ -113,10 +113,10 @@ struct mptcp_tracker {
 	uint32_t settled;  /* rows before this one have their DSNs */
 	uint32_t lag;      /* rows kept between loading and settling */
 	guint sent_size;   /* of a sent list's entries */
-	/* pruned entries kept, as a fraction of the live ones (drop_front): a
+	/* pruned mappings kept, as a fraction of the live ones (drop_front): a
 	 * quarter in a load, whose lists go when it ends (each entry moved 4
-	 * times and not 16: -48 ms at 4.9M packets), a sixteenth when streaming,
-	 * whose lists last the whole export (8 MiB less at its plateau) */
+	 * times and not 16), a sixteenth when streaming, whose lists last the
+	 * whole export (less memory at its plateau) */
 	guint prune_slack;
 	uint32_t frozen;   /* rows before it are being copied out: left unchanged */
 	/* int64_t per TS_BLOCK rows: the latest time stamp of those rows
@@ -554,10 +554,16 @@ static void on_dss(struct mptcp_tracker *mt, uint32_t row, struct pkt *p, const 
 
 /* ---------------------------------------------------------------- reinjections */
 
-/* entry i of a list's array (a or late) */
-static inline const struct sent *sent_at(const GArray *a, guint i, guint size)
+/* live entry i of a list */
+static inline struct sent *sent_at(const struct sent_list *l, guint i)
 {
-	return (const struct sent *)(const void *)(a->data + (size_t)i * size);
+	return ring_at(&l->r, i);
+}
+
+/* entry i of a list's late entries */
+static inline const struct sent *late_at(const struct sent_list *l, guint i)
+{
+	return (const struct sent *)(const void *)(l->late->data + (size_t)i * l->size);
 }
 
 /* the frame of the packet that sent s: in the entry when rows are evicted,
@@ -569,12 +575,12 @@ static uint32_t sent_frame(const struct mptcp_tracker *mt, const struct sent *s)
 	return tables_pkt(mt->t, s->row)->frame;
 }
 
-/* index of the first entry of a[lo..hi) whose lo is >= v (sorted by lo) */
-static guint sent_bisect(const GArray *a, guint size, guint lo, guint hi, uint64_t v)
+/* index of the first live entry of [lo..hi) whose lo is >= v (sorted by lo) */
+static guint sent_bisect(const struct sent_list *l, guint lo, guint hi, uint64_t v)
 {
 	while (lo < hi) {
 		guint mid = lo + (hi - lo) / 2;
-		if (sent_at(a, mid, size)->lo < v)
+		if (sent_at(l, mid)->lo < v)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -582,11 +588,24 @@ static guint sent_bisect(const GArray *a, guint size, guint lo, guint hi, uint64
 	return lo;
 }
 
-/* index of the first entry whose lo is >= v */
+/* the same among the late entries */
+static guint late_bisect(const struct sent_list *l, uint64_t v)
+{
+	guint lo = 0, hi = l->late->len;
+	while (lo < hi) {
+		guint mid = lo + (hi - lo) / 2;
+		if (late_at(l, mid)->lo < v)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* index of the first live entry whose lo is >= v */
 static guint sent_lower_bound(const struct sent_list *l, uint64_t v)
 {
-	const GArray *a = l->a;
-	guint lo = l->head, hi = a->len;
+	guint lo = 0, hi = l->r.len;
 	/* data is mostly sent in DSN order: when every lo is below v, every probe
 	 * below goes right (whatever the order of overlapping entries) */
 	if (hi > lo && l->max_lo < v)
@@ -595,13 +614,13 @@ static guint sent_lower_bound(const struct sent_list *l, uint64_t v)
 	 * slower subflows lands near the end, found by galloping back from it
 	 * (recent entries, in cache) before the binary search. */
 	for (guint step = 1; hi - lo > step; step *= 2) {
-		if (sent_at(a, hi - step, l->size)->lo < v) {
+		if (sent_at(l, hi - step)->lo < v) {
 			lo = hi - step + 1;
 			break;
 		}
 		hi -= step;
 	}
-	return sent_bisect(a, l->size, lo, hi, v);
+	return sent_bisect(l, lo, hi, v);
 }
 
 static void link_add(struct mptcp_tracker *mt, uint32_t row, const struct sent *orig)
@@ -625,21 +644,19 @@ static int link_cmp(gconstpointer a, gconstpointer b)
 }
 
 
-/* merges the (sorted) late entries into the array: one pass per batch */
+/* merges the (sorted) late entries into the ring, from the end back (an
+ * entry of the ring stays before a late one with the same lo): one pass per
+ * batch */
 static void sent_merge_late(struct sent_list *l)
 {
-	GArray *m = g_array_sized_new(FALSE, FALSE, l->size, l->a->len - l->head + l->late->len);
-	guint i = l->head, j = 0;
-	while (i < l->a->len || j < l->late->len) {
-		bool take_a = j >= l->late->len ||
-		              (i < l->a->len && sent_at(l->a, i, l->size)->lo <= sent_at(l->late, j, l->size)->lo);
-		const struct sent *next = take_a ? sent_at(l->a, i++, l->size) : sent_at(l->late, j++, l->size);
-		g_array_append_vals(m, next, 1);
+	guint i = l->r.len, j = l->late->len, k = i + j;
+	ring_reserve(&l->r, k);
+	l->r.len = k;
+	while (j > 0) {
+		bool take_ring = i > 0 && sent_at(l, i - 1)->lo > late_at(l, j - 1)->lo;
+		const struct sent *next = take_ring ? sent_at(l, --i) : late_at(l, --j);
+		memcpy(sent_at(l, --k), next, l->size);
 	}
-	g_array_free(l->a, TRUE);
-	l->a = m;
-	l->room = 0;
-	l->head = 0;
 	g_array_set_size(l->late, 0);
 }
 
@@ -673,17 +690,17 @@ static bool sent_scan(struct mptcp_tracker *mt, const struct sent_list *l, uint3
                       uint64_t lo, uint64_t hi, bool *reinj)
 {
 	bool dup_same = false;
-	if (!l->a)
+	if (!l->late)
 		return false;
-	for (guint i = sent_lower_bound(l, hi); i > l->head; i--) {
-		const struct sent *s = sent_at(l->a, i - 1, l->size);
+	for (guint i = sent_lower_bound(l, hi); i > 0; i--) {
+		const struct sent *s = sent_at(l, i - 1);
 		if (s->lo + l->max_len <= lo)
 			break;
 		dup_same |= sent_check(mt, s, row, same, lo, hi, reinj);
 	}
 	/* the late entries are sorted too: the same backward scan */
-	for (guint i = sent_bisect(l->late, l->size, 0, l->late->len, hi); i > 0; i--) {
-		const struct sent *s = sent_at(l->late, i - 1, l->size);
+	for (guint i = late_bisect(l, hi); i > 0; i--) {
+		const struct sent *s = late_at(l, i - 1);
 		if (s->lo + l->max_len <= lo)
 			break;
 		dup_same |= sent_check(mt, s, row, same, lo, hi, reinj);
@@ -694,9 +711,8 @@ static bool sent_scan(struct mptcp_tracker *mt, const struct sent_list *l, uint3
 /* records ns: l->size bytes (a struct sent_full when the entries are) */
 static void sent_insert(struct sent_list *l, guint size, const struct sent *ns)
 {
-	if (!l->a) {
-		l->size = size;
-		l->a = g_array_new(FALSE, FALSE, size);
+	if (!l->late) {
+		l->size = l->r.size = size;
 		l->late = g_array_new(FALSE, FALSE, size);
 	}
 	/* keep the list sorted by lo (sent_scan relies on it); a range starting
@@ -706,11 +722,11 @@ static void sent_insert(struct sent_list *l, guint size, const struct sent *ns)
 		l->max_lo = ns->lo;
 	if (ns->len > l->max_len)
 		l->max_len = ns->len;
-	guint at = after_all ? l->a->len : sent_lower_bound(l, ns->lo);
-	if (at == l->a->len) {
+	guint at = after_all ? l->r.len : sent_lower_bound(l, ns->lo);
+	if (at == l->r.len) {
 		/* the usual case, cheaper than an insert: written in place, field by
-		 * field (array_push_slot) */
-		struct sent *d = array_push_slot(l->a, &l->room, size);
+		 * field (see array_push_slot) */
+		struct sent *d = ring_push(&l->r);
 		d->lo = ns->lo;
 		d->len = ns->len;
 		d->row = ns->row;
@@ -723,15 +739,15 @@ static void sent_insert(struct sent_list *l, guint size, const struct sent *ns)
 		}
 		return;
 	}
-	if (l->a->len - at <= SENT_NEAR_END) {
-		g_array_insert_vals(l->a, at, ns, 1);
+	if (l->r.len - at <= SENT_NEAR_END) {
+		ring_insert(&l->r, at, ns);
 		return;
 	}
-	g_array_insert_vals(l->late, sent_bisect(l->late, l->size, 0, l->late->len, ns->lo), ns, 1);
+	g_array_insert_vals(l->late, late_bisect(l, ns->lo), ns, 1);
 	/* a batch of about sqrt(n): the scan of the late entries and the merges
 	 * then cost O(sqrt n) per packet */
 	guint batch = SENT_LATE_MIN;
-	while ((guint64)batch * batch < l->a->len - l->head)
+	while ((guint64)batch * batch < l->r.len)
 		batch *= 2;
 	if (l->late->len >= batch)
 		sent_merge_late(l);
@@ -849,23 +865,21 @@ static bool sent_older(const struct mptcp_tracker *mt, const struct sent *s, int
 static void sent_prune(struct mptcp_tracker *mt, struct sent_list *l, uint64_t acked, bool has_ack,
                        int64_t now)
 {
-	GArray *a = l->a;
-	if (!a)
+	if (!l->late)
 		return;
-	guint live = a->len - l->head;
+	guint live = l->r.len;
 	if (!has_ack || live < PRUNE_EVERY || live % PRUNE_EVERY)
 		return;
 	if (mt->sent_size == sizeof(struct sent))
 		ts_block_extend(mt); /* rows are never evicted then: row numbers index the table */
 	guint n = 0;
 	while (n < live) {
-		const struct sent *s = sent_at(a, l->head + n, l->size);
+		const struct sent *s = sent_at(l, n);
 		if (s->lo + s->len > acked || !sent_older(mt, s, now - PRUNE_AGE_NS))
 			break;
 		n++;
 	}
-	if (n)
-		drop_front(a, &l->head, n, mt->prune_slack);
+	ring_drop_front(&l->r, n);
 }
 
 void mptcp_dir_count(struct mptcp_dir *dir, int64_t ts_ns, uint64_t dsn, uint32_t len)
@@ -1204,8 +1218,7 @@ void mptcp_tracker_free(struct mptcp_tracker *mt)
 		for (int d = 0; d < 2; d++) {
 			if (sf->maps[d].a)
 				g_array_free(sf->maps[d].a, TRUE);
-			if (sf->sent[d].a)
-				g_array_free(sf->sent[d].a, TRUE);
+			ring_free(&sf->sent[d].r);
 			if (sf->sent[d].late)
 				g_array_free(sf->sent[d].late, TRUE);
 		}
