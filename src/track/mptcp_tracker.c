@@ -575,12 +575,13 @@ static uint32_t sent_frame(const struct mptcp_tracker *mt, const struct sent *s)
 	return tables_pkt(mt->t, s->row)->frame;
 }
 
-/* index of the first live entry of [lo..hi) whose lo is >= v (sorted by lo) */
-static guint sent_bisect(const struct sent_list *l, guint lo, guint hi, uint64_t v)
+/* index of the first entry of [lo..hi) whose lo is >= v (both kinds are
+ * sorted by lo): among the live entries, or the late ones */
+static inline guint bisect_in(const struct sent_list *l, bool late, guint lo, guint hi, uint64_t v)
 {
 	while (lo < hi) {
 		guint mid = lo + (hi - lo) / 2;
-		if (sent_at(l, mid)->lo < v)
+		if ((late ? late_at(l, mid) : sent_at(l, mid))->lo < v)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -588,18 +589,14 @@ static guint sent_bisect(const struct sent_list *l, guint lo, guint hi, uint64_t
 	return lo;
 }
 
-/* the same among the late entries */
+static guint sent_bisect(const struct sent_list *l, guint lo, guint hi, uint64_t v)
+{
+	return bisect_in(l, false, lo, hi, v);
+}
+
 static guint late_bisect(const struct sent_list *l, uint64_t v)
 {
-	guint lo = 0, hi = l->late->len;
-	while (lo < hi) {
-		guint mid = lo + (hi - lo) / 2;
-		if (late_at(l, mid)->lo < v)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return bisect_in(l, true, 0, l->late->len, v);
 }
 
 /* index of the first live entry whose lo is >= v */
