@@ -97,6 +97,16 @@ void tables_mark_reinjected(struct tables *t)
 	}
 }
 
+/* The first n entries of a side table go once they are half of it at
+ * least: a window in a ring is cut at every flush (pkt_rows_make_ring), and
+ * its side tables, cut as often, would move their entries each time (a
+ * capture whose options do not fit in the rows has one per packet).  Their
+ * readers look rows up, so entries of rows gone are only memory. */
+static bool side_due(const GArray *a, guint n)
+{
+	return n && 2 * n >= a->len;
+}
+
 void tables_evict(struct tables *t, uint32_t row)
 {
 	if (row <= t->pkt_base)
@@ -106,10 +116,16 @@ void tables_evict(struct tables *t, uint32_t row)
 	pkt_rows_remove_front(t->packets, row - t->pkt_base);
 	t->pkt_base = row;
 	guint n = opt_lower_bound(t, row);
-	g_array_remove_range(t->mptcp_opts, 0, n);
-	g_array_remove_range(t->opt_rows, 0, n);
-	g_array_remove_range(t->pkt_ext, 0, ext_lower_bound(t, row));
-	g_array_remove_range(t->map_ext, 0, map_ext_lower_bound(t, row));
+	if (side_due(t->opt_rows, n)) {
+		g_array_remove_range(t->mptcp_opts, 0, n);
+		g_array_remove_range(t->opt_rows, 0, n);
+	}
+	n = ext_lower_bound(t, row);
+	if (side_due(t->pkt_ext, n))
+		g_array_remove_range(t->pkt_ext, 0, n);
+	n = map_ext_lower_bound(t, row);
+	if (side_due(t->map_ext, n))
+		g_array_remove_range(t->map_ext, 0, n);
 	/* the data bases before the one in effect at `row` (normally none: a few
 	 * per connection, but DSNs jumping around make one per packet) */
 	for (guint i = 0; i < t->mptcp->len; i++) {

@@ -241,7 +241,8 @@ struct tables {
 
 struct tables *tables_new(void);
 void tables_free(struct tables *t);
-/* drops the packets before `row` (and their options) from a window */
+/* drops the packets before `row` from a window (their options and side
+ * entries once those are half of their tables) */
 void tables_evict(struct tables *t, uint32_t row);
 /* marks PF_REINJECTED the original of every reinjection link (those in the
  * window): a load leaves out the marks a cache writer could be copying
