@@ -175,22 +175,24 @@ static bool file_grow(struct pkt_rows *r, guint n)
 	return true;
 }
 
-/* the rows but the first `skip` moved into a new ring with room for at
- * least n; false: nothing changed */
-static bool to_ring(struct pkt_rows *r, guint n, guint skip)
+/* the rows are now in `ring`, at its start */
+static void adopt_ring(struct pkt_rows *r, struct vring ring)
+{
+	r->ring = ring;
+	r->data = ring.base;
+	r->room = (guint)MIN(ring.bytes / r->row_size, G_MAXUINT);
+}
+
+/* the rows copied into a new ring with room for at least n; false: nothing
+ * changed */
+static bool to_ring(struct pkt_rows *r, guint n)
 {
 	struct vring ring;
 	if (!vring_map(&ring, (size_t)n * r->row_size, true))
 		return false;
-	memcpy(ring.base, r->data + (size_t)skip * r->row_size, (size_t)(r->len - skip) * r->row_size);
-	r->len -= skip;
-	if (r->ring.base)
-		vring_unmap(&r->ring);
-	else
-		g_free(r->data);
-	r->ring = ring;
-	r->data = ring.base;
-	r->room = (guint)MIN(ring.bytes / r->row_size, G_MAXUINT);
+	memcpy(ring.base, r->data, (size_t)r->len * r->row_size);
+	vring_unmap(&r->ring);
+	adopt_ring(r, ring);
 	return true;
 }
 
@@ -209,7 +211,7 @@ void pkt_rows_reserve(struct pkt_rows *r, guint n)
 	if (n <= r->room)
 		return;
 	if (r->ring.base) {
-		if (!to_ring(r, n, 0))
+		if (!to_ring(r, n))
 			from_ring(r, n);
 		return;
 	}
@@ -262,9 +264,7 @@ bool pkt_rows_make_ring(struct pkt_rows *r, guint n)
 	    !vring_map(&ring, (size_t)n * r->row_size, false))
 		return false;
 	g_free(r->data);
-	r->ring = ring;
-	r->data = ring.base;
-	r->room = (guint)MIN(ring.bytes / r->row_size, G_MAXUINT);
+	adopt_ring(r, ring);
 	return true;
 }
 
@@ -280,7 +280,8 @@ bool pkt_rows_use_file(struct pkt_rows *r, int fd, uint64_t offset)
 bool pkt_rows_map_file(struct pkt_rows *r, int fd, uint64_t offset, guint n)
 {
 	size_t bytes = page_up(MAX((size_t)n * r->row_size, 1));
-	if (r->len || r->mapped || r->ring.base || r->fd >= 0 || offset % page_size() != 0 || (size_t)n * r->row_size < file_min())
+	if (r->len || r->mapped || r->ring.base || r->fd >= 0 || offset % page_size() != 0 ||
+	    (size_t)n * r->row_size < file_min())
 		return false;
 	int mine = fcntl(fd, F_DUPFD_CLOEXEC, 0);
 	if (mine < 0)

@@ -61,8 +61,9 @@ struct map_list {
  * found by looking at the other subflows' lists.  The entries are a ring
  * (util/ring.h): pruning moves its head, and nothing else moves. */
 struct sent_list {
-	struct ring r;     /* entries by lo; no data until the first range */
-	guint size;        /* sizeof(struct sent), or of struct sent_full when streaming */
+	/* entries by lo, of r.size bytes: sizeof(struct sent), or of struct
+	 * sent_full when streaming; no data until the first range */
+	struct ring r;
 	uint64_t max_lo;   /* highest lo ever recorded */
 	uint64_t max_len;  /* longest range (bounds the backward scan) */
 	/* entries that would land far from the end of the ring (DSNs jumping
@@ -563,7 +564,7 @@ static inline struct sent *sent_at(const struct sent_list *l, guint i)
 /* entry i of a list's late entries */
 static inline const struct sent *late_at(const struct sent_list *l, guint i)
 {
-	return (const struct sent *)(const void *)(l->late->data + (size_t)i * l->size);
+	return (const struct sent *)(const void *)(l->late->data + (size_t)i * l->r.size);
 }
 
 /* the frame of the packet that sent s: in the entry when rows are evicted,
@@ -652,7 +653,7 @@ static void sent_merge_late(struct sent_list *l)
 	while (j > 0) {
 		bool take_ring = i > 0 && sent_at(l, i - 1)->lo > late_at(l, j - 1)->lo;
 		const struct sent *next = take_ring ? sent_at(l, --i) : late_at(l, --j);
-		memcpy(sent_at(l, --k), next, l->size);
+		memcpy(sent_at(l, --k), next, l->r.size);
 	}
 	g_array_set_size(l->late, 0);
 }
@@ -705,11 +706,11 @@ static bool sent_scan(struct mptcp_tracker *mt, const struct sent_list *l, uint3
 	return dup_same;
 }
 
-/* records ns: l->size bytes (a struct sent_full when the entries are) */
+/* records ns: l->r.size bytes (a struct sent_full when the entries are) */
 static void sent_insert(struct sent_list *l, guint size, const struct sent *ns)
 {
 	if (!l->late) {
-		l->size = l->r.size = size;
+		l->r.size = size;
 		l->late = g_array_new(FALSE, FALSE, size);
 	}
 	/* keep the list sorted by lo (sent_scan relies on it); a range starting
