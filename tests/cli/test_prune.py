@@ -11,7 +11,9 @@ ways of tracking must say exactly that: the analyzer's load (its sent ranges
 find their packets' times in the rows, summed up by blocks) and the exporter's
 stream (the times kept in the ranges).  The second capture puts a packet dated
 1000 s ahead among the first ones: the block holding it cannot answer for its
-rows, which must then be read one by one.
+rows, which must then be read one by one.  A third (gen_late) records ranges
+far behind the last one, which wait apart and are merged into the sorted list
+by the batch: the repeats of merged, waiting and in-order ranges are found.
 
     test_prune.py MPTCPANALYZER MPTCPEXPORTER SOURCE_ROOT"""
 import csv
@@ -85,9 +87,24 @@ def check(kind):
              '%s: the exporter\'s reinjection_of says the same (%s)' % (kind, rows), err)
 
 
+def check_late():
+    cap = os.path.join(TMP, 'late.pcap')
+    w = hostile.PcapWriter(cap)
+    want = hostile.gen_late(w, 3000, None)
+    w.close()
+    rc, count, pairs, err = analyzer_reinjections(cap)
+    T.report(rc == 0 and count == len(want) == 6 and sorted(pairs) == sorted(want),
+             'late ranges: the analyzer finds the %d repeats %s (found %s: %s)' % (len(want), want, count, pairs),
+             err)
+    rc, rows, err = exporter_reinjections(cap)
+    T.report(rc == 0 and rows == [(a, str(b)) for a, b in want],
+             'late ranges: the exporter\'s reinjection_of says the same (%s)' % rows, err)
+
+
 try:
     check('prune')
     check('prune-odd-clock')
+    check_late()
 finally:
     shutil.rmtree(TMP, ignore_errors=True)
 sys.exit(T.done())

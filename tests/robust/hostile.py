@@ -34,8 +34,10 @@ class PcapWriter:
         self.f = open(path, 'wb', buffering=1 << 20)
         self.f.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
         self.t = 1_700_000_000_000_000  # µs
+        self.frames = 0  # written so far: the last one's number
 
     def write(self, frame, wirelen=None, dt_us=10):
+        self.frames += 1
         self.t += dt_us
         self.f.write(SNAP_HDR.pack(self.t // 1_000_000, self.t % 1_000_000, len(frame),
                                    wirelen if wirelen is not None else len(frame)))
@@ -227,6 +229,42 @@ def gen_prune(w, n, rng, odd_clock=False):
         w.write(*tcp_frame(CLIENT2, SERVER, 40001, 5201, c2, 9001, TCPF_ACK | TCPF_PSH,
                            dss(ack=1, dsn=old, ssn=c2 - 7000, length=1000), payload=1000), dt_us=200)
         c2 += 1000
+
+
+def gen_late(w, n, rng):
+    """Sent ranges recorded out of order: the first subflow sends n packets at
+    every other DSN slot, then 300 more filling the empty slots of the first
+    300 (each far behind the last range: they wait apart and are merged in,
+    256 at a time), then the second subflow sends again the DSNs of six of
+    them: merged (slots 1, 21, 201, 401), still apart (slot 581), and sent in
+    order (slot 3000), and one DSN never sent.  Returns the reinjections,
+    [(frame, frame it repeats)]."""
+    c, s = handshake(w, CLIENT, SERVER, 40000, 5201)
+    token = struct.unpack('>I', hashlib.sha256(struct.pack('>Q', KEY_S)).digest()[:4])[0]
+    c2 = join(w, token)
+    base, frame_of = 0x1000, {}
+
+    def send(slot):
+        nonlocal c
+        w.write(*tcp_frame(CLIENT, SERVER, 40000, 5201, c, s, TCPF_ACK | TCPF_PSH,
+                           dss(ack=1, dsn=base + slot * 1000, ssn=c - 1000, length=1000), payload=1000),
+                dt_us=200)
+        frame_of[slot] = w.frames
+        c += 1000
+
+    for k in range(n):
+        send(2 * k)
+    for k in range(300):
+        send(2 * k + 1)
+    want = []
+    for slot in (1, 21, 201, 401, 581, 3000, 2 * n + 1):
+        w.write(*tcp_frame(CLIENT2, SERVER, 40001, 5201, c2, 9001, TCPF_ACK | TCPF_PSH,
+                           dss(ack=1, dsn=base + slot * 1000, ssn=c2 - 7000, length=1000), payload=1000),
+                dt_us=200)
+        c2 += 1000
+        if slot in frame_of:
+            want.append((w.frames, frame_of[slot]))
+    return want
 
 
 KINDS = {'syns': gen_syns, 'synflood': gen_synflood, 'options': gen_options, 'dsn': gen_dsn,
