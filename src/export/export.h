@@ -65,7 +65,7 @@ struct atomic_file {
 	char *path, *tmp;
 	bool can_reserve;           /* ext4 or XFS, a new file */
 	uint64_t written, reserved; /* bytes given to fp (or to direct); blocks allocated */
-	uint64_t stream_from, stream_step; /* ATOMIC_STREAM_FROM, _STEP; 0: never */
+	uint64_t stream_from, stream_step; /* ATOMIC_STREAM_FROM, _STEP; step 0: never */
 	uint64_t stream_next;       /* the next step to stream out; 0: not started */
 	uint64_t streamed_steps;    /* steps handled (what the tests look at) */
 	struct direct_out *direct;  /* past stream_from with atomic_write; NULL: fp */
@@ -77,6 +77,9 @@ struct atomic_file {
 #define ATOMIC_STREAM_STEP ((uint64_t)16 << 20)
 bool atomic_open(struct atomic_file *af, const char *path, GError **err);
 void atomic_wrote(struct atomic_file *af, size_t n);
+/* The writer expects about `bytes` bytes: at least stream_from, and the
+ * direct writer takes every atomic_write from the first on. */
+void atomic_expect(struct atomic_file *af, uint64_t bytes);
 /* writes n bytes: fwrite and atomic_wrote, or past stream_from the direct
  * writer; a failed write makes the commit fail */
 void atomic_write(struct atomic_file *af, const void *p, size_t n);

@@ -298,6 +298,41 @@ static void test_direct_write_fails(struct fixture *f, gconstpointer unused)
 	g_test_trap_assert_passed();
 }
 
+/* writes TOTAL bytes with atomic_write after atomic_expect(expected);
+ * returns the bytes that went to the direct writer (the file is not read) */
+static uint64_t write_expecting(const char *path, const guint8 *data, uint64_t expected)
+{
+	struct atomic_file af;
+	GError *err = NULL;
+	g_assert_true(atomic_open(&af, path, &err));
+	g_assert_no_error(err);
+	atomic_expect(&af, expected);
+	write_pieces(&af, data, TOTAL, (const size_t[]){ PIECE }, 1);
+	uint64_t direct = af.direct_bytes;
+	g_assert_true(atomic_commit(&af, &err));
+	g_assert_no_error(err);
+	return direct;
+}
+
+/* an export expected to reach stream_from (the default, or
+ * MPTCPANALYZER_STREAM_FROM) goes direct from its first byte; one expected
+ * smaller keeps the threshold */
+static void test_expect(struct fixture *f, gconstpointer unused)
+{
+	(void)unused;
+	g_assert_cmpuint(write_expecting(f->path, f->data, ATOMIC_STREAM_FROM), ==, TOTAL);
+	check_not_cached(f->path, 0, TOTAL);
+	check_content(f->path, f->data);
+	g_assert_cmpuint(write_expecting(f->path, f->data, ATOMIC_STREAM_FROM - 1), ==, 0);
+	check_content(f->path, f->data);
+	g_setenv("MPTCPANALYZER_STREAM_FROM", "500000", TRUE);
+	g_assert_cmpuint(write_expecting(f->path, f->data, 500000), ==, TOTAL);
+	/* from the piece that crosses 500000 on: 500 pieces before it */
+	g_assert_cmpuint(write_expecting(f->path, f->data, 499999), ==, TOTAL - 500 * PIECE);
+	g_unsetenv("MPTCPANALYZER_STREAM_FROM");
+	check_content(f->path, f->data);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -309,6 +344,7 @@ int main(int argc, char **argv)
 	g_test_add("/atomic/direct/tiny", struct fixture, NULL, setup, test_direct_tiny, teardown);
 	g_test_add("/atomic/direct/rewind", struct fixture, NULL, setup, test_direct_rewind, teardown);
 	g_test_add("/atomic/direct/abort", struct fixture, NULL, setup, test_direct_abort, teardown);
+	g_test_add("/atomic/direct/expect", struct fixture, NULL, setup, test_expect, teardown);
 	g_test_add("/atomic/direct/write-fails", struct fixture, NULL, setup, test_direct_write_fails, teardown);
 	return g_test_run();
 }
