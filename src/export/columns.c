@@ -91,8 +91,12 @@ static void ctx_reinjected_in(struct row_ctx *r, const struct tables *t, GHashTa
 	r->in0 = s->frames->len;
 	uint32_t frame = r->pkt.frame;
 	if (map) {
-		/* most captures repeat nothing: no lookup then */
-		GArray *later = g_hash_table_size(map) ? g_hash_table_lookup(map, GUINT_TO_POINTER(frame)) : NULL;
+		/* Most rows are repeated by nothing: no lookup then.  A map made as
+		 * the rows come (one pass) or from whole tables lists rows marked
+		 * PF_REINJECTED by the time they are read out; a second pass's map
+		 * (t->reinjected_in) also lists repeats still to come. */
+		bool may = (r->pkt.marks & PF_REINJECTED) || map == t->reinjected_in;
+		GArray *later = may && g_hash_table_size(map) ? g_hash_table_lookup(map, GUINT_TO_POINTER(frame)) : NULL;
 		if (later)
 			g_array_append_vals(s->frames, later->data, later->len);
 	} else if (r->pkt.marks & PF_REINJECTED) {
