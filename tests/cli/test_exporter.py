@@ -220,6 +220,38 @@ def check_direct_expected():
                   pages, len(data)), r.stderr.decode())
 
 
+def check_long():
+    """A big capture's long numbers (hostile.py long, which build-pgo.sh
+    trains on): 4,000 segments of 64,000 bytes on two subflows, every 500th
+    sent again on the other.  Each segment's relative DSN is 1 + 64,000 k,
+    its TCP timestamp 3,000,000,000 + k; each subflow's relative sequence
+    numbers go up by 64,000 from 1 (past 10^8 on the busier one); the 8
+    repeats are the reinjections."""
+    n, seg = 4000, 64000
+    cap = os.path.join(TMP, 'long.pcap')
+    hostile.generate('long', n, cap)
+    data, err = export(cap, [])
+    rows = rows_of(data) if data else []
+    sent = [r for r in rows if r['tcplen'] == str(seg)]
+    report(len(rows) == 3 + 3 + 2 * (n + n // 500) and len(sent) == n + n // 500,
+           'long: %d rows, %d of them segments' % (len(rows), len(sent)), err)
+    dsns = [int(r['dsn']) for r in sent]
+    want = sorted([1 + seg * k for k in range(n)] + [1 + seg * k for k in range(499, n, 500)])
+    report(sorted(dsns) == want, 'long: the relative DSNs are 1 + 64,000 k, the repeats twice (last %s)'
+           % (max(dsns) if dsns else None))
+    tsval = {int(r['tcptsval']) - int(r['dsn']) // seg for r in sent}
+    report(tsval == {3_000_000_000}, 'long: TCP timestamps 3,000,000,000 + k', str(sorted(tsval)[:3]))
+    ok, top = True, 0
+    for stream in ('0', '1'):
+        seqs = [int(r['tcpseq']) for r in sent if r['tcpstream'] == stream]
+        ok = ok and seqs == [1 + seg * i for i in range(len(seqs))]
+        top = max([top] + seqs)
+    report(ok and top > 10**8, 'long: each subflow\'s sequence numbers go up by 64,000 from 1 (up to %d)' % top)
+    reinj = [r for r in sent if r['reinjection_of']]
+    report(len(reinj) == n // 500 and all(r['dsn'] == rows[int(r['reinjection_of']) - 1]['dsn'] for r in reinj),
+           'long: %d reinjections, each of the segment with its DSN' % len(reinj))
+
+
 def main():
     caps = sorted(glob.glob(os.path.join(ROOT, 'examples', '*.pcap')))
     shared = [os.path.join(SHARED, 'v0', 'client_2.pcap'), os.path.join(SHARED, 'v1', 'failover-client.pcap'),
@@ -229,6 +261,7 @@ def main():
         check_capture(c)
     check_lossy()
     check_direct_expected()
+    check_long()
     check_delimiters()
     for c in shared:
         if not os.path.exists(c):

@@ -10,7 +10,8 @@ synflood (COUNT SYNs on one 4-tuple with random ISNs), options (COUNT packets
 whose 40 bytes of options are random MPTCP-ish garbage), dsn (an MPTCP
 connection of two subflows whose COUNT data packets carry random DSNs),
 small (a real-looking MPTCP v1 exchange of COUNT data packets), prune and
-prune-odd-clock (gen_prune: data sent again 40 s after it was acked).
+prune-odd-clock (gen_prune: data sent again 40 s after it was acked), long
+(COUNT segments of 64,000 bytes on two subflows: a big capture's numbers).
 Payloads are never captured (snap length style): only headers are written.
 """
 import hashlib
@@ -267,8 +268,48 @@ def gen_late(w, n, rng):
     return want
 
 
+def gen_long(w, n, rng):
+    """A long MPTCP v1 upload on two subflows, with a big capture's long
+    numbers: n data segments of 64,000 bytes (as a capture on the sender,
+    before segmentation offload, shows them), so that the relative sequence
+    numbers pass 10^8 and the frame numbers 10^4; 64-bit DSNs and data ACKs;
+    TCP timestamps of 10 digits; each segment acked at both levels, and every
+    500th sent again on the other subflow (a reinjection).  What
+    scripts/build-pgo.sh trains the export's number paths on."""
+    c, s = handshake(w, CLIENT, SERVER, 40000, 5201)
+    token = struct.unpack('>I', hashlib.sha256(struct.pack('>Q', KEY_S)).digest()[:4])[0]
+    c2 = join(w, token)
+    flows = [(CLIENT, 40000, c, 1000, s), (CLIENT2, 40001, c2, 7000, 9001)]
+    seq = [c, c2]
+    # the data start right after the client's IDSN (the low 64 bits of
+    # SHA-256 of its key): relative DSNs from 1, as a real connection's
+    idsn, idsn_s = (struct.unpack('>Q', hashlib.sha256(struct.pack('>Q', k)).digest()[-8:])[0]
+                    for k in (KEY_C, KEY_S))
+    dsn, dack, ts, seg = (idsn + 1) % 2**64, (idsn_s + 1) % 2**64, 3_000_000_000, 64000
+
+    def ts_opt(val, ecr):
+        return b'\x01\x01\x08\x0a' + struct.pack('>II', val & 0xffffffff, ecr & 0xffffffff)
+
+    def send(sf, d, dt_us):
+        src, sport, _, isn, ack = flows[sf]
+        opts = ts_opt(ts, ts - 7) + dss(ack=dack, dsn=d, ssn=seq[sf] - isn, length=seg)
+        w.write(*tcp_frame(src, SERVER, sport, 5201, seq[sf], ack, TCPF_ACK | TCPF_PSH, opts, payload=seg),
+                dt_us=dt_us)
+        seq[sf] += seg
+        w.write(*tcp_frame(SERVER, src, 5201, sport, ack, seq[sf], TCPF_ACK,
+                           ts_opt(ts + 3, ts) + dss(ack=d + seg)), dt_us=20)
+
+    for i in range(n):
+        sf = 0 if rng.random() < 0.6 else 1
+        send(sf, dsn, rng.randrange(30, 90))
+        if i % 500 == 499:
+            send(1 - sf, dsn, 40)
+        dsn = (dsn + seg) % 2**64
+        ts += 1
+
+
 KINDS = {'syns': gen_syns, 'synflood': gen_synflood, 'options': gen_options, 'dsn': gen_dsn,
-         'small': gen_small, 'prune': gen_prune,
+         'small': gen_small, 'prune': gen_prune, 'long': gen_long,
          'prune-odd-clock': lambda w, n, rng: gen_prune(w, n, rng, odd_clock=True)}
 
 
