@@ -11,15 +11,16 @@
  *
  * Promises: `data` and `len` read like a GArray's (g_array_index works);
  * the rows never move except in pkt_rows_reserve, pkt_rows_fit,
- * pkt_rows_detach and pkt_rows_remove_front.  A file is only mapped once its blocks are allocated
- * (fallocate), so that writing a row cannot fail for want of space, and
- * only when most of the file's pages the rows take are in memory (a cache
- * file of the same capture, overwritten in place: pages new to the page
- * cache cost more than the process's own, and pages on the disk would be
- * read back); otherwise, and when growing it fails, the rows are the
- * process's own, as without a file.  While mapped, the rows
- * are the file's bytes: whoever truncates the file under them ends the
- * program (SIGBUS), which is why the file is taken with a lock (cache.c). */
+ * pkt_rows_detach and pkt_rows_remove_front.  A file is only mapped once
+ * its blocks are allocated (fallocate), so that writing a row cannot fail
+ * for want of space, and only when most of the file's pages the rows take
+ * are in memory (a cache file of the same capture, overwritten in place:
+ * pages new to the page cache cost more than the process's own, and pages
+ * on the disk would be read back); otherwise, and when growing it fails,
+ * the rows are the process's own, as without a file.  While mapped, the
+ * rows are the file's bytes: whoever truncates the file under them ends
+ * the program (SIGBUS), which is why the file is taken with a lock
+ * (cache.c). */
 #ifndef MPTCPA_PKT_ROWS_H
 #define MPTCPA_PKT_ROWS_H
 

@@ -3,9 +3,9 @@
 
 #include "util/array.h"
 
-/* Grown in place where the allocator can (a large block is remapped, not
- * copied).  Of entries that wrapped around, the shorter part moves: those at
- * the start after the old end, or those up to the old end to the new end. */
+/* Grown by g_realloc (in place where free heap follows the block).  Of
+ * entries that wrapped around, the shorter part moves: those at the start
+ * after the old end, or those up to the old end to the new end. */
 void ring_reserve(struct ring *r, guint n)
 {
 	guint cap = r->cap;

@@ -1,11 +1,11 @@
 /* vring.h - a ring buffer whose live part is always one contiguous block.
  *
  * An array that loses elements at its front as fast as it gains them at its
- * end (the exporter's packet window, the sent ranges pruned 30 s behind)
- * either moves what it keeps down now and then, or wraps around.  A memmove
- * keeps every reader simple but costs: 7% of the 4.9M-packet export's
- * processor time went into moving the window and the sent lists down.  A
- * ring moves nothing, but every reader would have to wrap its indexes.
+ * end (the exporter's packet window) either moves what it keeps down now
+ * and then, or wraps around.  A memmove keeps every reader simple but
+ * costs: 3% of the 4.9M-packet export's processor time went into moving the
+ * window down.  A ring moves nothing, but every reader would have to wrap
+ * its indexes (as util/ring.h's few callers do, for the sent ranges).
  * Here the ring's pages are mapped twice, one copy right after the other
  * (a memfd mapped at base and at base + bytes): any `bytes` long stretch
  * starting in the first copy reads and writes as one block, so dropping the

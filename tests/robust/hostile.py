@@ -101,6 +101,16 @@ CLIENT2 = (198, 18, 2, 2)
 KEY_C, KEY_S = 0x1122334455667788, 0x99aabbccddeeff00
 
 
+def key_token(key):
+    """a key's token: the first 32 bits of SHA-256 of the key (what a join asks for)"""
+    return struct.unpack('>I', hashlib.sha256(struct.pack('>Q', key)).digest()[:4])[0]
+
+
+def key_idsn(key):
+    """a key's IDSN: the last 64 bits of SHA-256 of the key (MPTCP v1)"""
+    return struct.unpack('>Q', hashlib.sha256(struct.pack('>Q', key)).digest()[-8:])[0]
+
+
 def gen_syns(w, n, rng):
     """n SYN-only connections: distinct source address/port pairs"""
     base = 0x0a000000
@@ -159,7 +169,7 @@ def gen_dsn(w, n, rng):
     to a random DSN (64-bit most of the time, 32-bit otherwise)"""
     c1, s1 = handshake(w, CLIENT, SERVER, 40000, 5201)
     # the join asks for the server's token: the first 32 bits of SHA-256 of its key
-    token = struct.unpack('>I', hashlib.sha256(struct.pack('>Q', KEY_S)).digest()[:4])[0]
+    token = key_token(KEY_S)
     w.write(*tcp_frame(CLIENT2, SERVER, 40001, 5201, 7000, 0, TCPF_SYN, join_syn(token, 1)))
     w.write(*tcp_frame(SERVER, CLIENT2, 5201, 40001, 9000, 7001, TCPF_SYN | TCPF_ACK,
                        bytes([30, 16, 0x10, 0]) + bytes(12)))
@@ -206,7 +216,7 @@ def gen_prune(w, n, rng, odd_clock=False):
     another connection dated 1000 s ahead among the first ones (time stamps
     out of order)."""
     c, s = handshake(w, CLIENT, SERVER, 40000, 5201)
-    token = struct.unpack('>I', hashlib.sha256(struct.pack('>Q', KEY_S)).digest()[:4])[0]
+    token = key_token(KEY_S)
     c2 = join(w, token)
     dsn0 = dsn = 0x1000
 
@@ -241,7 +251,7 @@ def gen_late(w, n, rng):
     order (slot 3000), and one DSN never sent.  Returns the reinjections,
     [(frame, frame it repeats)]."""
     c, s = handshake(w, CLIENT, SERVER, 40000, 5201)
-    token = struct.unpack('>I', hashlib.sha256(struct.pack('>Q', KEY_S)).digest()[:4])[0]
+    token = key_token(KEY_S)
     c2 = join(w, token)
     base, frame_of = 0x1000, {}
 
@@ -277,27 +287,26 @@ def gen_long(w, n, rng):
     500th sent again on the other subflow (a reinjection).  What
     scripts/build-pgo.sh trains the export's number paths on."""
     c, s = handshake(w, CLIENT, SERVER, 40000, 5201)
-    token = struct.unpack('>I', hashlib.sha256(struct.pack('>Q', KEY_S)).digest()[:4])[0]
+    token = key_token(KEY_S)
     c2 = join(w, token)
-    flows = [(CLIENT, 40000, c, 1000, s), (CLIENT2, 40001, c2, 7000, 9001)]
+    flows = [(CLIENT, 40000, 1000, s), (CLIENT2, 40001, 7000, 9001)]  # address, port, ISN, ack
     seq = [c, c2]
-    # the data start right after the client's IDSN (the low 64 bits of
-    # SHA-256 of its key): relative DSNs from 1, as a real connection's
-    idsn, idsn_s = (struct.unpack('>Q', hashlib.sha256(struct.pack('>Q', k)).digest()[-8:])[0]
-                    for k in (KEY_C, KEY_S))
-    dsn, dack, ts, seg = (idsn + 1) % 2**64, (idsn_s + 1) % 2**64, 3_000_000_000, 64000
+    # the data start right after each side's IDSN: relative DSNs from 1, as a
+    # real connection's
+    dsn, dack = (key_idsn(KEY_C) + 1) % 2**64, (key_idsn(KEY_S) + 1) % 2**64
+    ts, seg = 3_000_000_000, 64000
 
     def ts_opt(val, ecr):
         return b'\x01\x01\x08\x0a' + struct.pack('>II', val & 0xffffffff, ecr & 0xffffffff)
 
     def send(sf, d, dt_us):
-        src, sport, _, isn, ack = flows[sf]
+        src, sport, isn, ack = flows[sf]
         opts = ts_opt(ts, ts - 7) + dss(ack=dack, dsn=d, ssn=seq[sf] - isn, length=seg)
         w.write(*tcp_frame(src, SERVER, sport, 5201, seq[sf], ack, TCPF_ACK | TCPF_PSH, opts, payload=seg),
                 dt_us=dt_us)
         seq[sf] += seg
         w.write(*tcp_frame(SERVER, src, 5201, sport, ack, seq[sf], TCPF_ACK,
-                           ts_opt(ts + 3, ts) + dss(ack=d + seg)), dt_us=20)
+                           ts_opt(ts + 3, ts) + dss(ack=(d + seg) % 2**64)), dt_us=20)
 
     for i in range(n):
         sf = 0 if rng.random() < 0.6 else 1
