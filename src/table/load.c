@@ -293,8 +293,10 @@ static gpointer reading_thread(gpointer data)
 		queue_push(&rd->full, b);
 		bool behind = had <= N_BATCHES / 2;
 		prefault_ahead(&rd->pf, n, behind);
-		if (behind)
+		if (behind) {
 			prefault_service(); /* what the trackers' arrays grew by (util/prefault.h) */
+			prefault_heap_ahead();
+		}
 		readvise_if_slow(&rd->pf);
 	}
 	return NULL;

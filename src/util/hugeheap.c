@@ -100,3 +100,24 @@ void hugeheap_release(void)
 	hugeheap_advise();
 #endif
 }
+
+bool hugeheap_free_end(uintptr_t *lo, uintptr_t *hi)
+{
+#if defined(__GLIBC__) && defined(MADV_HUGEPAGE)
+	uintptr_t advised = atomic_load(&advised_end);
+	void *brk_now = sbrk(0);
+	if (advised == 0 || brk_now == (void *)-1)
+		return false;
+	/* the top chunk ends at the break while the heap is contiguous (a heap
+	 * that is not gives a range of no use, which populating leaves alone) */
+	struct mallinfo2 mi = mallinfo2();
+	uintptr_t top = (uintptr_t)brk_now - mi.keepcost;
+	*lo = top;
+	*hi = advised < (uintptr_t)brk_now ? advised : (uintptr_t)brk_now;
+	return top >= heap_start && *hi > *lo;
+#else
+	(void)lo;
+	(void)hi;
+	return false;
+#endif
+}

@@ -13,11 +13,19 @@
 #ifndef MPTCPA_HUGEHEAP_H
 #define MPTCPA_HUGEHEAP_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
 void hugeheap_init(void);
 void hugeheap_advise(void);
 /* advises the whole heap again: huge pages turned out not to pay
  * (util/hugepages.h), and what is not yet touched should not get them */
 void hugeheap_readvise(void);
 void hugeheap_release(void);
+/* [*lo, *hi): the heap's free end (glibc's top chunk, where malloc carves
+ * the blocks the heap's free holes cannot hold), as far as it is advised;
+ * false when not known (another allocator, the heap not started, nothing
+ * free).  Safe from any thread: it takes the allocator's lock. */
+bool hugeheap_free_end(uintptr_t *lo, uintptr_t *hi);
 
 #endif

@@ -2,6 +2,7 @@
  * prefault.h).  A small ring of noted ranges under a mutex: arrays grow a
  * few hundred times per load, so the lock is never contended for long. */
 #include "util/prefault.h"
+#include "util/hugeheap.h"
 #include "util/hugepages.h"
 
 #include <pthread.h>
@@ -24,12 +25,14 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct range ring[RING];
 static unsigned head, count;
 static bool active;
+static uintptr_t heap_done; /* the heap's end populated up to here this load */
 
 void prefault_begin(void)
 {
 	pthread_mutex_lock(&lock);
 	active = true;
 	head = count = 0;
+	heap_done = 0;
 	pthread_mutex_unlock(&lock);
 }
 
@@ -82,4 +85,33 @@ size_t prefault_service(void)
 	}
 #endif
 	return done;
+}
+
+/* huge pages: populated whole, from the one the free end starts in */
+#define HEAP_STEP ((uintptr_t)2 << 20)
+
+size_t prefault_heap_ahead(void)
+{
+#ifdef MADV_POPULATE_WRITE
+	uintptr_t lo, hi;
+	hugeheap_advise(); /* what the heap grew by, advised before it is touched */
+	pthread_mutex_lock(&lock);
+	bool on = active;
+	uintptr_t done = heap_done;
+	pthread_mutex_unlock(&lock);
+	if (!on || !hugeheap_free_end(&lo, &hi))
+		return 0;
+	uintptr_t from = lo & ~(HEAP_STEP - 1);
+	uintptr_t to = (lo + PREFAULT_HEAP_AHEAD < hi ? lo + PREFAULT_HEAP_AHEAD : hi) & ~(HEAP_STEP - 1);
+	if (done > from)
+		from = done;
+	if (to <= from)
+		return 0;
+	pthread_mutex_lock(&lock);
+	heap_done = to;
+	pthread_mutex_unlock(&lock);
+	return hugepages_populate((void *)from, to - from) == 0 ? to - from : 0;
+#else
+	return 0;
+#endif
 }

@@ -5,8 +5,11 @@
  * memory back (VmRSS falls).  Where huge pages do not pay
  * (util/hugepages.h), the same memory is advised against them ("nh"), and a
  * big array's whole 2 MiB blocks too; slow populating turns the choice, but
- * not for buffers pinned for direct I/O (hg unless forced off).  Where the allocator is not glibc's
+ * not for buffers pinned for direct I/O (hg unless forced off).  During a
+ * load, the heap's free end is populated a few MiB ahead (prefault_heap_ahead),
+ * changing no byte; outside one, nothing.  Where the allocator is not glibc's
  * heap (a sanitizer's), the heap tests skip. */
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -18,6 +21,7 @@
 #include "util/array.h"
 #include "util/hugeheap.h"
 #include "util/hugepages.h"
+#include "util/prefault.h"
 
 extern char end; /* the linker's end of the program's data: the heap is above */
 
@@ -96,6 +100,61 @@ static void test_block_in_advised_heap(void)
 	memset(b, 1, 4u << 20);
 	g_assert_cmpint(b[(4u << 20) - 1], ==, 1);
 	free(b);
+}
+
+/* pages of [lo, hi) in memory (mincore) */
+static size_t resident_pages(uintptr_t lo, uintptr_t hi)
+{
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE), pages = (hi - lo) / pg, r = 0;
+	unsigned char *v = g_malloc(pages);
+	g_assert_cmpint(mincore((void *)lo, hi - lo, v), ==, 0);
+	for (size_t i = 0; i < pages; i++)
+		r += v[i] & 1;
+	g_free(v);
+	return r;
+}
+
+/* The heap's free end starts after the last block carved from it; during a
+ * load prefault_heap_ahead populates it whole huge pages at a time, from the
+ * one it starts in to PREFAULT_HEAP_AHEAD past its start, once; outside a
+ * load it does nothing.  The block before it keeps its bytes. */
+static void test_free_end_populated_ahead(void)
+{
+	if (!heap_in_use())
+		return;
+#ifndef MADV_POPULATE_WRITE
+	g_test_skip("MADV_POPULATE_WRITE not defined here");
+#else
+	const uintptr_t huge = (uintptr_t)2 << 20;
+	hugeheap_advise();
+	char *b = malloc(1u << 20);
+	memset(b, 7, 1u << 20);
+	uintptr_t lo, hi;
+	g_assert_true(hugeheap_free_end(&lo, &hi));
+	g_assert_cmpuint(lo, >=, (uintptr_t)b + (1u << 20));
+	g_assert_cmpuint(hi - lo, >=, PREFAULT_HEAP_AHEAD); /* the 64 MiB step */
+	uintptr_t from = (lo + huge - 1) & ~(huge - 1), to = (lo + PREFAULT_HEAP_AHEAD) & ~(huge - 1);
+	size_t pages = (to - from) / (size_t)sysconf(_SC_PAGESIZE);
+	size_t before = resident_pages(from, to);
+	g_assert_cmpuint(prefault_heap_ahead(), ==, 0); /* no load running */
+	g_assert_cmpuint(resident_pages(from, to), ==, before);
+	prefault_begin();
+	size_t got = prefault_heap_ahead();
+	if (got == 0 && errno == EINVAL) {
+		prefault_end();
+		free(b);
+		g_test_skip("MADV_POPULATE_WRITE not supported here");
+		return;
+	}
+	/* from the huge page lo is in */
+	g_assert_cmpuint(got, ==, to - (lo & ~(huge - 1)));
+	g_assert_cmpuint(resident_pages(from, to), ==, pages);
+	g_assert_cmpuint(prefault_heap_ahead(), ==, 0); /* done already */
+	prefault_end();
+	for (size_t i = 0; i < (1u << 20); i++)
+		g_assert_cmpint(b[i], ==, 7);
+	free(b);
+#endif
 }
 
 /* arrays grown past the first 64 MiB step: the heap's new part is advised too */
@@ -240,6 +299,7 @@ int main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/hugeheap/block_in_advised_heap", test_block_in_advised_heap);
 	g_test_add_func("/hugeheap/growth_advised", test_growth_advised);
+	g_test_add_func("/hugeheap/free_end_populated_ahead", test_free_end_populated_ahead);
 	g_test_add_func("/hugeheap/forced_off", test_forced_off);
 	g_test_add_func("/hugeheap/forced_on", test_forced_on);
 	g_test_add_func("/hugeheap/turns_when_slow", test_turns_when_slow);
