@@ -210,10 +210,11 @@ static size_t pages_in(int fd, size_t bytes)
 
 /* Pages on the disk, not in memory: the first write would read each back.
  * All of them, or 2/16 of the rows' (under nine tenths in memory): not
- * mapped; 1/16 of them: mapped. */
-static void test_pages_on_disk(void)
+ * mapped; 1/16 of them: mapped.  A file of more than 4,096 pages is judged
+ * by runs of pages spread over it: the same answers. */
+static void pages_on_disk(guint n)
 {
-	size_t page = (size_t)sysconf(_SC_PAGESIZE), rows_bytes = 4096 * ROW, bytes = OFFSET + rows_bytes;
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), rows_bytes = (size_t)n * ROW, bytes = OFFSET + rows_bytes;
 	int fd = file_of("on-disk", bytes);
 	g_assert_cmpint(fdatasync(fd), ==, 0);
 	g_assert_cmpint(posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED), ==, 0);
@@ -223,7 +224,7 @@ static void test_pages_on_disk(void)
 		return;
 	}
 	struct pkt_rows *r = rows_with_file(fd);
-	pkt_rows_reserve(r, 4096);
+	pkt_rows_reserve(r, n);
 	g_assert_cmpuint(r->mapped, ==, 0);
 	assert_rows((uint8_t *)r->data, 0, 100, 7);
 	pkt_rows_free(r);
@@ -234,12 +235,23 @@ static void test_pages_on_disk(void)
 		g_assert_cmpint(posix_fadvise(fd, OFFSET, (off_t)(rows_bytes / 16 * (size_t)out), POSIX_FADV_DONTNEED), ==, 0);
 		g_assert_cmpuint(pages_in(fd, bytes), ==, bytes / page - rows_bytes / 16 * (size_t)out / page);
 		r = rows_with_file(fd);
-		pkt_rows_reserve(r, 4096);
-		g_assert_cmpuint(r->mapped, ==, out == 2 ? 0 : page_up_test(4096 * ROW));
+		pkt_rows_reserve(r, n);
+		g_assert_cmpuint(r->mapped, ==, out == 2 ? 0 : page_up_test((size_t)n * ROW));
 		assert_rows((uint8_t *)r->data, 0, 100, 7);
 		pkt_rows_free(r);
 	}
 	close(fd);
+}
+
+static void test_pages_on_disk(void)
+{
+	pages_on_disk(4096);
+}
+
+/* 18.75 MiB of rows: 4,800 pages, judged by sampling */
+static void test_pages_on_disk_sampled(void)
+{
+	pages_on_disk(300 * 1024);
 }
 
 /* the file cannot take the rows (RLIMIT_FSIZE: fallocate fails), at the
@@ -421,6 +433,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/pkt-rows/threshold", test_threshold);
 	g_test_add_func("/pkt-rows/new-file", test_new_file);
 	g_test_add_func("/pkt-rows/pages-on-disk", test_pages_on_disk);
+	g_test_add_func("/pkt-rows/pages-on-disk-sampled", test_pages_on_disk_sampled);
 	g_test_add_func("/pkt-rows/no-room", test_no_room);
 	g_test_add_func("/pkt-rows/map-file", test_map_file);
 	g_test_add_func("/pkt-rows/vring", test_vring);
