@@ -32,6 +32,10 @@
  * many no faster: fewer hand-overs, and a batch still in the caches. */
 #define BATCH_FRAMES 1024
 #define N_BATCHES 6
+/* The reading thread, ahead, waits for empty batches until this many are
+ * free: the tracking thread (which sets the pace) wakes it, a system call,
+ * once for them all, not for each (1.4% of (b)'s samples at 4.9M). */
+#define READER_WAKE_BATCHES (N_BATCHES / 2)
 
 struct batch {
 	uint32_t n;               /* decoded TCP frames in d[] */
@@ -50,13 +54,14 @@ struct batch_queue {
 	pthread_cond_t cond;
 	struct batch *items[N_BATCHES];
 	unsigned head, count;
+	unsigned wake_at;         /* a waiter wants this many; 0: none waits */
 };
 
 static void queue_init(struct batch_queue *q)
 {
 	pthread_mutex_init(&q->lock, NULL);
 	pthread_cond_init(&q->cond, NULL);
-	q->head = q->count = 0;
+	q->head = q->count = q->wake_at = 0;
 }
 
 static void queue_clear(struct batch_queue *q)
@@ -71,18 +76,26 @@ static void queue_push(struct batch_queue *q, struct batch *b)
 	pthread_mutex_lock(&q->lock);
 	q->items[(q->head + q->count) % N_BATCHES] = b;
 	q->count++;
-	pthread_cond_signal(&q->cond);
+	if (q->wake_at && q->count >= q->wake_at) {
+		q->wake_at = 0;
+		pthread_cond_signal(&q->cond);
+	}
 	pthread_mutex_unlock(&q->lock);
 }
 
-/* *had (when not NULL): how many it held when asked (0: had to wait) */
-static struct batch *queue_pop(struct batch_queue *q, unsigned *had)
+/* *had (when not NULL): how many it held when asked (0: had to wait).  An
+ * empty queue is waited on until it holds `batches` (at most N_BATCHES, the
+ * batches there are): the waiter is woken once for them all. */
+static struct batch *queue_pop(struct batch_queue *q, unsigned *had, unsigned batches)
 {
 	pthread_mutex_lock(&q->lock);
 	if (had)
 		*had = q->count;
-	while (q->count == 0)
-		pthread_cond_wait(&q->cond, &q->lock);
+	if (q->count == 0) {
+		q->wake_at = batches;
+		while (q->count < batches)
+			pthread_cond_wait(&q->cond, &q->lock);
+	}
 	struct batch *b = q->items[q->head];
 	q->head = (q->head + 1) % N_BATCHES;
 	q->count--;
@@ -286,7 +299,7 @@ static gpointer reading_thread(gpointer data)
 	cpu_pair_join(&rd->pair);
 	while (!last) {
 		unsigned had;
-		struct batch *b = queue_pop(&rd->empty, &had);
+		struct batch *b = queue_pop(&rd->empty, &had, READER_WAKE_BATCHES);
 		read_batch(rd, b);
 		last = b->last;
 		uint32_t n = b->n;
@@ -438,7 +451,7 @@ static void track_all(struct tracking *tk, struct reading *rd, struct batch *bat
 	cpu_pair_begin(&rd->pair);
 	GThread *th = g_thread_new("mptcpa-reader", reading_thread, rd);
 	for (bool last = false; !last;) {
-		struct batch *b = queue_pop(&rd->full, NULL);
+		struct batch *b = queue_pop(&rd->full, NULL, 1);
 		if (first) {  /* set before any frame was queued: the queue orders it */
 			tk->t->first_ns = rd->first_ns;
 			first = false;
