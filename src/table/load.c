@@ -258,8 +258,8 @@ static void readvise_if_slow(struct prefault *pf)
 }
 
 /* the reading thread, after handing over n more rows; `behind`: the tracking
- * thread has batches waiting (otherwise it faults its pages in itself, and
- * the reading thread only skips past them) */
+ * thread has full batches waiting (BEHIND_EMPTIES; otherwise it faults its
+ * pages in itself, and the reading thread only skips past them) */
 static void prefault_ahead(struct prefault *pf, uint32_t n, bool behind)
 {
 #ifdef MADV_POPULATE_WRITE
