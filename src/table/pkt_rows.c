@@ -108,25 +108,20 @@ static bool file_pages_in_memory(const struct pkt_rows *r, void *map, size_t byt
 	size_t old = (size_t)MIN((uint64_t)st.st_size - r->offset, (uint64_t)bytes);
 	if (old < bytes / 2)
 		return false;
-	size_t pages = page_up(old) / page_size(), in = 0, seen = 0;
-	if (pages <= SAMPLE_RUNS * SAMPLE_RUN_PAGES) {
-		unsigned char *vec = g_malloc(pages);
-		if (mincore(map, old, vec) == 0)
-			for (size_t i = 0; i < pages; i++)
-				in += vec[i] & 1;
-		g_free(vec);
-		return in * 10 >= pages * 9;
-	}
-	for (size_t k = 0; k < SAMPLE_RUNS; k++) {
-		unsigned char vec[SAMPLE_RUN_PAGES];
-		size_t first = k * (pages - SAMPLE_RUN_PAGES) / (SAMPLE_RUNS - 1);
-		if (mincore((uint8_t *)map + first * page_size(), SAMPLE_RUN_PAGES * page_size(), vec) != 0)
-			return false;
-		for (size_t i = 0; i < SAMPLE_RUN_PAGES; i++)
+	/* a small file whole, as one run */
+	size_t pages = page_up(old) / page_size(), in = 0;
+	size_t runs = pages <= SAMPLE_RUNS * SAMPLE_RUN_PAGES ? 1 : SAMPLE_RUNS;
+	size_t run = runs == 1 ? pages : SAMPLE_RUN_PAGES;
+	unsigned char *vec = g_malloc(run);
+	bool ok = true;
+	for (size_t k = 0; k < runs && ok; k++) {
+		size_t first = runs == 1 ? 0 : k * (pages - run) / (runs - 1);
+		ok = mincore((uint8_t *)map + first * page_size(), run * page_size(), vec) == 0;
+		for (size_t i = 0; ok && i < run; i++)
 			in += vec[i] & 1;
-		seen += SAMPLE_RUN_PAGES;
 	}
-	return in * 10 >= seen * 9;
+	g_free(vec);
+	return ok && in * 10 >= runs * run * 9;
 }
 
 /* the file's blocks for `bytes` of rows, allocated (and the file that long) */

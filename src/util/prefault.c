@@ -88,7 +88,7 @@ size_t prefault_service(void)
 }
 
 /* huge pages: populated whole, from the one the free end starts in */
-#define HEAP_STEP ((uintptr_t)2 << 20)
+#define HUGE_PAGE ((uintptr_t)2 << 20)
 
 size_t prefault_heap_ahead(void)
 {
@@ -101,8 +101,8 @@ size_t prefault_heap_ahead(void)
 	pthread_mutex_unlock(&lock);
 	if (!on || !hugeheap_free_end(&lo, &hi))
 		return 0;
-	uintptr_t from = lo & ~(HEAP_STEP - 1);
-	uintptr_t to = (lo + PREFAULT_HEAP_AHEAD < hi ? lo + PREFAULT_HEAP_AHEAD : hi) & ~(HEAP_STEP - 1);
+	uintptr_t from = lo & ~(HUGE_PAGE - 1);
+	uintptr_t to = (lo + PREFAULT_HEAP_AHEAD < hi ? lo + PREFAULT_HEAP_AHEAD : hi) & ~(HUGE_PAGE - 1);
 	if (done > from)
 		from = done;
 	if (to <= from)

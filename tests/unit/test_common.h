@@ -7,7 +7,22 @@
 #include <stdio.h>
 #include <string.h>
 #include <glib/gstdio.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include "table/load.h"
+
+/* pages of the mapped range [p, p + n) in memory (mincore); n a multiple of
+ * the page size */
+static inline size_t test_resident_pages(const void *p, size_t n)
+{
+	size_t pages = n / (size_t)sysconf(_SC_PAGESIZE), r = 0;
+	unsigned char *v = g_malloc(pages);
+	g_assert_cmpint(mincore((void *)p, n, v), ==, 0);
+	for (size_t i = 0; i < pages; i++)
+		r += v[i] & 1;
+	g_free(v);
+	return r;
+}
 
 /* the source tree's root ("." when the test is run by hand from it) */
 static inline const char *test_source_root(void)

@@ -22,6 +22,7 @@
 #include "util/hugeheap.h"
 #include "util/hugepages.h"
 #include "util/prefault.h"
+#include "test_common.h"
 
 extern char end; /* the linker's end of the program's data: the heap is above */
 
@@ -102,18 +103,6 @@ static void test_block_in_advised_heap(void)
 	free(b);
 }
 
-/* pages of [lo, hi) in memory (mincore) */
-static size_t resident_pages(uintptr_t lo, uintptr_t hi)
-{
-	size_t pg = (size_t)sysconf(_SC_PAGESIZE), pages = (hi - lo) / pg, r = 0;
-	unsigned char *v = g_malloc(pages);
-	g_assert_cmpint(mincore((void *)lo, hi - lo, v), ==, 0);
-	for (size_t i = 0; i < pages; i++)
-		r += v[i] & 1;
-	g_free(v);
-	return r;
-}
-
 /* The heap's free end starts after the last block carved from it; during a
  * load prefault_heap_ahead populates it whole huge pages at a time, from the
  * one it starts in to PREFAULT_HEAP_AHEAD past its start, once; outside a
@@ -135,9 +124,9 @@ static void test_free_end_populated_ahead(void)
 	g_assert_cmpuint(hi - lo, >=, PREFAULT_HEAP_AHEAD); /* the 64 MiB step */
 	uintptr_t from = (lo + huge - 1) & ~(huge - 1), to = (lo + PREFAULT_HEAP_AHEAD) & ~(huge - 1);
 	size_t pages = (to - from) / (size_t)sysconf(_SC_PAGESIZE);
-	size_t before = resident_pages(from, to);
+	size_t before = test_resident_pages((void *)from, to - from);
 	g_assert_cmpuint(prefault_heap_ahead(), ==, 0); /* no load running */
-	g_assert_cmpuint(resident_pages(from, to), ==, before);
+	g_assert_cmpuint(test_resident_pages((void *)from, to - from), ==, before);
 	prefault_begin();
 	size_t got = prefault_heap_ahead();
 	if (got == 0 && errno == EINVAL) {
@@ -148,7 +137,7 @@ static void test_free_end_populated_ahead(void)
 	}
 	/* from the huge page lo is in */
 	g_assert_cmpuint(got, ==, to - (lo & ~(huge - 1)));
-	g_assert_cmpuint(resident_pages(from, to), ==, pages);
+	g_assert_cmpuint(test_resident_pages((void *)from, to - from), ==, pages);
 	g_assert_cmpuint(prefault_heap_ahead(), ==, 0); /* done already */
 	prefault_end();
 	for (size_t i = 0; i < (1u << 20); i++)

@@ -12,6 +12,7 @@
 #include <glib.h>
 #include "util/array.h"
 #include "util/prefault.h"
+#include "test_common.h"
 
 #define KIB 1024u
 #define MIB (1024u * 1024u)
@@ -30,19 +31,6 @@ static uint8_t *fresh(size_t n)
 	(void)madvise(p, n, MADV_NOHUGEPAGE);
 #endif
 	return p;
-}
-
-/* pages of [p, p + n) in memory */
-static size_t resident_pages(const uint8_t *p, size_t n)
-{
-	size_t pages = n / page_size();
-	unsigned char *v = g_malloc(pages);
-	g_assert_cmpint(mincore((void *)p, n, v), ==, 0);
-	size_t r = 0;
-	for (size_t i = 0; i < pages; i++)
-		r += v[i] & 1;
-	g_free(v);
-	return r;
 }
 
 static bool populate_supported(void)
@@ -67,7 +55,7 @@ static void test_inactive_drops(void)
 	uint8_t *p = fresh(2 * MIB);
 	prefault_note(p, 0, MIB); /* no load running */
 	g_assert_cmpuint(prefault_service(), ==, 0);
-	g_assert_cmpuint(resident_pages(p, 2 * MIB), ==, 0);
+	g_assert_cmpuint(test_resident_pages(p, 2 * MIB), ==, 0);
 	munmap(p, 2 * MIB);
 }
 
@@ -82,8 +70,8 @@ static void test_populates_the_part_noted(void)
 	/* from byte 100: the first whole page inside starts at p + pg */
 	prefault_note(p, 100, MIB + 10);
 	g_assert_cmpuint(prefault_service(), ==, MIB - pg);
-	g_assert_cmpuint(resident_pages(p + pg, MIB - pg), ==, (MIB - pg) / pg);
-	g_assert_cmpuint(resident_pages(p + MIB, 3 * MIB), ==, 0);
+	g_assert_cmpuint(test_resident_pages(p + pg, MIB - pg), ==, (MIB - pg) / pg);
+	g_assert_cmpuint(test_resident_pages(p + MIB, 3 * MIB), ==, 0);
 	for (size_t i = 0; i < 100; i++)
 		g_assert_cmpuint(p[i], ==, 0xab);
 	for (size_t i = pg; i < MIB; i++)
@@ -120,8 +108,8 @@ static void test_ring_keeps_32(void)
 		prefault_note(p, i * 64 * KIB, (i + 1) * 64 * KIB);
 	g_assert_cmpuint(prefault_service(), ==, 32 * 64 * KIB);
 	/* the first 32 noted, in order */
-	g_assert_cmpuint(resident_pages(p, 32 * 64 * KIB), ==, 32 * 64 * KIB / page_size());
-	g_assert_cmpuint(resident_pages(p + 32 * 64 * KIB, 8 * 64 * KIB), ==, 0);
+	g_assert_cmpuint(test_resident_pages(p, 32 * 64 * KIB), ==, 32 * 64 * KIB / page_size());
+	g_assert_cmpuint(test_resident_pages(p + 32 * 64 * KIB, 8 * 64 * KIB), ==, 0);
 	prefault_end();
 	munmap(p, 40 * 64 * KIB);
 }
@@ -135,7 +123,7 @@ static void test_end_drops_pending(void)
 	prefault_note(p, 0, MIB);
 	prefault_end();
 	g_assert_cmpuint(prefault_service(), ==, 0);
-	g_assert_cmpuint(resident_pages(p, MIB), ==, 0);
+	g_assert_cmpuint(test_resident_pages(p, MIB), ==, 0);
 	munmap(p, MIB);
 }
 
